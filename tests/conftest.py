@@ -1,0 +1,31 @@
+"""Shared test helpers.
+
+`shared_data` points at ../shared/data (real external data, never copied into the repo).
+`require_or_skip` skips a test with a reason, except under CI=true where a missing
+prerequisite is a failure: CI always has the data, bubblewrap, Slurm and the S3 server.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("RC_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_or_skip(condition: bool, reason: str) -> None:
+    """Skip when `condition` is false; fail instead when running in CI."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    require_or_skip(SHARED_DATA.is_dir(), f"shared data folder {SHARED_DATA} is absent")
+    return SHARED_DATA
