@@ -1,0 +1,37 @@
+"""`python -m pipelines.run CONFIG.yaml`: validate a config, then run the job it names."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from pipelines.config import ConfigError, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.run", description=__doc__)
+    parser.add_argument("config", type=Path, help="job config (YAML); its `kind` selects the job")
+    parser.add_argument("--validate-only", action="store_true", help="check the config and exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        module, config = load_config(args.config)
+        if args.validate_only:
+            print(f"{args.config}: config is valid")
+            return 0
+        summary = module.run(config, config_path=args.config)
+    except ConfigError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    if summary:
+        print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Record schemas of the crawl output shards (documented in docs/ARCHITECTURE.md).
+
+Every shard is written with these explicit pyarrow schemas: datatrove's ParquetWriter infers its schema
+from the first document, so a later document with a new metadata key or a None would fail the write.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+# Quality signals recorded per document (computed on prose lines; see filters/quality.py).
+SIGNAL_FIELDS: list[pa.Field] = [
+    pa.field("n_chars", pa.int64()),
+    pa.field("n_words", pa.int64()),
+    pa.field("n_lines", pa.int64()),
+    pa.field("mean_word_length", pa.float64()),
+    pa.field("symbol_word_ratio", pa.float64()),
+    pa.field("alpha_word_ratio", pa.float64()),
+    pa.field("stop_word_count", pa.int64()),
+    pa.field("dup_line_frac", pa.float64()),
+    pa.field("line_punct_ratio", pa.float64()),
+    pa.field("short_line_ratio", pa.float64()),
+    pa.field("gopher_pass", pa.bool_()),
+    pa.field("c4_pass", pa.bool_()),
+    pa.field("fineweb_pass", pa.bool_()),
+    # ';'-joined reasons of every rule that failed ("" when none did).
+    pa.field("quality_reasons", pa.string()),
+]
+
+DOCUMENT_FIELDS: list[pa.Field] = [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("url", pa.string()),
+    pa.field("domain", pa.string()),  # host of the URL, lower-cased
+    pa.field("source", pa.string()),  # input file the document came from
+    pa.field("crawl_date", pa.string()),
+    pa.field("text", pa.string()),
+    pa.field("language", pa.string()),
+    pa.field("language_score", pa.float64()),
+    pa.field("has_math", pa.bool_()),
+    pa.field("has_code", pa.bool_()),
+    pa.field("n_formulas", pa.int32()),
+    pa.field("n_code_blocks", pa.int32()),
+    *SIGNAL_FIELDS,
+    pa.field("quality_pass", pa.bool_()),
+    # Number of near-duplicates (including itself) in this document's MinHash cluster; 1 = unique.
+    pa.field("dedup_cluster_size", pa.int32()),
+]
+
+DOCUMENT_SCHEMA = pa.schema(DOCUMENT_FIELDS)
+
+# Rejected documents keep every column they had when rejected plus where and why.
+REJECTED_SCHEMA = pa.schema(
+    [
+        *DOCUMENT_FIELDS,
+        pa.field("rejection_stage", pa.string()),
+        pa.field("rejection_reason", pa.string()),
+    ]
+)
