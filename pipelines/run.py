@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -14,8 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.run", description=__doc__)
     parser.add_argument("config", type=Path, help="job config (YAML); its `kind` selects the job")
     parser.add_argument("--validate-only", action="store_true", help="check the config and exit")
+    parser.add_argument("--json", action="store_true", help="print the run summary as JSON on stdout")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show every engine log line on stderr")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.verbose:
+        os.environ["RC_VERBOSE"] = "1"
     try:
         module, config = load_config(args.config)
         if args.validate_only:
@@ -28,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return 130
-    if summary:
+    if summary and args.json:
         print(json.dumps(summary, indent=2, default=str))
     return 0
 

@@ -1,0 +1,125 @@
+"""Math- and code-aware quality signals.
+
+datatrove's stock Gopher / C4 / FineWeb rules are applied, unchanged, to the *prose* of a
+document: fenced code blocks and formulas are masked first, because those rules destroy math and
+code pages (C4 drops any page with a `{`, Gopher counts `#` comments as symbols, FineWeb's line
+ratios hit code and display math). Every rule's verdict is recorded as columns and reasons; in
+`filter` mode a document failing any rule is rejected with all its reasons, in `tag` mode it is
+kept and only tagged.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Literal
+
+from datatrove.data import Document
+from datatrove.pipeline.filters import (
+    C4QualityFilter,
+    FineWebQualityFilter,
+    GopherQualityFilter,
+    GopherRepetitionFilter,
+)
+from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
+from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
+from datatrove.pipeline.writers.disk_base import DiskWriter
+
+_FENCED = re.compile(r"^```.*?^```[ \t]*$", re.S | re.M)
+_DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$[^$\n]{1,500}?\$")
+_HEADING = re.compile(r"^#{1,6}\s+", re.M)
+_WORD = re.compile(r"\w+", re.U)
+_SYMBOLS = ("#", "...", "…")
+_PUNCT_END = (".", "!", "?", '"', "'", "。", "！", "？", ":", ";")
+
+# Rule groups that make up the recorded verdicts.
+RULES = ("gopher", "c4", "fineweb")
+
+
+def prose_only(text: str) -> str:
+    """The text the heuristics should judge: code blocks dropped, formulas replaced by a word
+    (so a sentence with math still ends with punctuation and still has words), Markdown heading
+    markers removed."""
+    text = _FENCED.sub("\n", text)
+    text = _DISPLAY_MATH.sub(" formula.", text)
+    text = _INLINE_MATH.sub("formula", text)
+    return _HEADING.sub("", text)
+
+
+def compute_signals(text: str) -> dict[str, float | int]:
+    """Cheap, language-neutral numeric signals on prose, stored as columns for later selection."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    words = _WORD.findall(text)
+    n_words = len(words)
+    n_lines = len(lines)
+    line_counts = Counter(lines)
+    dup_lines = sum(c for c in line_counts.values() if c > 1)
+    return {
+        "n_chars": len(text),
+        "n_words": n_words,
+        "n_lines": n_lines,
+        "mean_word_length": (sum(len(w) for w in words) / n_words) if n_words else 0.0,
+        "symbol_word_ratio": (sum(text.count(s) for s in _SYMBOLS) / n_words) if n_words else 0.0,
+        "alpha_word_ratio": (sum(1 for w in words if any(c.isalpha() for c in w)) / n_words) if n_words else 0.0,
+        "stop_word_count": sum(1 for w in words if w.lower() in STOP_WORDS),
+        "dup_line_frac": (dup_lines / n_lines) if n_lines else 0.0,
+        "line_punct_ratio": (sum(1 for ln in lines if ln.endswith(_PUNCT_END)) / n_lines) if n_lines else 0.0,
+        "short_line_ratio": (sum(1 for ln in lines if len(ln) <= 30) / n_lines) if n_lines else 0.0,
+    }
+
+
+class QualitySignals(BaseFilter):
+    """Records signal columns and the verdict of datatrove's Gopher (quality + repetition), C4 and
+    FineWeb rules on the document's prose.
+
+    The English-calibrated rules (Gopher stop words, C4 sentence rules) are only judged for
+    documents whose `language` is in `rule_languages`; the repetition rules apply to every language.
+    """
+
+    name = "📐 Quality signals"
+
+    def __init__(
+        self,
+        mode: Literal["filter", "tag"] = "filter",
+        rule_languages: list[str] | None = None,
+        exclusion_writer: DiskWriter | None = None,
+    ):
+        super().__init__(exclusion_writer)
+        self.mode = mode
+        self.rule_languages = set(rule_languages or ["en"])
+        # FineWeb's settings of the stock filters (examples/fineweb.py).
+        self.gopher_repetition = GopherRepetitionFilter()
+        self.gopher_quality = GopherQualityFilter()
+        self.c4 = C4QualityFilter(filter_no_terminal_punct=False)
+        self.fineweb = FineWebQualityFilter()
+
+    @staticmethod
+    def _verdict(rule: BaseFilter, text: str, doc_id: str) -> str | None:
+        # The stock filters may rewrite doc.text (C4 drops lines); judge a throwaway copy.
+        ok, reason = get_filter_result(rule.filter(Document(text=text, id=doc_id)))
+        return None if ok else (reason or rule.name)
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        prose = prose_only(doc.text)
+        doc.metadata.update(compute_signals(prose))
+        english_rules = doc.metadata.get("language", "en") in self.rule_languages
+        failed: dict[str, list[str]] = {rule: [] for rule in RULES}
+        for group, rule, applies in (
+            ("gopher", self.gopher_repetition, True),
+            ("gopher", self.gopher_quality, english_rules),
+            ("c4", self.c4, english_rules),
+            ("fineweb", self.fineweb, True),
+        ):
+            if applies and (reason := self._verdict(rule, prose, doc.id)):
+                failed[group].append(reason if reason.startswith(group) else f"{group}_{reason}")
+        for group in RULES:
+            doc.metadata[f"{group}_pass"] = not failed[group]
+        reasons = [r for group in RULES for r in failed[group]]
+        doc.metadata["quality_reasons"] = ";".join(reasons)
+        doc.metadata["quality_pass"] = not reasons
+        for r in reasons:
+            self.stat_update(f"failed_{r}")
+        if reasons and self.mode == "filter":
+            # The first failed rule names the rejection; `quality_reasons` keeps all of them.
+            return False, reasons[0]
+        return True

@@ -1,0 +1,408 @@
+"""The crawl job: WARC/HTML/JSONL/Parquet → extraction → language ID → quality signals →
+URL dedup → MinHash dedup → Parquet shards (kept and rejected).
+
+Each stage is a datatrove pipeline run by datatrove's own executor (local or Slurm), with its own
+logging folder, so datatrove's completion markers make a killed run resumable stage by stage and
+task by task. Stage order and folders (under `work_dir`):
+
+  process            reader → extractor → LanguageID → QualitySignals → processed/
+  url_signatures     processed/ → url/sigs        (ExactDedup keyed on the URL)
+  url_find           url/sigs → url/dups          (1 task)
+  url_filter         processed/ → url_deduped/    (duplicates → rejected/url_dedup)
+  minhash_signatures url_deduped/ → minhash/sigs
+  minhash_buckets    minhash/sigs → minhash/buckets  (num_buckets tasks)
+  minhash_cluster    minhash/buckets → minhash/remove (1 task)
+  minhash_filter     url_deduped/ → OUTPUT/documents (near-duplicates → rejected/minhash_dedup)
+
+Readers of intermediate folders use the same task count as the stage that wrote them, which
+datatrove's dedup filters need (they match documents by their index within a rank).
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from datatrove.data import Document
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.dedup import (
+    ExactDedupConfig,
+    ExactDedupFilter,
+    ExactDedupSignature,
+    ExactFindDedups,
+    MinhashConfig,
+    MinhashDedupBuckets,
+    MinhashDedupCluster,
+    MinhashDedupFilter,
+    MinhashDedupSignature,
+)
+from datatrove.pipeline.readers import JsonlReader, ParquetReader
+from datatrove.utils.hashing import HashConfig
+from pydantic import Field, field_validator, model_validator
+
+from pipelines.config import ConfigError, StrictModel
+from pipelines.progress import StageReport, print_summary, quiet_stage, read_stage_report
+from pipelines.readers import HtmlFileReader, RobustWarcReader
+from pipelines.records import document_writer, rejected_writer
+
+DEFAULT_GLOBS = {"warc": "**/*.warc*", "html": "**/*.htm*", "jsonl": "**/*.jsonl*", "parquet": "**/*.parquet"}
+
+
+# ----------------------------------------------------------------------------- config
+class InputConfig(StrictModel):
+    path: str = Field(description="file, folder or glob; local or s3://")
+    format: Literal["warc", "html", "jsonl", "parquet"] = "warc"
+    # For JSONL/Parquet inputs: is the text column HTML (run extraction) or already text?
+    content: Literal["html", "text"] | None = None
+    text_key: str = "text"
+    id_key: str = "id"
+    limit: int = Field(-1, description="documents per task; -1 = all")
+    storage_options: dict[str, Any] = Field(default_factory=dict, description="fsspec options, e.g. endpoint_url")
+
+    @model_validator(mode="after")
+    def _check(self) -> "InputConfig":
+        if self.content is None:
+            self.content = "html" if self.format in ("warc", "html") else "text"
+        if not self.path.startswith(("s3://", "gs://", "hf://", "http://", "https://")):
+            if not glob.glob(self.path, recursive=True):
+                raise ValueError(f"input path {self.path!r} does not exist (relative to {os.getcwd()})")
+        return self
+
+    def folder_and_glob(self) -> tuple[str, str | None]:
+        """datatrove readers take a folder plus a glob; a single file becomes its folder plus its name."""
+        p = self.path
+        if any(ch in p for ch in "*?["):
+            cut = min(p.index(ch) for ch in "*?[" if ch in p)
+            folder = p[:cut].rsplit("/", 1)[0] if "/" in p[:cut] else "."
+            return folder, p[len(folder) + 1 :] if folder != "." else p
+        if "://" not in p and os.path.isfile(p):
+            return os.path.dirname(p) or ".", os.path.basename(p)
+        if "://" in p and not p.endswith("/") and "." in p.rsplit("/", 1)[-1]:
+            return p.rsplit("/", 1)[0], p.rsplit("/", 1)[1]
+        return p.rstrip("/"), DEFAULT_GLOBS[self.format]
+
+
+class SlurmConfig(StrictModel):
+    partition: str
+    time: str = "04:00:00"
+    cpus_per_task: int = Field(1, ge=1)
+    mem_per_cpu_gb: float = Field(2, gt=0)
+    qos: str | None = None
+    job_name: str = "reasoning-curator"
+    venv_path: str | None = Field(None, description="virtualenv activated in jobs; default: this interpreter's")
+    env_command: str | None = None
+    sbatch_args: dict[str, Any] = Field(default_factory=dict)
+    wait: bool = Field(True, description="wait for the jobs and print the summary")
+    poll_seconds: float = Field(2.0, gt=0)
+
+
+class ExecutorConfig(StrictModel):
+    type: Literal["local", "slurm"] = "local"
+    tasks: int = Field(4, ge=1, description="shards of the per-document stages")
+    workers: int = Field(-1, description="parallel tasks; -1 = as many as tasks (local) / no cap (slurm)")
+    slurm: SlurmConfig | None = None
+
+    @model_validator(mode="after")
+    def _slurm_needs_settings(self) -> "ExecutorConfig":
+        if self.type == "slurm" and self.slurm is None:
+            raise ValueError("executor.type is 'slurm' but the `executor.slurm` section (partition, time, …) is missing")
+        return self
+
+
+class ExtractConfig(StrictModel):
+    extractor: Literal["mathcode", "trafilatura"] = "mathcode"
+    timeout: float = Field(2.0, gt=0, description="seconds per document")
+
+
+class LanguageConfig(StrictModel):
+    languages: list[str] | None = Field(None, description="keep only these ISO codes; null = keep all")
+    min_score: float = Field(0.0, ge=0, le=1)
+
+
+class QualityConfig(StrictModel):
+    enabled: bool = True
+    mode: Literal["filter", "tag"] = "filter"
+    rule_languages: list[str] = Field(default_factory=lambda: ["en"])
+
+
+class DedupConfig(StrictModel):
+    url: bool = True
+    minhash: bool = True
+    ngrams: int = Field(5, ge=1)
+    buckets: int = Field(14, ge=1)
+    hashes_per_bucket: int = Field(8, ge=1)
+    seed: int = 1
+
+
+class Config(StrictModel):
+    input: InputConfig
+    output_dir: str = "output/crawl"
+    work_dir: str | None = Field(None, description="intermediate files; default OUTPUT_DIR/_work")
+    output_storage_options: dict[str, Any] = Field(default_factory=dict)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    extract: ExtractConfig = Field(default_factory=ExtractConfig)
+    language: LanguageConfig = Field(default_factory=LanguageConfig)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+
+    @field_validator("output_dir")
+    @classmethod
+    def _not_empty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("output_dir must not be empty")
+        return v.rstrip("/")
+
+
+# ----------------------------------------------------------------------------- stages
+def url_of(doc: Document) -> str:  # annotated -> str: datatrove picks the hash function from it
+    return doc.metadata.get("url") or doc.id
+
+
+@dataclass
+class Stage:
+    name: str
+    pipeline: list[PipelineStep]
+    tasks: int
+
+
+def _folder(cfg: Config, path: str):
+    return (path, cfg.output_storage_options) if cfg.output_storage_options else path
+
+
+def make_extractor(cfg: ExtractConfig):
+    if cfg.extractor == "trafilatura":
+        from datatrove.pipeline.extractors import Trafilatura
+
+        return Trafilatura(favour_precision=True, timeout=cfg.timeout)
+    from filters.extraction import MathCodeExtractor
+
+    return MathCodeExtractor(timeout=cfg.timeout)
+
+
+def make_reader(cfg: Config) -> PipelineStep:
+    inp = cfg.input
+    folder, pattern = inp.folder_and_glob()
+    data_folder = (folder, inp.storage_options) if inp.storage_options else folder
+    common = dict(glob_pattern=pattern, limit=inp.limit, doc_progress=False, file_progress=False)
+    if inp.format == "warc":
+        return RobustWarcReader(data_folder, **common)
+    if inp.format == "html":
+        return HtmlFileReader(data_folder, **common)
+    cls = JsonlReader if inp.format == "jsonl" else ParquetReader
+    return cls(data_folder, text_key=inp.text_key, id_key=inp.id_key, **common)
+
+
+def _intermediate_reader(folder) -> ParquetReader:
+    return ParquetReader(folder, glob_pattern="*.parquet")
+
+
+def build_stages(cfg: Config) -> list[Stage]:
+    out = cfg.output_dir
+    work = cfg.work_dir or f"{out}/_work"
+    rejected = _folder(cfg, f"{out}/rejected")
+    n = cfg.executor.tasks
+    from filters.language import LanguageID
+    from filters.quality import QualitySignals
+
+    process: list[PipelineStep] = [make_reader(cfg)]
+    if cfg.input.content == "html":
+        process.append(make_extractor(cfg.extract))
+    process.append(
+        LanguageID(cfg.language.languages, cfg.language.min_score, exclusion_writer=rejected_writer(rejected, "language"))
+    )
+    if cfg.quality.enabled:
+        process.append(
+            QualitySignals(
+                mode=cfg.quality.mode,
+                rule_languages=cfg.quality.rule_languages,
+                exclusion_writer=rejected_writer(rejected, "quality"),
+            )
+        )
+    current = _folder(cfg, f"{work}/processed")
+    final = _folder(cfg, f"{out}/documents")
+    dedup_any = cfg.dedup.url or cfg.dedup.minhash
+    process.append(document_writer(current if dedup_any else final))
+    stages = [Stage("process", process, n)]
+
+    if cfg.dedup.url:
+        url_cfg = ExactDedupConfig(content_getter=url_of, hash_config=HashConfig(precision=64))
+        nxt = _folder(cfg, f"{work}/url_deduped") if cfg.dedup.minhash else final
+        stages += [
+            Stage("url_signatures", [_intermediate_reader(current), ExactDedupSignature(f"{work}/url/sigs", url_cfg)], n),
+            Stage("url_find", [ExactFindDedups(f"{work}/url/sigs", f"{work}/url/dups", url_cfg)], 1),
+            Stage(
+                "url_filter",
+                [
+                    _intermediate_reader(current),
+                    ExactDedupFilter(
+                        f"{work}/url/dups", url_cfg, exclusion_writer=rejected_writer(rejected, "url_dedup")
+                    ),
+                    document_writer(nxt),
+                ],
+                n,
+            ),
+        ]
+        current = nxt
+    if cfg.dedup.minhash:
+        mh = MinhashConfig(
+            n_grams=cfg.dedup.ngrams,
+            num_buckets=cfg.dedup.buckets,
+            hashes_per_bucket=cfg.dedup.hashes_per_bucket,
+            seed=cfg.dedup.seed,
+            hash_config=HashConfig(precision=64),
+        )
+        stages += [
+            Stage("minhash_signatures", [_intermediate_reader(current), MinhashDedupSignature(f"{work}/minhash/sigs", config=mh)], n),
+            Stage("minhash_buckets", [MinhashDedupBuckets(f"{work}/minhash/sigs", f"{work}/minhash/buckets", config=mh)], mh.num_buckets),
+            Stage(
+                "minhash_cluster",
+                [MinhashDedupCluster(f"{work}/minhash/buckets", f"{work}/minhash/remove", config=mh, save_cluster_size=True)],
+                1,
+            ),
+            Stage(
+                "minhash_filter",
+                [
+                    _intermediate_reader(current),
+                    MinhashDedupFilter(
+                        f"{work}/minhash/remove",
+                        exclusion_writer=rejected_writer(rejected, "minhash_dedup"),
+                        load_cluster_sizes=True,
+                    ),
+                    document_writer(final),
+                ],
+                n,
+            ),
+        ]
+    return stages
+
+
+# ----------------------------------------------------------------------------- running
+def _config_fingerprint(cfg: Config) -> str:
+    # What changes the output; the executor does not (a run started locally may finish on Slurm).
+    data = cfg.model_dump(exclude={"executor": {"workers", "type", "slurm"}})
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _check_resume(cfg: Config, logs_root: Path) -> None:
+    """Refuse to resume a run whose output-changing settings differ: mixing them would corrupt it."""
+    if "://" in cfg.output_dir:
+        return
+    stamp = logs_root / "config.fingerprint"
+    fp = _config_fingerprint(cfg)
+    if stamp.exists() and stamp.read_text().strip() != fp:
+        raise ConfigError(
+            f"{cfg.output_dir} holds a run made with different settings; "
+            "choose a new output_dir or delete the old one to start over"
+        )
+    logs_root.mkdir(parents=True, exist_ok=True)
+    tmp = stamp.with_suffix(".tmp")
+    tmp.write_text(fp)
+    os.replace(tmp, stamp)
+
+
+def _local_executor(stage: Stage, cfg: Config, logging_dir: str):
+    from datatrove.executor import LocalPipelineExecutor
+
+    workers = cfg.executor.workers if cfg.executor.workers > 0 else min(stage.tasks, os.cpu_count() or 1)
+    return LocalPipelineExecutor(
+        pipeline=stage.pipeline,
+        tasks=stage.tasks,
+        workers=min(workers, stage.tasks),
+        logging_dir=logging_dir,
+        start_method="fork" if sys.platform == "linux" else "spawn",
+    )
+
+
+def _slurm_executor(stage: Stage, cfg: Config, logging_dir: str, depends):
+    from datatrove.executor import SlurmPipelineExecutor
+
+    s = cfg.executor.slurm
+    assert s is not None
+    venv = s.venv_path or (sys.prefix if sys.prefix != sys.base_prefix else None)
+    return SlurmPipelineExecutor(
+        pipeline=stage.pipeline,
+        tasks=stage.tasks,
+        workers=cfg.executor.workers,
+        time=s.time,
+        partition=s.partition,
+        cpus_per_task=s.cpus_per_task,
+        mem_per_cpu_gb=s.mem_per_cpu_gb,
+        qos=s.qos or "normal",
+        job_name=f"{s.job_name}-{stage.name}",
+        venv_path=f"{venv}/bin/activate" if venv and not s.env_command else None,
+        env_command=s.env_command,
+        sbatch_args=s.sbatch_args or None,
+        logging_dir=logging_dir,
+        depends=depends,
+        mail_type="NONE",
+        # Jobs must import this project's packages: run them from the current directory.
+        srun_args={"chdir": os.getcwd()},
+    )
+
+
+def _completed(logging_dir: str, tasks: int) -> int:
+    d = Path(logging_dir) / "completions"
+    return len(list(d.iterdir())) if d.is_dir() else 0
+
+
+def _wait_for_slurm(stages: list[Stage], log_dirs: list[str], poll: float) -> None:
+    """Block until the last stage has completed every task; fail if the jobs left the queue first."""
+    last_dir, last_tasks = log_dirs[-1], stages[-1].tasks
+    user = os.environ.get("USER") or "root"
+    while _completed(last_dir, last_tasks) < last_tasks:
+        queued = subprocess.run(["squeue", "-h", "-u", user, "-o", "%i"], capture_output=True, text=True).stdout.strip()
+        if not queued and _completed(last_dir, last_tasks) < last_tasks:
+            time.sleep(poll)  # completion markers can land just after the job leaves the queue
+            if _completed(last_dir, last_tasks) >= last_tasks:
+                break
+            failed = [s.name for s, d in zip(stages, log_dirs) if _completed(d, s.tasks) < s.tasks]
+            raise RuntimeError(f"Slurm jobs ended but stages did not complete: {failed}; see their logs/ folders")
+        print(
+            "  slurm: " + ", ".join(f"{s.name} {_completed(d, s.tasks)}/{s.tasks}" for s, d in zip(stages, log_dirs)),
+            file=sys.stderr,
+            flush=True,
+        )
+        time.sleep(poll)
+
+
+def run(cfg: Config, config_path: Path | str = "config") -> dict:
+    stages = build_stages(cfg)
+    work = cfg.work_dir or f"{cfg.output_dir}/_work"
+    logs_root = Path(work) / "logs"
+    _check_resume(cfg, logs_root)
+    log_dirs = [str(logs_root / f"{i:02d}_{s.name}") for i, s in enumerate(stages)]
+    reports: list[StageReport] = []
+    t_start = time.time()
+    print(f"crawl: {len(stages)} stages, {cfg.executor.tasks} tasks, executor={cfg.executor.type}", file=sys.stderr)
+    if cfg.executor.type == "local":
+        for i, (stage, log_dir) in enumerate(zip(stages, log_dirs)):
+            done = _completed(log_dir, stage.tasks)
+            note = f" (resuming: {done}/{stage.tasks} tasks already done)" if 0 < done < stage.tasks else ""
+            note = " (already complete)" if done >= stage.tasks else note
+            print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
+            t0 = time.time()
+            with quiet_stage(stage.name, log_dir, stage.tasks):
+                _local_executor(stage, cfg, log_dir).run()
+            report = read_stage_report(stage.name, log_dir, time.time() - t0)
+            reports.append(report)
+            print(f"      {report.one_line()}", file=sys.stderr, flush=True)
+    else:
+        executor = None
+        for stage, log_dir in zip(stages, log_dirs):
+            executor = _slurm_executor(stage, cfg, log_dir, executor)
+        executor.run()
+        if not cfg.executor.slurm.wait:
+            return {"submitted": True, "last_job_id": executor.job_id, "logs": str(logs_root)}
+        _wait_for_slurm(stages, log_dirs, cfg.executor.slurm.poll_seconds)
+        reports = [read_stage_report(s.name, d, None) for s, d in zip(stages, log_dirs)]
+    elapsed = time.time() - t_start
+    summary = print_summary(reports, elapsed, cfg.output_dir)
+    return summary
