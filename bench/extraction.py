@@ -1,0 +1,312 @@
+"""Benchmark: our extractor vs trafilatura vs Resiliparse on the real pages in shared data.
+
+    .venv/bin/python bench/extraction.py [--data ../shared/data] [--limit N]
+
+All three extractors run in this one process on the same pages, one after the other, and
+one table is printed:
+- formula recall: of the formulas the ground truth states (llm-web-kit typed blocks) or,
+  for pages without such ground truth, the page's own markup states (math/tex scripts,
+  x-tex annotations / alttext, TeX between the page's configured delimiters, leaf text of
+  MathML without TeX), the fraction found in the output, TeX compared with whitespace
+  removed; per-page average over math pages;
+- code-line recall: of the ground truth's code lines (llm-web-kit code blocks,
+  Readability's expected <pre>, else the page's own <pre>), the fraction present in the
+  output (whitespace-collapsed substring; lines under 4 characters are ignored because
+  "}" is always somewhere); per-page average;
+- article F1: bag-of-words F1 against the scrapinghub benchmark's articleBody;
+- with / without: trafilatura's own eval snippets, fraction of `with` present and of
+  `without` absent, per-page average;
+- docs/s: documents over the summed extraction wall time of all pages above.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import html as htmlmod
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import lxml.html
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from filters.extraction import extract_text  # noqa: E402
+from filters.extraction.math import clean_tex, page_delimiters  # noqa: E402
+
+WS = re.compile(r"\s+")
+
+
+def nows(s: str) -> str:
+    return WS.sub("", s)
+
+
+# ------------------------------------------------------------------ extractors
+
+
+def ours(html: str) -> str:
+    return extract_text(html)
+
+
+def trafilatura_datatrove(html: str) -> str:
+    import trafilatura
+
+    # Exactly datatrove's Trafilatura step: favour_precision=True, include_comments=False,
+    # deduplicate=True (include_images=False is its default too).
+    return trafilatura.extract(html, favor_precision=True, include_comments=False, deduplicate=True) or ""
+
+
+def resiliparse(html: str) -> str:
+    from resiliparse.extract.html2text import extract_plain_text
+
+    return extract_plain_text(html, main_content=True, preserve_formatting=True)
+
+
+EXTRACTORS: dict[str, Callable[[str], str]] = {
+    "ours": ours,
+    "trafilatura": trafilatura_datatrove,
+    "resiliparse": resiliparse,
+}
+
+# ------------------------------------------------------------------ gold data
+
+
+def _walk_gt(node, formulas: list[str], code: list[str]) -> None:
+    if isinstance(node, list):
+        for x in node:
+            _walk_gt(x, formulas, code)
+    elif isinstance(node, dict):
+        t = node.get("type") or node.get("t")
+        if t == "equation-inline" and isinstance(node.get("c"), str):
+            formulas.append(node["c"])
+        elif t in ("equation-interline", "equation-inline") and isinstance(node.get("content"), dict):
+            formulas.append(node["content"].get("math_content", ""))
+        elif t == "code" and isinstance(node.get("content"), dict):
+            code.append(node["content"].get("code_content", ""))
+        for k, v in node.items():
+            if k not in ("raw_content", "html"):
+                _walk_gt(v, formulas, code)
+
+
+def _markup_formulas(page: str) -> list[tuple[str, str]]:
+    """Formulas a page states in its own markup: ('tex', TeX) or ('leaves', text of MathML)."""
+    root = lxml.html.document_fromstring(page)
+    out: list[tuple[str, str]] = []
+    for s in root.iter("script"):
+        if (s.get("type") or "").startswith("math/tex") and (s.text or "").strip():
+            out.append(("tex", s.text.strip()))
+    for m in root.iter("math"):
+        ann = [a.text for a in m.iter("annotation") if "tex" in (a.get("encoding") or "").lower() and a.text]
+        if ann:
+            out.append(("tex", clean_tex(ann[0])))
+        elif m.get("alttext"):
+            out.append(("tex", clean_tex(m.get("alttext"))))
+        else:
+            out.append(("leaves", "".join(m.itertext())))
+    delims = page_delimiters(page)
+    body = root.find("body")
+    if body is not None:
+        for bad in body.xpath(".//pre|.//code|.//script|.//style|.//textarea|.//math"):
+            bad.drop_tree()
+        text = " ".join(body.itertext())
+        pairs = [*delims.display, *delims.inline]
+        pairs.sort(key=lambda p: -len(p[0]))
+        pos = 0
+        while pos < len(text):
+            best = None
+            for left, right in pairs:
+                i = text.find(left, pos)
+                if i >= 0 and (best is None or i < best[0]):
+                    best = (i, left, right)
+            if best is None:
+                break
+            i, left, right = best
+            j = text.find(right, i + len(left))
+            if j < 0:
+                break
+            tex = text[i + len(left) : j].strip()
+            if tex and len(tex) < 2000:
+                out.append(("tex", tex))
+            pos = j + len(right)
+    return out
+
+
+def _alnum_stream(s: str) -> str:
+    s = re.sub(r"\\[a-zA-Z]+", "", s)  # TeX command names are not in the MathML leaves
+    return "".join(ch for ch in s if ch.isascii() and ch.isalnum())
+
+
+def _pre_code(page: str) -> list[str]:
+    root = lxml.html.document_fromstring(page)
+    return ["".join(p.itertext()) for p in root.iter("pre")]
+
+
+def load(data: Path, limit: int | None):
+    web = data / "web"
+    math_pages = []
+    for e in json.loads((web / "math" / "index.json").read_text()):
+        page = (web / "math" / "pages" / f"{e['id']}.html").read_text(encoding="utf-8", errors="replace")
+        formulas: list[tuple[str, str]] = []
+        code: list[str] = []
+        gt_files = [g["file"] if isinstance(g, dict) else g for g in e.get("ground_truth") or []]
+        llm = [f for f in gt_files if f.endswith(".groundtruth.jsonl.gz")]
+        if llm:
+            with gzip.open(web / "math" / llm[0], "rt") as fh:
+                d = json.loads(fh.readline())
+            f_gt: list[str] = []
+            _walk_gt(d["content_list"], f_gt, code)
+            formulas = [("tex", htmlmod.unescape(f)) for f in f_gt if f.strip()]
+        else:
+            if e["category"] == "math":
+                formulas = _markup_formulas(page)
+            exp = [f for f in gt_files if f.endswith(".expected.html")]
+            if exp:
+                code = _pre_code((web / "math" / exp[0]).read_text(encoding="utf-8", errors="replace"))
+            elif e["category"] == "code":
+                code = _pre_code(page)
+        math_pages.append((e["id"], page, formulas, code))
+    sh = web / "extraction" / "scrapinghub"
+    gt = json.loads((sh / "ground-truth.json").read_text())
+    articles = [(k, gzip.open(sh / "html" / f"{k}.html.gz").read().decode("utf-8", "replace"), v["articleBody"]) for k, v in gt.items()]
+    tr = web / "extraction" / "trafilatura"
+    snippets = []
+    for e in json.loads((tr / "ground_truth.json").read_text()):
+        raw = gzip.open(tr / e["file"]).read()
+        snippets.append((e["file"], raw.decode("utf-8", "replace"), e.get("with") or [], e.get("without") or []))
+    if limit:
+        math_pages, articles, snippets = math_pages[:limit], articles[:limit], snippets[:limit]
+    return math_pages, articles, snippets
+
+
+# ------------------------------------------------------------------ metrics
+
+
+def formula_recall(out: str, formulas: list[tuple[str, str]]) -> float:
+    flat = nows(out)
+    stream = _alnum_stream(out)
+    hits = 0
+    for kind, f in formulas:
+        if kind == "tex":
+            hits += nows(f) in flat
+        else:
+            hits += _alnum_stream(f) in stream
+    return hits / len(formulas)
+
+
+def code_recall(out: str, blocks: list[str]) -> float | None:
+    lines = [WS.sub(" ", ln).strip() for b in blocks for ln in b.splitlines()]
+    lines = [ln for ln in lines if len(ln) >= 4]
+    if not lines:
+        return None
+    flat = WS.sub(" ", out)
+    return sum(ln in flat for ln in lines) / len(lines)
+
+
+TOKEN = re.compile(r"\w+")
+
+
+def bow_f1(pred: str, gold: str) -> float:
+    p = collections.Counter(TOKEN.findall(pred.lower()))
+    g = collections.Counter(TOKEN.findall(gold.lower()))
+    common = sum((p & g).values())
+    if not common:
+        return 0.0
+    prec, rec = common / sum(p.values()), common / sum(g.values())
+    return 2 * prec * rec / (prec + rec)
+
+
+def snippet_scores(out: str, with_: list[str], without: list[str]) -> tuple[float | None, float | None]:
+    flat = WS.sub(" ", out)
+    w = sum(WS.sub(" ", s).strip() in flat for s in with_) / len(with_) if with_ else None
+    wo = sum(WS.sub(" ", s).strip() not in flat for s in without) / len(without) if without else None
+    return w, wo
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None]
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def run(name: str, fn: Callable[[str], str], math_pages, articles, snippets) -> dict:
+    elapsed = 0.0
+    n = 0
+    errors = 0
+
+    def call(page: str) -> str:
+        nonlocal elapsed, n, errors
+        t0 = time.perf_counter()
+        try:
+            out = fn(page) or ""
+        except Exception:  # noqa: BLE001 - a failing page scores zero, it is counted
+            out = ""
+            errors += 1
+        elapsed += time.perf_counter() - t0
+        n += 1
+        return out
+
+    fr, cr, f1, w, wo = [], [], [], [], []
+    for _id, page, formulas, code in math_pages:
+        out = call(page)
+        if formulas:
+            fr.append(formula_recall(out, formulas))
+        if code:
+            cr.append(code_recall(out, code))
+    for _id, page, gold in articles:
+        f1.append(bow_f1(call(page), gold))
+    for _id, page, with_, without in snippets:
+        a, b = snippet_scores(call(page), with_, without)
+        w.append(a)
+        wo.append(b)
+    return {
+        "formula recall": mean(fr),
+        "code-line recall": mean(cr),
+        "article F1": mean(f1),
+        "with": mean(w),
+        "without": mean(wo),
+        "docs/s": n / elapsed if elapsed else float("nan"),
+        "errors": errors,
+        "_n": (len(fr), len([c for c in cr if c is not None]), len(f1), len(w)),
+    }
+
+
+TARGETS = {"formula recall": 0.98, "code-line recall": 0.97, "article F1": 0.95, "with": 0.90, "without": 0.92}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--limit", type=int, default=None, help="pages per set (quick runs)")
+    ap.add_argument("--only", nargs="*", default=list(EXTRACTORS), choices=list(EXTRACTORS))
+    args = ap.parse_args(argv)
+    if not (args.data / "web").is_dir():
+        print(f"no data at {args.data}/web", file=sys.stderr)
+        return 2
+    sets = load(args.data, args.limit)
+    results = {name: run(name, EXTRACTORS[name], *sets) for name in args.only}
+    n = next(iter(results.values()))["_n"]
+    print(f"pages scored: formulas {n[0]}, code {n[1]}, scrapinghub {n[2]}, trafilatura-eval {n[3]}")
+    cols = list(results)
+    print(f"{'metric':<18}" + "".join(f"{c:>13}" for c in cols) + f"{'target':>10}")
+    for metric in ["formula recall", "code-line recall", "article F1", "with", "without", "docs/s", "errors"]:
+        row = f"{metric:<18}"
+        for c in cols:
+            v = results[c][metric]
+            row += f"{v:>13.1f}" if metric == "docs/s" else (f"{v:>13d}" if metric == "errors" else f"{v:>13.3f}")
+        tgt = TARGETS.get(metric)
+        if metric == "docs/s" and "trafilatura" in results:
+            row += f"{'>= ' + format(3 * results['trafilatura']['docs/s'], '.1f'):>10}"
+        elif tgt is not None:
+            row += f"{'>= ' + str(tgt):>10}"
+        print(row)
+    if "ours" in results and "trafilatura" in results:
+        print(f"speed-up ours / trafilatura: {results['ours']['docs/s'] / results['trafilatura']['docs/s']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

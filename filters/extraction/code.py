@@ -1,0 +1,152 @@
+"""Find code in a parsed page and replace it with protected placeholders.
+
+Block code (`<pre>`, multi-line `<code>`, SyntaxHighlighter tables, `<xmp>`) is kept
+verbatim with its indentation, minus line-number gutters; inline `<code>` becomes a
+backtick span. The language tag comes from the usual highlighter classes.
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from filters.extraction.math import replace_with_text
+from filters.extraction.protect import ProtectedStore
+
+_LANG_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:language|lang|brush|highlight-source|highlight|hljs|sourceCode|code)[-:_ ]\s*([A-Za-z][\w+#.-]{0,20})"
+)
+_KNOWN_LANGS = frozenset(
+    "python py javascript js typescript ts java c cpp c++ csharp cs go golang rust ruby rb php bash sh shell zsh "
+    "console powershell sql html xml css scss json yaml yml toml ini kotlin swift scala r matlab perl lua haskell "
+    "julia dart elixir erlang clojure fortran ocaml lisp scheme tex latex markdown md dockerfile makefile diff "
+    "objectivec objc vb vbnet groovy nginx apache cmake gradle asm nasm verilog vhdl solidity graphql".split()
+)
+_NOT_LANGS = frozenset({"none", "text", "plain", "plaintext", "nohighlight", "line", "numbers", "source", "block", "code"})
+_GUTTER_RE = re.compile(r"(^|[\s_-])(gutter|line-?numbers?|linenos?|lineno|ln-num|hljs-ln-n|line-number|rouge-gutter|lnt)($|[\s_-])", re.I)
+
+_CANDIDATES = etree.XPath(
+    "//pre | //xmp | //listing | //code | //*[@class and (contains(@class,'syntaxhighlighter') or contains(@class,'wp_syntax')"
+    " or contains(@class,'code_responsive') or contains(@class, 'codehilite') or contains(@class, 'CodeMirror-code'))]"
+)
+
+
+def _lang_of(el: etree._Element) -> str:
+    node: etree._Element | None = el
+    for _ in range(3):  # the element, its first code child, and two ancestors
+        if node is None:
+            break
+        for attr in ("data-lang", "data-language", "lang"):
+            v = (node.get(attr) or "").strip().lower()
+            if v and v in _KNOWN_LANGS:
+                return v
+        cls = node.get("class") or ""
+        m = _LANG_CLASS_RE.search(cls)
+        if m and m.group(1).lower() not in _NOT_LANGS:
+            return m.group(1).lower()
+        for tok in cls.lower().split():
+            if tok in _KNOWN_LANGS:
+                return tok
+        node = node.getparent()
+    child = next(el.iter("code"), None)
+    if child is not None and child is not el:
+        cls = child.get("class") or ""
+        m = _LANG_CLASS_RE.search(cls)
+        if m and m.group(1).lower() not in _NOT_LANGS:
+            return m.group(1).lower()
+    return ""
+
+
+def _verbatim(el: etree._Element) -> str:
+    """Text of a code element as the browser shows it: <br> and per-line block
+    elements are newlines, gutters with line numbers are skipped."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        tag = node.tag
+        if isinstance(tag, str):
+            cls = node.get("class") or ""
+            if cls and _GUTTER_RE.search(cls):
+                parts.append(node.tail or "") if node is not el else None
+                return
+            if tag == "br":
+                parts.append("\n")
+            elif tag in ("script", "style", "button"):
+                parts.append(node.tail or "") if node is not el else None
+                return
+            else:
+                if tag in ("div", "p", "li", "tr") and parts and not parts[-1].endswith("\n"):
+                    parts.append("\n")
+                if node.text:
+                    parts.append(node.text)
+                for child in node:
+                    walk(child)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+
+    walk(el)
+    text = "".join(parts).replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _syntaxhighlighter_lines(el: etree._Element) -> str | None:
+    """SyntaxHighlighter 3 renders one <div class="line"> per line inside td.code."""
+    lines = [ln for ln in el.iter("div") if re.search(r"(^|\s)line(\s|$)", ln.get("class") or "")]
+    if not lines:
+        return None
+    code_lines = [ln for ln in lines if not any(_GUTTER_RE.search(a.get("class") or "") for a in ln.iterancestors())]
+    return "\n".join(_verbatim(ln).replace("\n", "") for ln in code_lines)
+
+
+def _is_number_gutter(text: str) -> bool:
+    return bool(text) and all(ln.strip().isdigit() for ln in text.split("\n") if ln.strip())
+
+
+def rewrite_code_nodes(root: etree._Element, store: ProtectedStore) -> int:
+    """Replace code under `root` with placeholders; returns the number of code blocks."""
+    blocks = 0
+    for el in _CANDIDATES(root):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        # Skip nodes inside an already-replaced block (detached subtree).
+        node = el
+        while node.getparent() is not None:
+            node = node.getparent()
+        if node is not root:
+            continue
+        tag = el.tag
+        cls = el.get("class") or ""
+        if tag != "pre" and "syntaxhighlighter" in cls:
+            text = _syntaxhighlighter_lines(el)
+            if text is None:
+                text = _verbatim(el)
+        elif tag == "code" and not any(a.tag in ("pre", "xmp") for a in el.iterancestors()):
+            text = _verbatim(el)
+            if "\n" not in text:
+                if text.strip():
+                    replace_with_text(el, store.add("C", text.strip()))
+                else:
+                    replace_with_text(el, "")
+                continue
+        elif tag in ("pre", "xmp", "listing") or tag != "code":
+            if any(_GUTTER_RE.search(a.get("class") or "") for a in [el, *el.iterancestors()]):
+                replace_with_text(el, "")  # a line-number column rendered as its own <pre>
+                continue
+            text = _verbatim(el)
+        else:
+            continue
+        if not text.strip():
+            replace_with_text(el, "")
+            continue
+        if _is_number_gutter(text) and tag == "pre" and text.count("\n") > 0:
+            replace_with_text(el, "")
+            continue
+        replace_with_text(el, f"\n{store.add('B', text, _lang_of(el))}\n")
+        blocks += 1
+    return blocks

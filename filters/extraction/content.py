@@ -1,0 +1,338 @@
+"""Linearise a cleaned DOM into text blocks, pick the main content, render Markdown.
+
+Main-content selection (hand-written: neither trafilatura nor Resiliparse exposes its
+selector on a DOM we have already rewritten, and trafilatura's is too slow for our
+budget):
+1. every block (paragraph, list item, heading, table, code block) gets a weight: its
+   non-link characters, zero for short or link-dominated blocks;
+2. blocks under elements that look like boilerplate (nav/aside/footer/header, hidden
+   nodes, class/id/role tokens such as `sidebar`, `share`, `cookie`, `comments`) are
+   dropped, unless that element holds most of the page's weight (a wrapper called
+   `has-sidebar` is not a sidebar);
+3. starting at <body>, descend into the child holding most of the remaining weight
+   while it holds at least DOMINANCE of its parent's. A Q&A page stops at the element
+   that holds the question *and* all answers, because no single post dominates;
+4. keep the blocks under that element, minus link lists.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from lxml import etree
+
+from filters.extraction.protect import BLOCK_KINDS, TOKEN_RE, ProtectedStore
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p section summary table tbody thead tfoot tr td th "
+    "ul menu caption legend".split()
+)
+SKIP_TAGS = frozenset(
+    "script style noscript template head title meta link iframe svg canvas object embed button select option "
+    "input textarea audio video map area source track img picture frame frameset applet base label".split()
+)
+BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "header", "dialog", "menu"})
+_BOILERPLATE_RE = re.compile(
+    r"(?:^|[\s_-])(nav|navbar|navigation|menu|menubar|footer|sidebar|widget|widgets|share|sharing|shares|social|"
+    r"sociable|cookie|cookies|consent|gdpr|banner|breadcrumb|breadcrumbs|related|recommended|recommendations|"
+    r"newsletter|subscribe|subscription|signup|advert|advertisement|ads|ad|adsbygoogle|sponsor|sponsored|promo|"
+    r"popup|modal|pagination|pager|tags|tagcloud|byline|comments|comment|commentlist|disqus|toolbar|masthead|"
+    r"outbrain|taboola|popular|trending|rating|voting|vote|skiplink|hidden|hide|visually-hidden|sr-only|"
+    r"screen-reader-text|meta|post-meta|entry-meta|login|signin|copyright|print)(?:$|[\s_-])",
+    re.I,
+)
+_BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "menu", "menubar"})
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WS_RE = re.compile(r"\s+")
+_SPACES_RE = re.compile(r"[ \t\f\v\r]+")
+
+DOMINANCE = 0.6  # a child must hold this share of its parent's weight to be descended into
+MIN_BLOCK_CHARS = 25  # shorter blocks carry no weight (dates, "Share", buttons)
+MAX_LINK_DENSITY = 0.5
+
+
+class ExtractionTimeout(TimeoutError):
+    """Raised when one document exceeds its time budget."""
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str  # p, h, li, table, quote
+    prefix: str
+    text: str
+    owner: etree._Element
+    link_chars: int
+    weight: float = 0.0
+
+
+class Linearizer:
+    """Turns a DOM into a flat list of Blocks, remembering which element owns each."""
+
+    def __init__(self, deadline: float, max_depth: int = 400) -> None:
+        self.blocks: list[Block] = []
+        self.parts: list[str] = []
+        self.link_chars = 0
+        self.in_link = 0
+        self.owners: list[etree._Element] = []
+        self.kind = "p"
+        self.prefix = ""
+        self.list_stack: list[list[int]] = []  # per open list: [ordered?, counter]
+        self.quote = 0
+        self.deadline = deadline
+        self.max_depth = max_depth
+        self.visited = 0
+
+    def add_text(self, text: str) -> None:
+        text = _WS_RE.sub(" ", text)
+        self.parts.append(text)
+        if self.in_link:
+            self.link_chars += len(text.strip())
+
+    def flush(self) -> None:
+        if self.parts:
+            text = "".join(self.parts)
+            if "\n" in text:
+                text = "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
+                text = re.sub(r"\n{2,}", "\n", text).strip()
+            else:
+                text = _SPACES_RE.sub(" ", text).strip()
+            if text and self.owners:
+                prefix = self.prefix + ("> " * self.quote)
+                self.blocks.append(Block(self.kind, prefix, text, self.owners[-1], self.link_chars))
+        self.parts = []
+        self.link_chars = 0
+        self.kind = "p"
+        self.prefix = ""
+
+    def walk(self, el: etree._Element, depth: int = 0) -> None:
+        self.visited += 1
+        if self.visited % 512 == 0 and time.monotonic() > self.deadline:
+            raise ExtractionTimeout("extraction exceeded its time budget")
+        tag = el.tag
+        if not isinstance(tag, str) or tag in SKIP_TAGS:
+            return
+        if tag == "br":
+            self.parts.append("\n")
+            return
+        if depth > self.max_depth:  # pathological nesting: keep the text, drop the structure
+            self.add_text(" ".join(el.itertext()))
+            return
+        if tag == "table" and _is_data_table(el):
+            self.flush()
+            self.owners.append(el)
+            self._table(el)
+            self.owners.pop()
+            return
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            self.flush()
+            self.owners.append(el)
+            if tag[0] == "h" and len(tag) == 2 and tag[1].isdigit():
+                self.kind, self.prefix = "h", "#" * int(tag[1]) + " "
+            elif tag == "li":
+                indent = "  " * max(0, len(self.list_stack) - 1)
+                if self.list_stack and self.list_stack[-1][0]:
+                    self.list_stack[-1][1] += 1
+                    self.kind, self.prefix = "li", f"{indent}{self.list_stack[-1][1]}. "
+                else:
+                    self.kind, self.prefix = "li", f"{indent}- "
+            elif tag in ("ul", "ol", "menu"):
+                self.list_stack.append([tag == "ol", 0])
+            elif tag == "blockquote":
+                self.quote += 1
+        elif tag == "a":
+            self.in_link += 1
+        if el.text:
+            self.add_text(el.text)
+        for child in el:
+            self.walk(child, depth + 1)
+            if child.tail:
+                self.add_text(child.tail)
+        if is_block:
+            self.flush()
+            self.owners.pop()
+            if tag in ("ul", "ol", "menu"):
+                self.list_stack.pop()
+            elif tag == "blockquote":
+                self.quote -= 1
+        elif tag == "a":
+            self.in_link -= 1
+
+    def _table(self, table: etree._Element) -> None:
+        rows: list[list[str]] = []
+        links = 0
+        for tr in table.iter("tr"):
+            cells = []
+            for cell in tr:
+                if cell.tag not in ("td", "th"):
+                    continue
+                text = _WS_RE.sub(" ", " ".join(cell.itertext())).strip().replace("|", "\\|")
+                cells.append(text)
+                links += sum(len("".join(a.itertext()).strip()) for a in cell.iter("a"))
+            if any(cells):
+                rows.append(cells)
+        if not rows:
+            return
+        width = max(len(r) for r in rows)
+        lines = []
+        for i, row in enumerate(rows):
+            row = row + [""] * (width - len(row))
+            lines.append("| " + " | ".join(row) + " |")
+            if i == 0:
+                lines.append("|" + "---|" * width)
+        self.blocks.append(Block("table", "", "\n".join(lines), table, links))
+
+
+def _is_data_table(table: etree._Element) -> bool:
+    """A table of data (rendered as Markdown) rather than a layout table (walked as blocks)."""
+    n_cells = 0
+    chars = 0
+    max_cols = 0
+    for tr in table.iter("tr"):
+        cols = 0
+        for cell in tr:
+            if cell.tag in ("td", "th"):
+                cols += 1
+                n_cells += 1
+                for sub in cell.iter():
+                    if sub.tag in ("table", "div", "p", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3"):
+                        if sub is not cell:
+                            return False
+                chars += len("".join(cell.itertext()))
+        max_cols = max(max_cols, cols)
+    return max_cols >= 2 and n_cells > 0 and chars / n_cells < 200
+
+
+def _is_boilerplate(el: etree._Element) -> bool:
+    tag = el.tag
+    if tag in BOILERPLATE_TAGS:
+        return True
+    if tag in ("html", "body", "main", "article"):
+        return False
+    attrib = el.attrib
+    if not attrib:
+        return False
+    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return True
+    role = attrib.get("role")
+    if role and role.lower() in _BOILERPLATE_ROLES:
+        return True
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE_RE.search(style):
+        return True
+    for name in ("class", "id"):
+        v = attrib.get(name)
+        if v and _BOILERPLATE_RE.search(v):
+            return True
+    return False
+
+
+def _block_weight(block: Block, store: ProtectedStore) -> float:
+    text = block.text
+    n = len(text)
+    if "\ue000" in text:
+        extra = 0
+        for m in TOKEN_RE.finditer(text):
+            extra += store.weight(m.group(1), m.group(2)) - len(m.group(0))
+        n += extra
+        if n > 0 and block.kind != "h":
+            return max(0.0, n - block.link_chars)
+    if n < MIN_BLOCK_CHARS or block.kind == "h":
+        return 0.0
+    if block.link_chars > MAX_LINK_DENSITY * n:
+        return 0.0
+    # Prose (sentences, commas) weighs more than a run of labels.
+    punct = text.count(",") + text.count(". ") + 1
+    return (n - block.link_chars) * min(1.5, 0.8 + 0.1 * punct)
+
+
+def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore) -> list[Block]:
+    if not blocks:
+        return []
+    chains: dict[int, tuple[etree._Element, ...]] = {}
+    block_chains: list[tuple[etree._Element, ...]] = []
+    for b in blocks:
+        key = id(b.owner)
+        chain = chains.get(key)
+        if chain is None:
+            chain = tuple(reversed([b.owner, *b.owner.iterancestors()]))
+            chains[key] = chain
+        block_chains.append(chain)
+        b.weight = _block_weight(b, store)
+
+    agg: dict[etree._Element, float] = {}
+    for b, chain in zip(blocks, block_chains):
+        if b.weight:
+            for el in chain:
+                agg[el] = agg.get(el, 0.0) + b.weight
+    total = max(agg.get(block_chains[0][0], 0.0), 1e-9)
+
+    bp_memo: dict[etree._Element, bool] = {}
+    keep_flags = []
+    for chain in block_chains:
+        drop = False
+        for el in chain:
+            bp = bp_memo.get(el)
+            if bp is None:
+                bp = _is_boilerplate(el) and agg.get(el, 0.0) < 0.5 * total
+                bp_memo[el] = bp
+            if bp:
+                drop = True
+                break
+        keep_flags.append(not drop)
+
+    clean: dict[etree._Element, float] = {}
+    children: dict[etree._Element, set[etree._Element]] = {}
+    for b, chain, keep in zip(blocks, block_chains, keep_flags):
+        if keep and b.weight:
+            for i, el in enumerate(chain):
+                clean[el] = clean.get(el, 0.0) + b.weight
+                if i + 1 < len(chain):
+                    children.setdefault(el, set()).add(chain[i + 1])
+    node = block_chains[0][0]
+    if node not in clean:
+        return [b for b, keep in zip(blocks, keep_flags) if keep]
+    while True:
+        kids = children.get(node)
+        if not kids:
+            break
+        best = max(kids, key=lambda k: clean[k])
+        if clean[best] < DOMINANCE * clean[node]:
+            break
+        node = best
+
+    out = []
+    for b, chain, keep in zip(blocks, block_chains, keep_flags):
+        if not keep or node not in chain:
+            continue
+        if b.kind not in ("h",) and b.link_chars > MAX_LINK_DENSITY * len(b.text) and "\ue000" not in b.text:
+            continue
+        out.append(b)
+    return out
+
+
+def render(blocks: list[Block], store: ProtectedStore, escape_dollars: bool) -> str:
+    pieces: list[str] = []
+    prev_kind = ""
+    for b in blocks:
+        text = b.text
+        if escape_dollars and "$" in text:
+            text = text.replace("$", "\\$")
+        if b.prefix:
+            text = b.prefix + text.replace("\n", "\n" + " " * len(b.prefix))
+        sep = "\n" if (b.kind == "li" and prev_kind == "li") else "\n\n"
+        if pieces:
+            pieces.append(sep)
+        pieces.append(text)
+        prev_kind = b.kind
+    out = "".join(pieces)
+    # Block-level placeholders (code blocks, display math) stand on their own lines.
+    out = TOKEN_RE.sub(lambda m: f"\n\n{m.group(0)}\n\n" if m.group(1) == "B" else m.group(0), out)
+    out = re.sub(r"[ \t]*\n[ \t]*\n\s*", "\n\n", out)
+    out = out.strip()
+    return TOKEN_RE.sub(lambda m: store.render(int(m.group(2))), out)
+
+
+__all__ = ["Block", "Linearizer", "ExtractionTimeout", "select_main", "render", "BLOCK_KINDS"]

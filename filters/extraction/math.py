@@ -1,0 +1,309 @@
+"""Find math in a parsed page and replace it with protected placeholders.
+
+Markup kinds handled (after OpenWebMath / MegaMath, see docs/extraction.md):
+MathJax v2 `<script type="math/tex">`, rendered MathJax/KaTeX output, KaTeX's TeX
+annotation, MathML (x-tex annotation, else `alttext`, else MathML->LaTeX via
+`mathml_to_latex`), Wikipedia's `mwe-math-element`, StackExchange `math-container`,
+WordPress `wp-katex-eq` / `latex` images, LaTeX images (alt text or codecogs /
+latex.php / mimetex / mathtex URLs), and TeX delimiters in text read from the page's own
+MathJax / KaTeX configuration.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from lxml import etree
+
+from filters.extraction.protect import ProtectedStore
+
+# ---------------------------------------------------------------- delimiters
+
+DEFAULT_INLINE = (("\\(", "\\)"),)
+DEFAULT_DISPLAY = (("$$", "$$"), ("\\[", "\\]"))
+ENVIRONMENTS = "equation|align|gather|multline|eqnarray|alignat|flalign|displaymath"
+
+_CONFIG_LIST_RE = re.compile(r"(inlineMath|displayMath)\s*:\s*([\[{](?:[^\[\]{}]|\[[^\[\]]*\]|\{[^{}]*\})*[\]}])")
+_PAIR_RE = re.compile(r"\[\s*(['\"])(.*?)(?<!\\)\1\s*,\s*(['\"])(.*?)(?<!\\)\3\s*\]")
+_KATEX_RE = re.compile(
+    r"left\s*:\s*(['\"])(.*?)(?<!\\)\1\s*,\s*right\s*:\s*(['\"])(.*?)(?<!\\)\3\s*,\s*display\s*:\s*(true|false)"
+)
+
+
+def _js_unescape(s: str) -> str:
+    # Config strings are JS literals, sometimes escaped twice (they end up in regexes).
+    while "\\\\" in s:
+        s = s.replace("\\\\", "\\")
+    return s.replace("\\'", "'").replace('\\"', '"')
+
+
+@dataclass
+class Delimiters:
+    inline: list[tuple[str, str]] = field(default_factory=lambda: list(DEFAULT_INLINE))
+    display: list[tuple[str, str]] = field(default_factory=lambda: list(DEFAULT_DISPLAY))
+
+    def regex(self) -> re.Pattern[str]:
+        """One alternation, longest left delimiter first; group name says display or inline."""
+        alts: list[tuple[int, str]] = []
+        for i, (left, right) in enumerate(self.display):
+            alts.append((len(left), f"(?<!\\\\){re.escape(left)}(?P<d{i}>.+?){re.escape(right)}"))
+        for i, (left, right) in enumerate(self.inline):
+            # Inline math does not span paragraphs and is not empty / blank-padded money.
+            body = r"(?P<i%d>[^\n]*?\S)" % i if left == "$" else r"(?P<i%d>.+?)" % i
+            guard = r"(?!\s)" if left == "$" else ""
+            alts.append((len(left), f"(?<![\\\\$]){re.escape(left)}{guard}{body}(?<!\\\\){re.escape(right)}"))
+        alts.append((99, r"(?P<env>\\begin\{(" + ENVIRONMENTS + r")\*?\}.+?\\end\{\2\*?\})"))
+        alts.sort(key=lambda a: -a[0])
+        return re.compile("|".join(a[1] for a in alts), re.S)
+
+    def lefts(self) -> list[str]:
+        return [left for left, _ in self.inline + self.display] + ["\\begin{"]
+
+
+def page_delimiters(html: str) -> Delimiters:
+    """The TeX delimiters a page configures for MathJax (v2 tex2jax / v3 tex) or KaTeX
+    auto-render, added to MathJax's defaults."""
+    delims = Delimiters()
+    if "inlineMath" in html or "displayMath" in html:
+        for m in _CONFIG_LIST_RE.finditer(html):
+            target = delims.inline if m.group(1) == "inlineMath" else delims.display
+            for p in _PAIR_RE.finditer(m.group(2)):
+                pair = (_js_unescape(p.group(2)), _js_unescape(p.group(4)))
+                if pair[0] and pair[1] and pair not in target:
+                    target.append(pair)
+    if "delimiters" in html and "left" in html:
+        for m in _KATEX_RE.finditer(html):
+            pair = (_js_unescape(m.group(2)), _js_unescape(m.group(4)))
+            target = delims.display if m.group(5) == "true" else delims.inline
+            if pair[0] and pair[1] and pair not in target:
+                target.append(pair)
+    # A pair configured as display wins over the same pair as inline.
+    delims.inline = [p for p in delims.inline if p not in delims.display]
+    return delims
+
+
+# ---------------------------------------------------------------- DOM helpers
+
+
+def replace_with_text(el: etree._Element, text: str) -> None:
+    """Replace `el` (and its subtree) by `text`, keeping its tail."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    joined = text + (el.tail or "")
+    prev = el.getprevious()
+    if prev is not None:
+        prev.tail = (prev.tail or "") + joined
+    else:
+        parent.text = (parent.text or "") + joined
+    parent.remove(el)
+
+
+def _classes(el: etree._Element) -> str:
+    return el.get("class") or ""
+
+
+def _attached(el: etree._Element, root: etree._Element) -> bool:
+    while True:
+        parent = el.getparent()
+        if parent is None:
+            return el is root
+        el = parent
+
+
+# ---------------------------------------------------------------- conversions
+
+_DISPLAYSTYLE_RE = re.compile(r"^\{\\displaystyle\s*(.*)\}$", re.S)
+_LATEX_IMG_RE = re.compile(r"codecogs|latex\.php|mimetex|mathtex|/tex\.cgi|/latex\?|\.latex\?|wp\.com/latex|chart\?cht=tx", re.I)
+_TEXISH_RE = re.compile(r"\\[a-zA-Z]{2,}|[\^_]\{|\\[,;!{}]")
+
+
+def clean_tex(tex: str) -> str:
+    tex = tex.strip()
+    m = _DISPLAYSTYLE_RE.match(tex)
+    if m:
+        tex = m.group(1).strip()
+    return tex
+
+
+def _mathml_to_tex(math: etree._Element) -> str:
+    for ann in math.iter("annotation"):
+        if (ann.get("encoding") or "").lower() in ("application/x-tex", "tex", "latex", "text/x-tex"):
+            if ann.text and ann.text.strip():
+                return clean_tex(ann.text)
+    alt = math.get("alttext")
+    if alt and alt.strip():
+        return clean_tex(alt)
+    # No TeX stated: convert the presentation MathML. The converter is pure Python;
+    # a converter failure keeps the formula's visible text rather than losing it.
+    from mathml_to_latex.converter import MathMLToLaTeX
+
+    for sem in list(math.iter("annotation", "annotation-xml")):
+        if sem.getparent() is not None:
+            sem.getparent().remove(sem)
+    try:
+        src = etree.tostring(math, encoding="unicode", with_tail=False)
+        src = re.sub(r"\sxmlns(:\w+)?=\"[^\"]*\"", "", src)
+        return MathMLToLaTeX.convert(src).strip()
+    except Exception:  # noqa: BLE001 - converter errors are many and untyped
+        return " ".join("".join(math.itertext()).split())
+
+
+def _strip_dollars(tex: str) -> tuple[str, bool | None]:
+    """TeX written with its own delimiters ("$x$", "\\[x\\]"): (content, display or None)."""
+    t = tex.strip()
+    for left, right, disp in (("$$", "$$", True), ("\\[", "\\]", True), ("$", "$", False), ("\\(", "\\)", False)):
+        if len(t) > len(left) + len(right) and t.startswith(left) and t.endswith(right):
+            return t[len(left) : -len(right)].strip(), disp
+    return t, None
+
+
+def _image_tex(img: etree._Element) -> str | None:
+    src = img.get("src") or img.get("data-src") or ""
+    alt = (img.get("alt") or img.get("title") or "").strip()
+    cls = _classes(img)
+    is_latex_src = bool(_LATEX_IMG_RE.search(src))
+    is_latex_cls = bool(re.search(r"(^|\s)(latex|tex|math|mathtex|wp-latex|ql-img-inline-formula)(\s|$)", cls, re.I))
+    if not (is_latex_src or is_latex_cls or (alt and _TEXISH_RE.search(alt))):
+        return None
+    if alt:
+        return _strip_dollars(alt)[0]
+    if is_latex_src:
+        parts = urlsplit(src)
+        qs = parse_qs(parts.query)
+        for key in ("latex", "tex", "chl", "eq", "formula"):
+            if key in qs:
+                return qs[key][0].strip()
+        if parts.query:
+            tex = unquote(parts.query)
+            return re.sub(r"^\\(dpi|bg|fg|inline|large|small)\{?[^}\s]*\}?\s*", "", tex).strip()
+    return None
+
+
+# ---------------------------------------------------------------- rewriting
+
+_CANDIDATES = etree.XPath(
+    "//script[starts-with(@type,'math/')]"
+    " | //math"
+    " | //img"
+    " | //mjx-container"
+    " | //*[@class and (contains(@class,'katex') or contains(@class,'math') or contains(@class,'Math')"
+    "       or contains(@class,'tex') or contains(@class,'MathJax'))]"
+)
+
+
+def rewrite_math_nodes(root: etree._Element, store: ProtectedStore) -> int:
+    """Replace every math node under `root` with a placeholder; returns how many."""
+    count = 0
+    for el in _CANDIDATES(root):
+        if not _attached(el, root):
+            continue  # inside a node already replaced
+        tag = el.tag
+        cls = _classes(el)
+        tex: str | None = None
+        display = False
+        if tag == "script":
+            typ = (el.get("type") or "").lower()
+            if typ.startswith("math/tex") or typ.startswith("math/asciimath"):
+                tex, display = (el.text or "").strip(), "mode=display" in typ
+            elif typ.startswith("math/mml"):
+                try:
+                    tex = _mathml_to_tex(etree.fromstring((el.text or "").encode(), etree.HTMLParser()).find(".//math"))
+                except Exception:  # noqa: BLE001
+                    tex = None
+            if not tex:
+                el.getparent().remove(el) if el.getparent() is not None else None
+                continue
+        elif tag == "math":
+            tex = _mathml_to_tex(el)
+            display = el.get("display") == "block" or el.get("mode") == "display"
+        elif tag == "img":
+            tex = _image_tex(el)
+            if tex is None:
+                continue
+            display = "display" in cls
+        elif tag == "mjx-container" or "MathJax" in cls or "MJX" in cls:
+            if "MathJax_Preview" in cls or "MJX_Assistive" in cls and el.getparent() is not None and "MathJax" in _classes(el.getparent()):
+                replace_with_text(el, "")
+                continue
+            math = next(el.iter("math"), None)
+            if math is None:
+                # Rendered output whose source is the math/tex script next to it.
+                if "MathJax" in cls or tag == "mjx-container":
+                    replace_with_text(el, "")
+                continue
+            tex = _mathml_to_tex(math)
+            display = el.get("display") == "true" or "Display" in cls or math.get("display") == "block"
+        elif re.search(r"(^|\s)katex(\s|$)", cls):
+            ann = next((a for a in el.iter("annotation") if "tex" in (a.get("encoding") or "")), None)
+            if ann is not None and ann.text:
+                tex = ann.text.strip()
+            else:
+                math = next(el.iter("math"), None)
+                tex = _mathml_to_tex(math) if math is not None else None
+            if tex is None:
+                continue
+            parent = el.getparent()
+            display = parent is not None and "katex-display" in _classes(parent)
+            if display and len(parent) == 1 and not (parent.text or "").strip():
+                el = parent
+        elif "mwe-math-element" in cls:
+            math = next(el.iter("math"), None)
+            img = next(el.iter("img"), None)
+            tex = _mathml_to_tex(math) if math is not None else (clean_tex(img.get("alt") or "") if img is not None else None)
+            if not tex:
+                continue
+            display = "display" in "".join(_classes(x) for x in el.iter("img")) or (math is not None and math.get("display") == "block")
+        elif re.search(r"(^|\s)(math-container|wp-katex-eq|tex|latex|math-tex|arithmatex|mathjax-tex)(\s|$)", cls):
+            raw = el.get("data-expr") or "".join(el.itertext())
+            tex, disp = _strip_dollars(raw)
+            display = bool(disp) or el.get("data-display") == "true" or "display" in cls or el.tag == "div"
+            if not tex:
+                continue
+        else:
+            continue
+        tex = tex.strip()
+        if not tex:
+            replace_with_text(el, "")
+            continue
+        token = store.add("D" if display else "M", tex)
+        replace_with_text(el, f" {token} " if display else token)
+        count += 1
+    return count
+
+
+_SKIP_TEXT_TAGS = frozenset({"pre", "code", "script", "style", "textarea", "kbd", "samp", "tt", "xmp", "noscript"})
+
+
+def rewrite_math_text(root: etree._Element, delims: Delimiters, store: ProtectedStore) -> int:
+    """Replace TeX written between delimiters in text nodes by placeholders."""
+    pattern = delims.regex()
+    count = 0
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal count
+        name = m.lastgroup or ""
+        tex = m.group(name).strip()
+        if not tex:
+            return m.group(0)
+        count += 1
+        if name == "env":
+            return f" {store.add('D', tex)} "
+        return f" {store.add('D', tex)} " if name.startswith("d") else store.add("M", tex)
+
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag not in _SKIP_TEXT_TAGS and el.text and _maybe_has(el.text, delims):
+            el.text = pattern.sub(sub, el.text)
+        if el.tail and _maybe_has(el.tail, delims):
+            parent = el.getparent()
+            if parent is not None and parent.tag not in _SKIP_TEXT_TAGS:
+                el.tail = pattern.sub(sub, el.tail)
+    return count
+
+
+def _maybe_has(text: str, delims: Delimiters) -> bool:
+    return any(left in text for left in delims.lefts())

@@ -1,0 +1,51 @@
+"""Protected placeholders: math and code are cut out of the DOM before any boilerplate
+heuristic or whitespace normalisation runs, and put back only in the final text.
+
+A placeholder is a private-use-area token (U+E000 <kind><index> U+E001). It survives the
+linearisation untouched (no whitespace, no markup characters) and is unlikely to occur in
+real pages; any stray U+E000/U+E001 already in the input is removed first.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OPEN, CLOSE = "\ue000", "\ue001"
+TOKEN_RE = re.compile(OPEN + r"([MDCIB])(\d+)" + CLOSE)
+# Kinds: M inline math, D display math, C inline code, B block code, I (unused, reserved).
+BLOCK_KINDS = frozenset("DB")
+STRAY_RE = re.compile("[\ue000\ue001]")
+
+
+@dataclass(slots=True)
+class Protected:
+    kind: str  # "M", "D", "C", "B"
+    content: str  # TeX or code text, verbatim
+    lang: str = ""  # code language tag, when the page states one
+
+
+class ProtectedStore:
+    """Holds what the placeholders stand for and renders them back as Markdown."""
+
+    def __init__(self) -> None:
+        self.items: list[Protected] = []
+
+    def add(self, kind: str, content: str, lang: str = "") -> str:
+        self.items.append(Protected(kind, content, lang))
+        return f"{OPEN}{kind}{len(self.items) - 1}{CLOSE}"
+
+    def weight(self, token_kind: str, index: str) -> int:
+        """Characters the placeholder stands for, used when scoring blocks by text length."""
+        return len(self.items[int(index)].content)
+
+    def render(self, index: int) -> str:
+        item = self.items[index]
+        if item.kind == "M":
+            return f"${item.content}$"
+        if item.kind == "D":
+            return f"$${item.content}$$"
+        if item.kind == "C":
+            ticks = "``" if "`" in item.content else "`"
+            return f"{ticks}{item.content}{ticks}"
+        fence = "````" if "```" in item.content else "```"
+        return f"{fence}{item.lang}\n{item.content}\n{fence}"
