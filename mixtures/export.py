@@ -1,0 +1,210 @@
+"""Export a manifest: Megatron `.bin/.idx` per stage and source, the blend arguments, and Parquet
+mixtures (the sampled documents with their stage and source) for inspection in Polars.
+
+Layout under the manifest's output_dir:
+  megatron/<stage>/<source>.bin|.idx        one document per (copy of a) selected row, + EOD
+  megatron/<stage>/data_args.txt            `--data-args-path` (w1 p1 w2 p2 …, weights = token shares)
+  megatron/<stage>/per_split_data_args.json `--per-split-data-args-path` (train; valid/test null)
+  megatron/<stage>/blend.json               the above plus seq length, samples, rope base, CLI args
+  parquet/<stage>/<source>.parquet          selected rows + mixture_stage/source/copies/tokens/shard
+  export.json                               what was written
+
+Export re-selects each source from its shards and refuses to run when a shard or the tokenizer
+changed since the build (the manifest pins their sha256), so the files match the manifest. A
+finished source leaves a `.done` marker with its manifest entry's hash: rerunning after an
+interruption skips what is complete.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mixtures.build import MANIFEST_FORMAT, cache_dir, resolve_source
+from mixtures.megatron import IndexedDatasetWriter, atomic_write_text, write_blend_files
+from mixtures.select import SourceSelection
+from mixtures.shards import read_columns
+from mixtures.spec import MixtureError, MixtureSpec
+from mixtures.tokens import LoadedTokenizer, load_tokenizer, tokenize_shard
+from pipelines.config import ConfigError
+
+log = logging.getLogger(__name__)
+GATHER_DOCS = 8192  # documents gathered per write
+# Columns the Parquet mixture adds to each row (prefixed: shards have a `source` column of their own).
+EXTRA_COLUMNS = ("mixture_stage", "mixture_source", "mixture_copies", "mixture_tokens", "mixture_shard")
+_CHECKED_FIELDS = ("shards", "documents", "unique_documents", "tokens")
+
+
+def gather_documents(tokens: np.ndarray, offsets: np.ndarray, rows: np.ndarray, copies: np.ndarray,
+                     eod_id: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows' tokens, each row repeated `copies` times and followed by EOD → (tokens, lengths)."""
+    starts = np.repeat(offsets[rows], copies)
+    lens = np.repeat(offsets[rows + 1] - offsets[rows], copies)
+    out_lens = lens + (eod_id is not None)
+    out_starts = np.cumsum(out_lens) - out_lens
+    n = int(lens.sum())
+    within = np.arange(n) - np.repeat(np.cumsum(lens) - lens, lens)  # position inside its document
+    out = np.empty(int(out_lens.sum()), dtype=tokens.dtype)
+    out[np.repeat(out_starts, lens) + within] = tokens[np.repeat(starts, lens) + within]
+    if eod_id is not None:
+        out[out_starts + lens] = eod_id
+    return out, out_lens
+
+
+def write_megatron(prefix: Path, selection: SourceSelection, tokenized: dict, tok: LoadedTokenizer) -> dict:
+    with IndexedDatasetWriter(prefix, tok.dtype) as writer:
+        for sel in selection.shards:
+            ts = tokenized[sel.shard.url]
+            for i in range(0, len(sel.rows), GATHER_DOCS):
+                toks, lens = gather_documents(ts.tokens, ts.offsets, sel.rows[i : i + GATHER_DOCS],
+                                              sel.copies[i : i + GATHER_DOCS], tok.eod_id)
+                writer.add_documents(toks, lens)
+    return {"documents": selection.documents, "tokens": selection.tokens(tok.eod_id is not None)}
+
+
+def write_parquet(path: Path, selection: SourceSelection, stage: str, source: str, eod: bool) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    writer, rows_written = None, 0
+    try:
+        for sel in selection.shards:
+            table = read_columns(sel.shard.url, sel.shard.columns).take(pa.array(sel.rows))
+            clash = set(EXTRA_COLUMNS) & set(table.column_names)
+            if clash:
+                raise MixtureError(f"shard {sel.shard.url}: has column(s) {sorted(clash)} the mixture export adds")
+            n = len(sel.rows)
+            table = (table.append_column("mixture_stage", pa.array([stage] * n, pa.string()))
+                     .append_column("mixture_source", pa.array([source] * n, pa.string()))
+                     .append_column("mixture_copies", pa.array(sel.copies, pa.int32()))
+                     .append_column("mixture_tokens", pa.array(sel.lengths + int(eod), pa.int64()))
+                     .append_column("mixture_shard", pa.array([sel.shard.url] * n, pa.string())))
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema)
+            elif table.schema != writer.schema:
+                try:
+                    table = table.cast(writer.schema)
+                except (pa.ArrowException, ValueError) as e:
+                    raise MixtureError(f"shard {sel.shard.url}: schema differs from the source's first shard: {e}") from None
+            writer.write_table(table)
+            rows_written += n
+        if writer is None:  # no rows: still write an (empty) file so readers find every source
+            writer = pq.ParquetWriter(tmp, pa.schema([(c, pa.string()) for c in EXTRA_COLUMNS]))
+        writer.close()
+        os.replace(tmp, path)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    return rows_written
+
+
+def _entry_key(entry: dict, tok: LoadedTokenizer, spec: MixtureSpec) -> str:
+    blob = json.dumps([entry, tok.sha256, spec.export.model_dump()], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _check_unchanged(label: str, built: dict, now: dict) -> None:
+    for key in _CHECKED_FIELDS:
+        if built.get(key) != now.get(key):
+            if key == "shards":
+                before = {s["path"]: s["sha256"] for s in built["shards"]}
+                after = {s["path"]: s["sha256"] for s in now["shards"]}
+                changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+                detail = f"shards added, removed or changed: {changed}"
+            else:
+                detail = f"{key} {built.get(key)} in the manifest, {now.get(key)} now"
+            raise MixtureError(f"{label}: inputs changed since the manifest was built ({detail}); build it again")
+
+
+def export(manifest: dict) -> dict:
+    """Write every stage's files from a manifest; returns (and writes) export.json's content."""
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        raise MixtureError(f"not a mixture manifest (expected format {MANIFEST_FORMAT!r})")
+    spec = MixtureSpec.model_validate(manifest["spec"])
+    tok = load_tokenizer(spec.tokenizer)
+    if tok.sha256 != manifest["tokenizer"]["sha256"]:
+        raise MixtureError(f"tokenizer {tok.name_or_path} changed since the manifest was built; build it again")
+    out = Path(manifest["output_dir"])
+    eod = tok.eod_id is not None
+    stages_by_name = {s.name: s for s in spec.stages}
+    summary = {"manifest_spec_sha256": manifest["spec_sha256"], "tokenizer": manifest["tokenizer"], "stages": []}
+    for st in manifest["stages"]:
+        stage = stages_by_name[st["name"]]
+        sources_by_name = {s.name: s for s in stage.sources}
+        stage_dir = out / "megatron" / stage.name
+        weighted, files = [], []
+        for entry in st["sources"]:
+            label = f"stage `{stage.name}`, source `{entry['name']}`"
+            prefix = stage_dir / entry["name"]
+            parquet_path = out / "parquet" / stage.name / f"{entry['name']}.parquet"
+            done = Path(f"{prefix}.done")
+            key = _entry_key(entry, tok, spec)
+            record = {"source": entry["name"], "weight": entry["weight"], "documents": entry["documents"],
+                      "tokens": entry["tokens"],
+                      "megatron_prefix": str(prefix) if spec.export.megatron else None,
+                      "parquet": str(parquet_path) if spec.export.parquet else None}
+            if not (done.is_file() and done.read_text().strip() == key):
+                selection, now = resolve_source(spec, stage, sources_by_name[entry["name"]], tok)
+                if selection is None:
+                    raise MixtureError(f"{label}: its shards are gone since the manifest was built")
+                _check_unchanged(label, entry, now)
+                tokenized = {s.shard.url: tokenize_shard(s.shard, spec.documents.text_column, tok, cache_dir(spec),
+                                                         spec.export.batch_size) for s in selection.shards}
+                if spec.export.megatron:
+                    write_megatron(prefix, selection, tokenized, tok)
+                if spec.export.parquet:
+                    write_parquet(parquet_path, selection, stage.name, entry["name"], eod)
+                atomic_write_text(done, key + "\n")
+                log.info("%s: wrote %s documents, %s tokens", label, f"{entry['documents']:,}", f"{entry['tokens']:,}")
+            else:
+                log.info("%s: already exported, skipping", label)
+            weighted.append((entry["weight"], str(prefix)))
+            files.append(record)
+        stage_summary = {"name": stage.name, "sources": files}
+        if spec.export.megatron:
+            paths = write_blend_files(stage_dir, weighted)
+            args = ["--seq-length", str(st["seq_length"]), "--train-samples", str(st["train_samples"]),
+                    "--per-split-data-args-path", paths["per_split_data_args"]]
+            if st["rope_base"] is not None:
+                args += ["--rotary-base", str(int(st["rope_base"]))]
+            blend = {"stage": stage.name, "seq_length": st["seq_length"], "token_budget": st["token_budget"],
+                     "train_samples": st["train_samples"], "rope_base": st["rope_base"],
+                     "data_path": [x for w, p in weighted for x in (repr(float(w)), p)],
+                     "data_args_path": paths["data_args"],
+                     "per_split_data_args_path": paths["per_split_data_args"], "megatron_args": args}
+            atomic_write_text(stage_dir / "blend.json", json.dumps(blend, indent=2) + "\n")
+            stage_summary["blend"] = str(stage_dir / "blend.json")
+        summary["stages"].append(stage_summary)
+    atomic_write_text(out / "export.json", json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mixtures.export", description="Export a mixture manifest.")
+    parser.add_argument("manifest", type=Path, help="manifest.json written by `python -m mixtures.build`")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+        summary = export(manifest)
+    except (OSError, json.JSONDecodeError) as e:
+        print(f"{args.manifest}: cannot read manifest: {e}", file=sys.stderr)
+        return 2
+    except ConfigError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""`python -m pipelines.run CONFIG.yaml` with `kind: mixture`: build the manifest, then export it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from mixtures.build import build_manifest, manifest_path, summarize, write_manifest
+from mixtures.export import export
+from mixtures.spec import MixtureSpec
+
+
+class Config(MixtureSpec):
+    """The mixture spec (see mixtures/spec.py and docs/mixtures.md)."""
+
+
+def run(config: Config, config_path: Path | str | None = None) -> dict:
+    manifest = build_manifest(config)
+    path = manifest_path(config)
+    write_manifest(manifest, path)
+    print(summarize(manifest))
+    exported = export(manifest)
+    return {"manifest": str(path), "export": str(Path(manifest["output_dir"]) / "export.json"),
+            "stages": exported["stages"]}
