@@ -51,8 +51,8 @@ def url_domain(url: str | None) -> str | None:
 class RobustWarcReader(WarcReader):
     """WARC reader (response/conversion records) with per-record skip reasons.
 
-    Skips, each counted as `skipped_<reason>`: non-HTML payloads, empty bodies, records over
-    `max_record_bytes`. A file that cannot be read on (broken gzip, truncated record) is counted
+    Skips, each counted as `skipped_<reason>`: non-HTML payloads, empty bodies, truncated records,
+    records over `max_record_bytes`. A file that cannot be read on (broken gzip, truncated record) is counted
     as `file_error` and the task continues with the next file.
     """
 
@@ -77,6 +77,8 @@ class RobustWarcReader(WarcReader):
         content = record.content_stream().read(self.max_record_bytes + 1)
         if len(content) > self.max_record_bytes:
             return None, "too_large"
+        if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than the record announced
+            return None, "truncated"
         if not content.strip():
             return None, "empty_body"
         if not mime:
@@ -100,7 +102,9 @@ class RobustWarcReader(WarcReader):
         from warcio.exceptions import ArchiveLoadFailed
 
         try:
-            with self.data_folder.open(filepath, "rb", compression=self.compression) as f:
+            # warcio decompresses each gzip member itself; letting fsspec gunzip the whole stream
+            # instead would fail on a damaged member *before* yielding the good records ahead of it.
+            with self.data_folder.open(filepath, "rb", compression=None) as f:
                 for ri, record in enumerate(ArchiveIterator(f)):
                     with self.track_time():
                         data, reason = self._record_to_dict(record)
