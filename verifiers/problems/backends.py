@@ -1,0 +1,77 @@
+"""The only place that calls the companion packages: the math grader and the sandboxed code judge.
+
+Kept in one small module so a change in their signatures is a one-line fix here. Both are imported
+lazily: a math-only run never imports the code judge and vice versa.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+
+@dataclass(frozen=True)
+class GoldCheck:
+    ok: bool
+    reason: str | None  # drop reason code when not ok
+    extracted: str | None
+    detail: str
+
+
+def check_golds(golds: Sequence[str], workers: int = 1) -> list[GoldCheck]:
+    """Each gold must parse (`parse_gold`) and grade correct against a `\\boxed{}` response of itself."""
+    from verifiers.math import grade_many, parse_gold
+
+    parsed = [parse_gold(g) for g in golds]
+    todo = [i for i, p in enumerate(parsed) if p is not None]
+    grades = grade_many([(golds[i], "\\boxed{" + golds[i] + "}") for i in todo], workers=workers) if todo else []
+    by_index = dict(zip(todo, grades))
+    out: list[GoldCheck] = []
+    for i, gold in enumerate(golds):
+        if parsed[i] is None:
+            out.append(GoldCheck(False, "gold_unparseable", None, f"grader cannot parse gold {gold[:80]!r}"))
+            continue
+        g = by_index[i]
+        extracted = None if g.extracted is None else str(g.extracted)
+        if g.correct:
+            out.append(GoldCheck(True, None, extracted, ""))
+        elif g.status == "ok":
+            out.append(GoldCheck(False, "gold_not_self_equal", extracted,
+                                 f"\\boxed{{gold}} graded wrong against gold ({g.reason})"))
+        else:
+            out.append(GoldCheck(False, "grader_error", extracted, f"grader status {g.status}: {g.reason}"))
+    return out
+
+
+def judge_tests(row: Mapping[str, Any]) -> list[Any] | str:
+    """The row's tests in the code judge's input form: [{"inputs","outputs","fn_name"?}] or assert code."""
+    fmt = row["test_format"]
+    if fmt == "assert":
+        return row["test_code"]
+    if fmt == "stdio":
+        return [{"inputs": row["test_inputs"][i], "outputs": row["test_outputs"][i]} for i in range(len(row["test_inputs"]))]
+    if fmt == "call":
+        return [{"inputs": json.loads(row["test_inputs"][i]), "outputs": json.loads(row["test_outputs"][i]),
+                 "fn_name": row["fn_name"]} for i in range(len(row["test_inputs"]))]
+    raise ValueError(f"unknown test_format {fmt!r}")
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    passed: int
+    total: int
+    detail: str  # first failing test, or "" when all passed
+
+
+def run_reference(row: Mapping[str, Any], timeout_s: float, memory_mb: int) -> ReferenceCheck:
+    """Run the row's reference solution against its tests in the code judge's sandbox."""
+    from verifiers.code import run_tests
+
+    results = run_tests(row["reference_solution"], judge_tests(row), language=row.get("language") or "python",
+                        timeout_s=timeout_s, memory_mb=memory_mb)
+    passed = sum(1 for r in results if r.passed)
+    first_bad = next((r for r in results if not r.passed), None)
+    detail = ""
+    if first_bad is not None:
+        detail = f"{first_bad.status}: {str(getattr(first_bad, 'detail', '') or getattr(first_bad, 'reason', ''))[:300]}"
+    return ReferenceCheck(passed, len(results), detail)
