@@ -25,9 +25,13 @@ _KNOWN_LANGS = frozenset(
 _NOT_LANGS = frozenset({"none", "text", "plain", "plaintext", "nohighlight", "line", "numbers", "source", "block", "code"})
 _GUTTER_RE = re.compile(r"(^|[\s_-])(gutter|line-?numbers?|linenos?|lineno|ln-num|hljs-ln-n|line-number|rouge-gutter|lnt)($|[\s_-])", re.I)
 
+_CODE_CONTAINER_RE = re.compile(
+    r"code-?block|codebox|code-?snippet|source-?code|syntaxhighlighter|wp_syntax|code_responsive|codehilite|"
+    r"CodeMirror-code|(?:^|\s)code(?:\s|$)",
+    re.I,
+)
 _CANDIDATES = etree.XPath(
-    "//pre | //xmp | //listing | //code | //*[@class and (contains(@class,'syntaxhighlighter') or contains(@class,'wp_syntax')"
-    " or contains(@class,'code_responsive') or contains(@class, 'codehilite') or contains(@class, 'CodeMirror-code'))]"
+    "//pre | //xmp | //listing | //code | //*[(self::div or self::table or self::td) and @class]"
 )
 
 
@@ -122,8 +126,11 @@ def rewrite_code_nodes(root: etree._Element, store: ProtectedStore) -> int:
             continue
         tag = el.tag
         cls = el.get("class") or ""
-        if tag != "pre" and "syntaxhighlighter" in cls:
-            text = _syntaxhighlighter_lines(el)
+        if tag in ("div", "table", "td"):
+            # Highlighter output without <pre>: one element per line, or <br> lines.
+            if not _CODE_CONTAINER_RE.search(cls) or next(el.iter("pre"), None) is not None:
+                continue
+            text = _syntaxhighlighter_lines(el) if "syntaxhighlighter" in cls else None
             if text is None:
                 text = _verbatim(el)
         elif tag == "code" and not any(a.tag in ("pre", "xmp") for a in el.iterancestors()):

@@ -34,15 +34,22 @@ SKIP_TAGS = frozenset(
     "input textarea audio video map area source track img picture frame frameset applet base label".split()
 )
 BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "header", "dialog", "menu"})
-_BOILERPLATE_RE = re.compile(
-    r"(?:^|[\s_-])(nav|navbar|navigation|menu|menubar|footer|sidebar|widget|widgets|share|sharing|shares|social|"
-    r"sociable|cookie|cookies|consent|gdpr|banner|breadcrumb|breadcrumbs|related|recommended|recommendations|"
-    r"newsletter|subscribe|subscription|signup|advert|advertisement|ads|ad|adsbygoogle|sponsor|sponsored|promo|"
-    r"popup|modal|pagination|pager|tags|tagcloud|byline|comments|comment|commentlist|disqus|toolbar|masthead|"
-    r"outbrain|taboola|popular|trending|rating|voting|vote|skiplink|hidden|hide|visually-hidden|sr-only|"
-    r"screen-reader-text|meta|post-meta|entry-meta|login|signin|copyright|print)(?:$|[\s_-])",
+# Strong signals: these containers are boilerplate whatever else their class says.
+_STRONG_BP_RE = re.compile(
+    r"(?:^|[\s_-])(nav|navbar|navigation|menu|menubar|footer|sidebar|share|sharing|shares|social|sociable|cookie|"
+    r"cookies|consent|gdpr|breadcrumb|breadcrumbs|related|recommended|recommendations|newsletter|subscribe|"
+    r"subscription|advert|advertisement|ads|ad|adsbygoogle|sponsor|sponsored|promo|tags|tagcloud|byline|comments|"
+    r"comment|commentlist|disqus|outbrain|taboola|meta|post-meta|entry-meta|skiplink|sr-only|screen-reader-text|"
+    r"visually-hidden)(?:$|[\s_-])",
     re.I,
 )
+# Weak signals: overridden when the same class/id also names content ("edit-post-popup").
+_WEAK_BP_RE = re.compile(
+    r"(?:^|[\s_-])(widget|widgets|banner|popup|modal|pagination|pager|toolbar|masthead|popular|trending|rating|"
+    r"voting|vote|hidden|hide|login|signin|signup|copyright|print)(?:$|[\s_-])",
+    re.I,
+)
+_CONTENT_RE = re.compile(r"content|article|entry|post|body|text|message|answer|question|main|story|blog|thread", re.I)
 _BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "menu", "menubar"})
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS_RE = re.compile(r"\s+")
@@ -51,6 +58,10 @@ _SPACES_RE = re.compile(r"[ \t\f\v\r]+")
 DOMINANCE = 0.6  # a child must hold this share of its parent's weight to be descended into
 MIN_BLOCK_CHARS = 25  # shorter blocks carry no weight (dates, "Share", buttons)
 MAX_LINK_DENSITY = 0.5
+
+
+# Display math and code blocks are rarely boilerplate: keep them wherever they are.
+_PRECIOUS_RE = re.compile("\ue000[MDB]\\d+\ue001")
 
 
 class ExtractionTimeout(TimeoutError):
@@ -205,28 +216,33 @@ def _is_data_table(table: etree._Element) -> bool:
     return max_cols >= 2 and n_cells > 0 and chars / n_cells < 200
 
 
-def _is_boilerplate(el: etree._Element) -> bool:
+def _boilerplate_level(el: etree._Element) -> int:
+    """2: certainly boilerplate (nav, footer, share bar…); 1: probably (hidden, popup…); 0: no."""
     tag = el.tag
     if tag in BOILERPLATE_TAGS:
-        return True
+        return 2
     if tag in ("html", "body", "main", "article"):
-        return False
+        return 0
     attrib = el.attrib
     if not attrib:
-        return False
-    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
-        return True
+        return 0
     role = attrib.get("role")
     if role and role.lower() in _BOILERPLATE_ROLES:
-        return True
-    style = attrib.get("style")
-    if style and _HIDDEN_STYLE_RE.search(style):
-        return True
+        return 2
+    level = 0
     for name in ("class", "id"):
         v = attrib.get(name)
-        if v and _BOILERPLATE_RE.search(v):
-            return True
-    return False
+        if v:
+            if _STRONG_BP_RE.search(v):
+                return 2
+            if _WEAK_BP_RE.search(v) and not _CONTENT_RE.search(v):
+                level = 1
+    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return 1
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE_RE.search(style):
+        return 1
+    return level
 
 
 def _block_weight(block: Block, store: ProtectedStore) -> float:
@@ -269,19 +285,25 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
                 agg[el] = agg.get(el, 0.0) + b.weight
     total = max(agg.get(block_chains[0][0], 0.0), 1e-9)
 
-    bp_memo: dict[etree._Element, bool] = {}
+    # A block under boilerplate is dropped unless that element holds most of the page.
+    # Blocks with math or code survive "probable" boilerplate (hidden tabs, popups).
+    bp_memo: dict[etree._Element, int] = {}
     keep_flags = []
-    for chain in block_chains:
-        drop = False
+    for b, chain in zip(blocks, block_chains):
+        level = 0
         for el in chain:
-            bp = bp_memo.get(el)
-            if bp is None:
-                bp = _is_boilerplate(el) and agg.get(el, 0.0) < 0.5 * total
-                bp_memo[el] = bp
-            if bp:
-                drop = True
-                break
-        keep_flags.append(not drop)
+            lv = bp_memo.get(el)
+            if lv is None:
+                lv = _boilerplate_level(el)
+                if lv and agg.get(el, 0.0) >= 0.5 * total:
+                    lv = 0
+                bp_memo[el] = lv
+            if lv > level:
+                level = lv
+                if level == 2:
+                    break
+        b_precious = _PRECIOUS_RE.search(b.text) is not None
+        keep_flags.append(level == 0 or (level == 1 and b_precious))
 
     clean: dict[etree._Element, float] = {}
     children: dict[etree._Element, set[etree._Element]] = {}
@@ -305,8 +327,10 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
 
     out = []
     for b, chain, keep in zip(blocks, block_chains, keep_flags):
-        if not keep or node not in chain:
+        if not keep:
             continue
+        if node not in chain and not (_PRECIOUS_RE.search(b.text) and b.link_chars < MAX_LINK_DENSITY * len(b.text)):
+            continue  # outside the main content; math and code blocks are kept anyway
         if b.kind not in ("h",) and b.link_chars > MAX_LINK_DENSITY * len(b.text) and "\ue000" not in b.text:
             continue
         out.append(b)
