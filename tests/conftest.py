@@ -29,3 +29,8 @@ def require_or_skip(condition: bool, reason: str) -> None:
 def shared_data() -> Path:
     require_or_skip(SHARED_DATA.is_dir(), f"shared data folder {SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+# Real engines (tests/infra): `slurm_cluster` (a single-node Slurm shared by the run) and
+# `s3_server` (moto's S3 server on 127.0.0.1). Imported last: they use require_or_skip above.
+from tests.infra.fixtures import _s3_server_session, s3_server, slurm_cluster  # noqa: E402,F401
