@@ -1,0 +1,367 @@
+"""The judge process that lives inside one sandbox ("zygote").
+
+Runs under `python -I -S` inside bubblewrap and must stay standard-library only. It imports
+the modules solutions commonly use once, then for every test forks a child that sets its own
+rlimits, runs the untrusted code with stdin/stdout/stderr on memfds, and exits. The zygote
+enforces the per-test wall clock, kills every process the test left behind and wipes the
+writable directories, then reports the raw outcome. It never sees expected outputs: for
+stdin/stdout and call-based tests the host compares, so the solution cannot forge a verdict.
+
+Protocol (host <-> zygote, on the zygote's original stdin/stdout): frames of a 4-byte
+big-endian length plus UTF-8 JSON. Host sends {"op": "run", ...}; zygote answers one frame
+per test ({"i": ...}) then {"done": true}. Bytes travel as latin-1 strings (lossless).
+"""
+import builtins
+import gc
+import io
+import json
+import os
+import resource
+import select
+import signal
+import struct
+import sys
+import time
+import traceback
+
+# Solutions import these constantly; importing them once here (before forking) saves
+# several milliseconds per test. Failures are ignored: the list is only a speed-up.
+_PRELOAD = (
+    "typing", "collections", "collections.abc", "itertools", "functools", "math", "cmath",
+    "heapq", "bisect", "re", "string", "random", "fractions", "decimal", "copy", "operator",
+    "datetime", "statistics", "hashlib", "array", "enum", "dataclasses", "numbers", "textwrap",
+    "queue", "threading", "unicodedata", "struct", "abc", "contextlib", "types", "time",
+)
+
+# Exit codes the test child uses to report what happened (the result memfd carries details).
+EXIT_OK, EXIT_EXCEPTION, EXIT_MEMORY, EXIT_COMPILE = 0, 1, 3, 4
+
+ISOLATED = "--isolated" in sys.argv
+WRITABLE_DIRS = ("/tmp", "/dev/shm")
+
+
+def _read_exact(fd, n):
+    chunks = []
+    while n:
+        b = os.read(fd, n)
+        if not b:
+            raise EOFError
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+def _recv(fd):
+    (n,) = struct.unpack(">I", _read_exact(fd, 4))
+    return json.loads(_read_exact(fd, n))
+
+
+def _send(fd, obj):
+    data = json.dumps(obj).encode()
+    _write_all(fd, struct.pack(">I", len(data)) + data)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _jsonable(value, depth=0):
+    """Turn a call-based return value into JSON data (tuples become lists, as in APPS/LCB)."""
+    if depth > 100:
+        raise ValueError("return value nested too deeply")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return {"__set__": sorted((_jsonable(v, depth + 1) for v in value), key=repr)}
+    return {"__repr__": repr(value)}
+
+
+def _quit(code=None):
+    raise SystemExit(code)
+
+
+def _set_limits(limits):
+    mem = limits["memory_bytes"]
+    cpu = int(limits["timeout_s"]) + 1  # whole seconds; the wall clock is the precise limit
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_STACK, (min(mem, 256 << 20),) * 2)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["output_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if ISOLATED:
+        # Only meaningful when the sandbox runs as a non-root uid; a pids cgroup is the
+        # real fork-bomb guard for root (RLIMIT_NPROC does not apply to uid 0).
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+
+
+def _child(job, test, fds):
+    """Runs in the forked test process; never returns."""
+    stdin_fd, out_fd, err_fd, res_fd = fds
+    code = EXIT_EXCEPTION
+    result = {"kind": "error"}
+    try:
+        os.setpgid(0, 0)
+        for fd in (PROTO_IN, PROTO_OUT):
+            os.close(fd)  # the solution must not be able to speak the judge protocol
+        os.dup2(stdin_fd, 0)
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        for fd in (stdin_fd, out_fd, err_fd):
+            os.close(fd)
+        os.chdir("/tmp" if ISOLATED else WORKDIR)
+        sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8", errors="replace")
+        sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8", errors="backslashreplace")
+        sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+        sys.argv = ["solution.py"]
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        _set_limits(job["limits"])
+        gc.enable()
+        code, result = _run_test(job, test)
+    except MemoryError:
+        code, result = EXIT_MEMORY, {"kind": "memory"}
+    except BaseException as exc:  # the judge's own set-up failed
+        code, result = EXIT_EXCEPTION, {"kind": "exception", "type": type(exc).__name__, "msg": str(exc)[:500]}
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os.write(res_fd, json.dumps(result).encode())
+    except BaseException:
+        pass
+    os._exit(code)
+
+
+def _run_test(job, test):
+    mode = job["mode"]
+    try:
+        code_obj = compile(job["code"], "solution.py", "exec")
+        extra = None
+        if mode == "assert":
+            extra = compile(test["setup"] + "\n" + test["assert"], "test.py", "exec")
+    except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:
+        return EXIT_COMPILE, {"kind": "compile", "type": type(exc).__name__, "msg": str(exc)[:500]}
+    except MemoryError:
+        return EXIT_MEMORY, {"kind": "memory"}
+    g = {"__name__": "__main__", "__builtins__": builtins}
+    try:
+        try:
+            exec(code_obj, g)
+        except SystemExit as exc:
+            if mode != "stdio":
+                raise  # exiting before the tests ran is a failure for call/assert tests
+            if exc.code not in (None, 0):
+                sys.stderr.write(f"SystemExit: {exc.code}\n")
+                return EXIT_EXCEPTION, {"kind": "exit", "code": str(exc.code)[:100]}
+            return EXIT_OK, {"kind": "ok"}
+        if mode == "stdio":
+            return EXIT_OK, {"kind": "ok"}
+        if mode == "call":
+            fn_name = test["fn_name"]
+            sol = g.get("Solution")
+            if isinstance(sol, type) and hasattr(sol, fn_name):  # LeetCode style
+                fn = getattr(sol(), fn_name)
+            elif fn_name in g:
+                fn = g[fn_name]
+            else:
+                return EXIT_EXCEPTION, {"kind": "exception", "type": "NameError", "msg": f"function {fn_name!r} is not defined"}
+            value = fn(*test["args"])
+            sys.stdout.flush()
+            return EXIT_OK, {"kind": "return", "value": json.dumps(_jsonable(value))}
+        # assert-style: run the setup + assert code; HumanEval also calls check(entry_point)
+        exec(extra, g)
+        entry = test.get("entry_point")
+        if entry:
+            if entry not in g:
+                return EXIT_EXCEPTION, {"kind": "exception", "type": "NameError", "msg": f"entry point {entry!r} is not defined"}
+            g["check"](g[entry])
+        return EXIT_OK, {"kind": "ok"}
+    except MemoryError:
+        return EXIT_MEMORY, {"kind": "memory"}
+    except BaseException as exc:
+        try:
+            traceback.print_exc()
+        except BaseException:
+            pass
+        kind = "assertion" if isinstance(exc, AssertionError) else "exception"
+        return EXIT_EXCEPTION, {"kind": kind, "type": type(exc).__name__, "msg": str(exc)[:500]}
+
+
+def _memfd(name, data=b""):
+    fd = os.memfd_create(name, 0)
+    if data:
+        _write_all(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _read_fd(fd, limit, tail=False):
+    size = os.fstat(fd).st_size
+    os.lseek(fd, max(0, size - limit) if tail else 0, os.SEEK_SET)
+    chunks, left = [], limit
+    while left > 0:
+        b = os.read(fd, min(left, 1 << 20))
+        if not b:
+            break
+        chunks.append(b)
+        left -= len(b)
+    data = b"".join(chunks)
+    return data, size > len(data)
+
+
+def _clean_sandbox():
+    """Kill everything the test left behind and wipe the writable dirs (isolated mode only).
+
+    kill(-1) inside our own PID namespace reaches exactly the sandbox's processes except
+    ourselves and the namespace's init (bwrap), so orphans and daemons cannot survive a test.
+    """
+    me = os.getpid()
+    for attempt in range(200):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        while True:  # reap our own children (the test process)
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+        if not others:
+            break
+        time.sleep(0.001 * min(attempt + 1, 20))
+    else:
+        return False
+    for d in WRITABLE_DIRS:
+        try:
+            names = os.listdir(d)
+        except OSError:
+            continue
+        for name in names:
+            _remove(os.path.join(d, name))
+    return True
+
+
+def _remove(path):
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            for name in os.listdir(path):
+                _remove(os.path.join(path, name))
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _run_one(job, i, test):
+    limits = job["limits"]
+    fds = (_memfd("stdin", test.get("stdin", "").encode("utf-8")), _memfd("stdout"), _memfd("stderr"), _memfd("result"))
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        _child(job, test, fds)
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    timed_out = not poller.poll(limits["timeout_s"] * 1000)
+    if timed_out:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            os.kill(pid, signal.SIGKILL)
+    _, status, rusage = os.wait4(pid, 0)
+    elapsed = time.monotonic() - start
+    os.close(pidfd)
+    if not ISOLATED:
+        try:  # best effort: the test's process group (orphans that setsid escape are not caught)
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    stdout, out_trunc = _read_fd(fds[1], limits["output_bytes"])
+    stderr, _ = _read_fd(fds[2], limits["stderr_bytes"], tail=True)
+    result, _ = _read_fd(fds[3], 1 << 16)
+    for fd in fds:
+        os.close(fd)
+    clean = _clean_sandbox() if ISOLATED else True
+    frame = {
+        "i": i,
+        "timed_out": timed_out,
+        "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "time_s": elapsed,
+        "cpu_s": rusage.ru_utime + rusage.ru_stime,
+        "max_rss_kb": rusage.ru_maxrss,
+        "stdout": stdout.decode("latin-1"),
+        "stdout_truncated": out_trunc,
+        "stderr": stderr.decode("latin-1"),
+        "result": result.decode("latin-1"),
+        "clean": clean,
+    }
+    return frame
+
+
+def _serve():
+    _send(PROTO_OUT, {"ready": True, "pid": os.getpid(), "isolated": ISOLATED})
+    while True:
+        try:
+            job = _recv(PROTO_IN)
+        except EOFError:
+            return
+        if job.get("op") == "exit":
+            return
+        for i, test in enumerate(job["tests"]):
+            frame = _run_one(job, i, test)
+            _send(PROTO_OUT, frame)
+            if not frame["clean"]:
+                _send(PROTO_OUT, {"done": True, "dirty": True})
+                return  # the host replaces this sandbox
+            if frame["exit"] == EXIT_COMPILE and '"compile"' in frame["result"]:
+                break  # the same code will not compile for the other tests either
+        _send(PROTO_OUT, {"done": True})
+
+
+def _main():
+    global PROTO_IN, PROTO_OUT, WORKDIR
+    # Keep the protocol pipes off fds 0/1 so nothing written to stdout can corrupt a frame.
+    PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    WORKDIR = os.getcwd()
+    for path in sys.argv[1:]:
+        if path.startswith("--path="):
+            sys.path.append(path[len("--path="):])
+    for name in _PRELOAD:
+        try:
+            __import__(name)
+        except Exception:
+            pass
+    builtins.exit = builtins.quit = _quit  # -S skips `site`, which normally adds these
+    if ISOLATED:
+        # Not dumpable: a test process (same uid) cannot ptrace us or open our /proc/PID/fd
+        # to reach the protocol pipes and forge results.
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+        except Exception:
+            pass
+    gc.collect()
+    gc.freeze()  # keep the preloaded heap shared copy-on-write with the forked tests
+    gc.disable()
+    _serve()
+
+
+if __name__ == "__main__":
+    _main()

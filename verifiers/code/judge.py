@@ -1,0 +1,336 @@
+"""run_tests / judge_many: a pool of warm sandboxes, per-test verdicts, output comparison."""
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import queue
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+from verifiers.code.compare import Checker, call_result_matches, make_checker
+from verifiers.code.results import TestResult, make_result
+from verifiers.code.sandbox import (
+    Sandbox,
+    SandboxConfig,
+    SandboxDied,
+    SandboxError,
+    SandboxUnresponsive,
+    resolve_isolation,
+)
+from verifiers.code.spec import TestSpec, parse_tests
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 6.0  # per test (LiveCodeBench's default)
+DEFAULT_MEMORY_MB = 1024  # per test address space (SandboxFusion's default)
+LANGUAGES = ("python",)
+_SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
+
+
+@dataclass(frozen=True)
+class JudgeJob:
+    """One solution to judge: the dict form {"code", "tests", ...} is accepted too."""
+
+    code: str
+    tests: Any
+    language: str = "python"
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+    checker: str | Checker | None = None
+
+    @classmethod
+    def coerce(cls, job: "JudgeJob | dict[str, Any]") -> "JudgeJob":
+        if isinstance(job, JudgeJob):
+            return job
+        if not isinstance(job, dict) or "code" not in job or "tests" not in job:
+            raise ValueError("a job must be a JudgeJob or a dict with 'code' and 'tests'")
+        known = {"code", "tests", "language", "timeout_s", "memory_mb", "checker"}
+        return cls(**{k: v for k, v in job.items() if k in known})
+
+
+class SandboxPool:
+    """Up to `size` warm sandboxes, started on demand and kept for reuse across jobs."""
+
+    def __init__(self, size: int, cfg: SandboxConfig, isolate: bool, prewarm: bool = True) -> None:
+        if size < 1:
+            raise ValueError("pool size must be >= 1")
+        self.cfg, self.isolate, self.size = cfg, isolate, size
+        self._idle: queue.LifoQueue[Sandbox] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._all: set[Sandbox] = set()
+        self._closed = False
+        if prewarm:
+            with ThreadPoolExecutor(size) as ex:
+                for sb in ex.map(lambda _: self._start(), range(size)):
+                    self._idle.put(sb)
+
+    def _start(self) -> Sandbox:
+        sb = Sandbox(self.cfg, self.isolate)
+        with self._lock:
+            self._all.add(sb)
+        return sb
+
+    def acquire(self) -> Sandbox:
+        self._slots.acquire()
+        if self._closed:
+            self._slots.release()
+            raise RuntimeError("the judge is closed")
+        try:
+            sb = self._idle.get_nowait()
+        except queue.Empty:
+            try:
+                return self._start()
+            except BaseException:
+                self._slots.release()
+                raise
+        return sb if sb.alive else self.replace(sb)
+
+    def replace(self, sb: Sandbox) -> Sandbox:
+        """Throw `sb` away and start a fresh one in its slot (the caller keeps the slot)."""
+        self._discard(sb)
+        return self._start()
+
+    def release(self, sb: Sandbox | None) -> None:
+        if sb is not None:
+            if self._closed or not sb.alive or sb.jobs_done >= self.cfg.max_jobs:
+                self._discard(sb)
+            else:
+                self._idle.put(sb)
+        self._slots.release()
+
+    def _discard(self, sb: Sandbox) -> None:
+        sb.close()
+        with self._lock:
+            self._all.discard(sb)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            boxes = list(self._all)
+            self._all.clear()
+        for sb in boxes:
+            sb.close()
+
+
+class Judge:
+    """A pool of warm sandboxes plus the judging logic. Thread-safe; close() when done."""
+
+    def __init__(self, workers: int = 1, config: SandboxConfig | None = None, *,
+                 allow_unsandboxed: bool = False, prewarm: bool = True) -> None:
+        self.config = config or SandboxConfig()
+        self.isolated = resolve_isolation(allow_unsandboxed, self.config)
+        self.workers = workers
+        self.pool = SandboxPool(workers, self.config, self.isolated, prewarm=prewarm)
+
+    def __enter__(self) -> "Judge":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def run_tests(self, code: str, tests: Any, *, language: str = "python",
+                  timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
+                  checker: str | Checker | None = None) -> list[TestResult]:
+        """Run every test of `tests` against `code`; one TestResult per test, in order."""
+        if not isinstance(code, str):
+            raise ValueError(f"code must be a string, got {type(code).__name__}")
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}; supported: {LANGUAGES}")
+        if not 0 < float(timeout_s) <= 600:
+            raise ValueError(f"timeout_s must be in (0, 600], got {timeout_s}")
+        if not 16 <= int(memory_mb) <= 65536:
+            raise ValueError(f"memory_mb must be in [16, 65536], got {memory_mb}")
+        spec = parse_tests(tests)
+        if checker is None and isinstance(tests, dict):
+            checker = tests.get("checker")
+        check = make_checker(checker)
+        limits = {
+            "timeout_s": float(timeout_s), "memory_bytes": int(memory_mb) << 20,
+            "output_bytes": self.config.output_mb << 20, "stderr_bytes": self.config.stderr_bytes,
+            "open_files": self.config.open_files, "processes": self.config.processes,
+        }
+        return _judge_spec(self.pool, code, spec, limits, check)
+
+    def judge_many(self, jobs: Iterable[JudgeJob | dict[str, Any]]) -> list[list[TestResult]]:
+        """Judge many solutions on the pool's workers; results in job order. A job that is
+        itself invalid gets one `sandbox_error` result whose detail says why."""
+        return [r for _, r in sorted(self.iter_judge(jobs), key=lambda x: x[0])]
+
+    def iter_judge(self, jobs: Iterable[JudgeJob | dict[str, Any]]) -> Iterator[tuple[int, list[TestResult]]]:
+        """Like judge_many but yields (index, results) as each job finishes."""
+        with ThreadPoolExecutor(self.workers) as ex:
+            futures = [ex.submit(self._one, job) for job in jobs]
+            for i, fut in enumerate(futures):
+                yield i, fut.result()
+
+    def _one(self, job: JudgeJob | dict[str, Any]) -> list[TestResult]:
+        try:
+            j = JudgeJob.coerce(job)
+            return self.run_tests(j.code, j.tests, language=j.language, timeout_s=j.timeout_s,
+                                  memory_mb=j.memory_mb, checker=j.checker)
+        except (ValueError, TypeError) as exc:
+            return [make_result("sandbox_error", detail=f"invalid job: {exc}")]
+
+
+def _judge_spec(pool: SandboxPool, code: str, spec: TestSpec, limits: dict[str, Any], check: Checker) -> list[TestResult]:
+    results: list[TestResult | None] = [None] * len(spec)
+    start = 0
+    sb = None
+    try:
+        sb = pool.acquire()
+        while start < len(spec):
+            job = {"op": "run", "mode": spec.mode, "code": code, "tests": spec.payloads[start:], "limits": limits}
+            current = start
+            oom_before = sb.cgroups.oom_kills()
+            try:
+                for frame in sb.run(job, limits["timeout_s"]):
+                    if frame.get("done"):
+                        if frame.get("dirty"):
+                            sb = pool.replace(sb)
+                        break
+                    i = start + _frame_index(frame, len(spec) - start)
+                    oom = sb.cgroups.oom_kills()
+                    results[i] = _classify(frame, spec, i, check, limits, oom > oom_before)
+                    oom_before = oom
+                    current = i + 1
+                    if results[i].status == "compile_error":
+                        for k in range(i + 1, len(spec)):
+                            results[k] = make_result("compile_error", detail=results[i].detail)
+                        current = len(spec)
+                start = current
+                if start < len(spec) and results[start] is None and not sb.alive:
+                    raise SandboxDied("the sandbox exited")
+            except SandboxDied as exc:
+                oom = sb.cgroups.oom_kills() > oom_before
+                err = sb.stderr_text()[-300:]
+                log.info("sandbox died during test %d: %s %s", current, exc, err)
+                results[current] = make_result(
+                    "memory_limit" if oom else "runtime_error",
+                    detail="sandbox memory limit hit; the judge process was killed" if oom
+                    else "the judge process inside the sandbox was killed (by the solution?)")
+                start = current + 1
+                sb = pool.replace(sb)
+            except SandboxUnresponsive:
+                results[current] = make_result("timeout", limits["timeout_s"],
+                                               detail="the sandbox stopped answering (judge process stopped?); killed")
+                start = current + 1
+                sb = pool.replace(sb)
+            except SandboxError as exc:
+                log.warning("sandbox protocol error: %s", exc)
+                for k in range(current, len(spec)):
+                    results[k] = make_result("sandbox_error", detail=str(exc)[:300])
+                start = len(spec)
+                sb = pool.replace(sb)
+    except SandboxError as exc:  # could not start a sandbox at all
+        for k in range(len(spec)):
+            if results[k] is None:
+                results[k] = make_result("sandbox_error", detail=str(exc)[:300])
+        if sb is not None:
+            pool._discard(sb)
+        sb = None
+    finally:
+        pool.release(sb)
+    return [r if r is not None else make_result("sandbox_error", detail="no result") for r in results]
+
+
+def _frame_index(frame: dict[str, Any], n: int) -> int:
+    i = frame.get("i")
+    if not isinstance(i, int) or not 0 <= i < n:
+        raise SandboxError(f"frame for an unknown test index {i!r}")
+    return i
+
+
+def _classify(frame: dict[str, Any], spec: TestSpec, i: int, check: Checker,
+              limits: dict[str, Any], oom_killed: bool) -> TestResult:
+    """Turn the zygote's raw outcome for test i into a verdict (all comparison happens here)."""
+    t = float(frame.get("time_s") or 0.0)
+    stderr = str(frame.get("stderr", "")).encode("latin-1", "replace").decode("utf-8", "replace")
+    sig, code = frame.get("signal"), frame.get("exit")
+    try:
+        res = json.loads(frame.get("result") or "null") or {}
+    except ValueError:
+        res = {}
+    if not isinstance(res, dict):
+        res = {}
+    kind = res.get("kind")
+
+    def r(status: str, detail: str = "") -> TestResult:
+        return make_result(status, t, stderr, detail)  # type: ignore[arg-type]
+
+    if frame.get("timed_out"):
+        return r("timeout", f"wall-clock limit of {limits['timeout_s']:g}s exceeded")
+    if sig == signal.SIGXCPU:
+        return r("timeout", "CPU time limit exceeded")
+    if kind == "compile" or code == 4:
+        return r("compile_error", f"{res.get('type', 'SyntaxError')}: {res.get('msg', '')}")
+    if kind == "memory" or code == 3 or oom_killed:
+        return r("memory_limit", f"memory limit of {limits['memory_bytes'] >> 20} MB exceeded")
+    if sig == signal.SIGXFSZ:
+        return r("runtime_error", f"killed: output/file size limit of {limits['output_bytes'] >> 20} MB exceeded")
+    if sig is not None:
+        return r("runtime_error", f"killed by {_SIGNAL_NAMES.get(sig, sig)}")
+    if code != 0:
+        if kind == "assertion" and spec.mode == "assert":
+            return r("wrong_answer", f"AssertionError: {res.get('msg', '')}".rstrip(": "))
+        if kind in ("exception", "assertion"):
+            return r("runtime_error", f"{res.get('type')}: {res.get('msg', '')}"[:300])
+        return r("runtime_error", f"exit code {code}")
+    if spec.mode == "stdio":
+        out = str(frame.get("stdout", "")).encode("latin-1", "replace").decode("utf-8", "replace")
+        try:
+            ok = bool(check(spec.payloads[i]["stdin"], spec.expected[i], out))
+        except Exception as exc:  # a broken checker is the judge's problem, not the solution's
+            return r("sandbox_error", f"checker raised {type(exc).__name__}: {exc}")
+        return r("passed") if ok else r("wrong_answer", "output differs from the expected output")
+    if spec.mode == "call":
+        if kind != "return":
+            return r("runtime_error", "exited before returning a value")
+        try:
+            value = json.loads(res["value"])
+        except (ValueError, TypeError, KeyError):
+            return r("runtime_error", "return value could not be read")
+        if call_result_matches(spec.expected[i], value):
+            return r("passed")
+        return r("wrong_answer", f"returned {str(res['value'])[:100]}")
+    if kind != "ok":
+        return r("runtime_error", "exited before the tests finished")
+    return r("passed")
+
+
+# --- module-level convenience API -------------------------------------------------------------
+
+_default_lock = threading.Lock()
+_default_judge: Judge | None = None
+
+
+def default_judge() -> Judge:
+    """A shared Judge (pool grows up to 4 sandboxes on demand), closed at interpreter exit."""
+    global _default_judge
+    with _default_lock:
+        if _default_judge is None:
+            _default_judge = Judge(workers=4, prewarm=False)
+            atexit.register(_default_judge.close)
+        return _default_judge
+
+
+def run_tests(code: str, tests: Any, *, language: str = "python", timeout_s: float = DEFAULT_TIMEOUT_S,
+              memory_mb: int = DEFAULT_MEMORY_MB, checker: str | Checker | None = None,
+              judge: Judge | None = None) -> list[TestResult]:
+    """Judge `code` on `tests` in a sandbox; one TestResult per test (see verifiers.code.spec)."""
+    return (judge or default_judge()).run_tests(code, tests, language=language, timeout_s=timeout_s,
+                                                memory_mb=memory_mb, checker=checker)
+
+
+def judge_many(jobs: Iterable[JudgeJob | dict[str, Any]], workers: int = 2, *,
+               config: SandboxConfig | None = None, allow_unsandboxed: bool = False) -> list[list[TestResult]]:
+    """Judge many jobs with a pool of `workers` warm sandboxes; results in job order."""
+    with Judge(workers, config, allow_unsandboxed=allow_unsandboxed) as judge:
+        return judge.judge_many(jobs)
