@@ -58,6 +58,8 @@ _SPACES_RE = re.compile(r"[ \t\f\v\r]+")
 DOMINANCE = 0.6  # a child must hold this share of its parent's weight to be descended into
 MIN_BLOCK_CHARS = 25  # shorter blocks carry no weight (dates, "Share", buttons)
 MAX_LINK_DENSITY = 0.5
+LEAD_LEVELS = 3  # how far above the main element a lead paragraph is looked for
+LEAD_MIN_WEIGHT = 150
 
 
 # Display math and code blocks are rarely boilerplate: keep them wherever they are.
@@ -223,6 +225,8 @@ def _boilerplate_level(el: etree._Element) -> int:
         return 2
     if tag in ("html", "body", "main", "article"):
         return 0
+    if tag in ("figure", "figcaption"):
+        return 1  # captions and credits; a figure holding code or math is kept
     attrib = el.attrib
     if not attrib:
         return 0
@@ -259,6 +263,8 @@ def _block_weight(block: Block, store: ProtectedStore) -> float:
         return 0.0
     if block.link_chars > MAX_LINK_DENSITY * n:
         return 0.0
+    if block.kind == "table":  # data tables inform, but must not outweigh the prose around them
+        return 0.3 * (n - block.link_chars)
     # Prose (sentences, commas) weighs more than a run of labels.
     punct = text.count(",") + text.count(". ") + 1
     return (n - block.link_chars) * min(1.5, 0.8 + 0.1 * punct)
@@ -325,16 +331,40 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
             break
         node = best
 
+    # A lead paragraph often sits just before the body container (under the same parent
+    # or grandparent): keep prose blocks there too.
+    lead_scopes = []
+    up = node
+    for _ in range(LEAD_LEVELS):
+        up = up.getparent()
+        if up is None:
+            break
+        lead_scopes.append(up)
+    first_main = next((i for i, chain in enumerate(block_chains) if node in chain), len(blocks))
+
     out = []
-    for b, chain, keep in zip(blocks, block_chains, keep_flags):
+    for i, (b, chain, keep) in enumerate(zip(blocks, block_chains, keep_flags)):
         if not keep:
+            continue
+        if (
+            i < first_main
+            and node not in chain
+            and b.weight >= LEAD_MIN_WEIGHT
+            and b.kind in ("p", "quote")
+            and any(scope in chain for scope in lead_scopes)
+        ):
+            out.append(b)
             continue
         if node not in chain and not (_PRECIOUS_RE.search(b.text) and b.link_chars < MAX_LINK_DENSITY * len(b.text)):
             continue  # outside the main content; math and code blocks are kept anyway
         if b.kind not in ("h",) and b.link_chars > MAX_LINK_DENSITY * len(b.text) and "\ue000" not in b.text:
             continue
         out.append(b)
-    return out
+    # A heading with nothing kept after it introduced something we dropped ("Related").
+    while out and out[-1].kind == "h":
+        out.pop()
+    return [b for i, b in enumerate(out) if not (b.kind == "h" and i + 1 < len(out) and out[i + 1].kind == "h"
+                                                 and int(len(b.prefix) - 1) >= int(len(out[i + 1].prefix) - 1))]
 
 
 def render(blocks: list[Block], store: ProtectedStore, escape_dollars: bool) -> str:
