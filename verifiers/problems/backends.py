@@ -43,16 +43,17 @@ def check_golds(golds: Sequence[str], workers: int = 1) -> list[GoldCheck]:
     return out
 
 
-def judge_tests(row: Mapping[str, Any]) -> list[Any] | str:
-    """The row's tests in the code judge's input form: [{"inputs","outputs","fn_name"?}] or assert code."""
+def judge_tests(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's tests in the code judge's `tests` shape (see verifiers/code/spec.py)."""
     fmt = row["test_format"]
     if fmt == "assert":
-        return row["test_code"]
+        # test_code already ends with any check(<entry point>) call it needs (ingest adds it).
+        return {"assert_code": row["test_code"], "entry_point": None}
     if fmt == "stdio":
-        return [{"inputs": row["test_inputs"][i], "outputs": row["test_outputs"][i]} for i in range(len(row["test_inputs"]))]
+        return {"inputs": list(row["test_inputs"]), "outputs": list(row["test_outputs"])}
     if fmt == "call":
-        return [{"inputs": json.loads(row["test_inputs"][i]), "outputs": json.loads(row["test_outputs"][i]),
-                 "fn_name": row["fn_name"]} for i in range(len(row["test_inputs"]))]
+        return {"inputs": [json.loads(x) for x in row["test_inputs"]],
+                "outputs": [json.loads(y) for y in row["test_outputs"]], "fn_name": row["fn_name"]}
     raise ValueError(f"unknown test_format {fmt!r}")
 
 
@@ -73,5 +74,5 @@ def run_reference(row: Mapping[str, Any], timeout_s: float, memory_mb: int) -> R
     first_bad = next((r for r in results if not r.passed), None)
     detail = ""
     if first_bad is not None:
-        detail = f"{first_bad.status}: {str(getattr(first_bad, 'detail', '') or getattr(first_bad, 'reason', ''))[:300]}"
+        detail = f"{first_bad.status}: {first_bad.detail} {first_bad.stderr[-200:]}".strip()
     return ReferenceCheck(passed, len(results), detail)

@@ -19,7 +19,7 @@ from verifiers.problems.text import ngrams, words
 SCHEME = "affine32"
 
 
-def signatures(texts: Sequence[str], n: int = 5, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+def signatures(texts: Sequence[str], n: int = 3, num_perm: int = 128, seed: int = 1) -> np.ndarray:
     """(len(texts), num_perm) uint32 MinHash signatures of word n-gram shingles."""
     if not texts:
         return np.zeros((0, num_perm), dtype=np.uint32)
@@ -29,7 +29,7 @@ def signatures(texts: Sequence[str], n: int = 5, num_perm: int = 128, seed: int 
 
 
 def near_duplicates(
-    keys: Sequence[str], sigs: np.ndarray, groups: Sequence[str], threshold: float = 0.7, seed: int = 1
+    keys: Sequence[str], sigs: np.ndarray, groups: Sequence[str], threshold: float = 0.5, seed: int = 1
 ) -> dict[int, tuple[int, float]]:
     """{row index: (index of the kept row it duplicates, estimated Jaccard)} for rows to drop.
 
