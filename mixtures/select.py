@@ -69,7 +69,8 @@ class SourceSelection:
 
 def _boolean(df: pl.DataFrame, expr: pl.Expr, what: str) -> np.ndarray:
     try:
-        result = df.select(expr.alias("_m")).to_series()
+        # with_columns broadcasts a literal (no `where`) to every row; select would not
+        result = df.with_columns(expr.alias("_m"))["_m"]
     except pl.exceptions.PolarsError as e:
         raise MixtureError(f"{what}: cannot evaluate: {e}") from None
     if result.dtype != pl.Boolean:
@@ -122,7 +123,7 @@ def select_source(
             skipped[SKIP_NULL_ID] = skipped.get(SKIP_NULL_ID, 0) + int((null_id & ~empty).sum())
         keep = mask & ~empty & ~null_id
         rows = np.flatnonzero(keep)
-        rule_idx = df.select(rule_of).to_series().to_numpy()[rows]
+        rule_idx = df.with_columns(rule_of.alias("_rule"))["_rule"].to_numpy()[rows]
         ids = df[id_column].cast(pl.String).to_numpy()[rows]
         per_shard.append((shard, rows, rule_idx, ids, lengths[rows]))
 

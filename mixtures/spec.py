@@ -149,6 +149,14 @@ class MixtureSpec(StrictModel):
     export: ExportSpec = Field(default_factory=ExportSpec)
     stages: list[Stage] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_anchor_holders(cls, data):
+        # Top-level `x-…` keys only hold YAML anchors for reuse (`<<: *web`), as in docker-compose.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+        return data
+
     @model_validator(mode="after")
     def _unique_stages(self) -> MixtureSpec:
         names = [s.name for s in self.stages]
