@@ -59,7 +59,7 @@ class DedupSettings(StrictModel):
     # and flags no pair of the originals (5-grams at 0.7 find only 69/48). See docs/problems.md.
     enabled: bool = True
     ngram: int = Field(default=3, ge=1, le=32)
-    threshold: float = Field(default=0.5, gt=0.0, le=1.0)
+    threshold: float = Field(default=0.5, ge=0.05, le=0.95)  # datasketch needs >= 2 LSH bands
     num_perm: int = Field(default=128, ge=16, le=1024)
     seed: int = 1
 
