@@ -1,0 +1,37 @@
+"""Grading worker process: `python -m verifiers.math._worker READ_FD WRITE_FD`.
+
+Started by `verifiers.math.pool` with subprocess (not multiprocessing) so it works from daemonic
+processes (dask workers), from threaded callers, and from scripts without a __main__ guard.
+Reads lists of (idx, gold, response) and answers each item as soon as it is graded.
+"""
+from __future__ import annotations
+
+import sys
+from multiprocessing.connection import Connection
+
+from verifiers.math.grader import Grade, grade_inprocess
+from verifiers.math.parse import _mv_configs
+
+
+def serve(inbox: Connection, outbox: Connection) -> None:
+    _mv_configs()  # import sympy / Math-Verify before the first item's clock starts
+    outbox.send("ready")
+    while True:
+        try:
+            msg = inbox.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        for idx, gold, response in msg:
+            try:
+                verdict = grade_inprocess(gold, response)
+            except TypeError as exc:
+                verdict = Grade(False, "unparseable", None, f"bad input: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one bad item must not end the batch
+                verdict = Grade(False, "unparseable", None, f"grader error: {type(exc).__name__}: {exc}"[:300])
+            outbox.send((idx, verdict))
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

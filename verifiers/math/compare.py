@@ -1,0 +1,435 @@
+"""Decide whether a predicted `Answer` equals the gold `Answer`.
+
+Rules (why each exists is in docs/math_grader.md):
+- numbers are exact rationals; a tolerance applies only when a side was written as a decimal
+  (so 123456 != 123457 and 1/2004! != 1/2006!);
+- a percentage is read as a percentage only on the side where % was written (0.5 != 50);
+- constant expressions are compared exactly (sympy simplify), then numerically with a
+  *relative* tolerance at 50 digits, never with an absolute one (tiny values stay distinct);
+- relations vs sets keep Math-Verify's asymmetry: gold `1<x<2` accepts the set `(1,2)`,
+  gold `(1,2)` does not accept the inequality `1<x<2`;
+- equations are equal when one is a non-zero multiple of the other (2x+4y-3=0 == y=-x/2+3/4).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from verifiers.math.parse import Answer
+
+FLOAT_DIGITS = 6  # decimals compared when a side is a decimal written to fewer digits than it needs
+REL_EPS = 1e-40  # relative tolerance on high-precision numeric checks of exact expressions
+
+
+# ---------------------------------------------------------------- numbers
+def _pct_alternatives(a: Answer, value: Fraction) -> list[Fraction]:
+    # "28%" may be meant as the number 28 or as 0.28; a side without % only means itself.
+    return [value, value / 100] if a.percent else [value]
+
+
+def _decimal_close(g: Fraction, g_dec: int | None, p: Fraction, p_dec: int | None) -> bool:
+    """Equality when at least one side is a written decimal (g_dec / p_dec = digits after the point)."""
+    if g == p:
+        return True
+    if g_dec is None and p_dec is None:
+        return False  # both exact: no tolerance at all
+    diff = abs(g - p)
+    if g_dec is not None and (p_dec is None or p_dec >= g_dec):
+        # The gold was rounded to g_dec digits: accept a prediction that rounds to it.
+        if diff <= Fraction(1, 2 * 10**g_dec):
+            return True
+    # Otherwise both must agree to FLOAT_DIGITS decimals (1/3 == 0.333333, 1/3 != 0.333).
+    return diff <= Fraction(1, 2 * 10**FLOAT_DIGITS)
+
+
+def numbers_equal(g: Answer, p: Answer) -> bool:
+    for gv in _pct_alternatives(g, g.number):
+        for pv in _pct_alternatives(p, p.number):
+            if _decimal_close(gv, g.decimals, pv, p.decimals):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- sympy side
+def _sympy():
+    import sympy
+
+    return sympy
+
+
+def _as_expr(a: Answer) -> Any:
+    sp = _sympy()
+    if a.kind == "number":
+        return sp.Rational(a.number.numerator, a.number.denominator)
+    if a.kind in ("text", "choice"):
+        return sp.Symbol(a.body.lower())
+    return a.expr
+
+
+def _with_lhs(a: Answer, value: Any) -> Any:
+    """Rebuild "lhs = value" as a sympy equation (for comparing with an equation)."""
+    from verifiers.math.parse import sympy_parse
+
+    sp = _sympy()
+    lhs = sympy_parse(a.lhs) if a.lhs else None
+    if lhs is None:
+        return value
+    try:
+        return sp.Eq(lhs, value, evaluate=False)
+    except Exception:  # noqa: BLE001
+        return value
+
+
+def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
+    """(equal, reason)."""
+    if _canon(g.text) == _canon(p.text) and g.text:
+        return True, "identical answer text"
+    if g.lhs and p.lhs and _canon(g.lhs) != _canon(p.lhs):
+        return False, f"different left sides {p.lhs} vs {g.lhs}"
+    if g.kind == "choice" or p.kind == "choice":
+        if g.kind == p.kind == "choice":
+            ok = g.choice == p.choice
+            return ok, f"choice {p.choice} vs {g.choice}"
+        other = p if g.kind == "choice" else g
+        if other.kind == "text" and other.body.strip().upper() == (g.choice or p.choice):
+            return True, "same choice letter"
+        return False, "one side is a multiple-choice letter, the other is not"
+    if g.kind == "text" or p.kind == "text":
+        ok = _canon(_strip_text(g.body)).lower() == _canon(_strip_text(p.body)).lower()
+        return ok, "text comparison"
+    if g.kind == p.kind == "number":
+        ok = numbers_equal(g, p)
+        return ok, "exact number comparison" if (g.decimals is None and p.decimals is None) else "decimal comparison"
+    # Mixed or structured: compare as sympy objects, carrying decimal/percent info.
+    ge, pe = _as_expr(g), _as_expr(p)
+    if ge is None or pe is None:
+        return False, "unparseable"
+    # A labelled side ("y = ...") meets an equation ("2x+4y-3=0"): compare equations.
+    if g.lhs and not p.lhs and _is_relation(pe) and not _is_assignment(pe):
+        ge = _with_lhs(g, ge)
+    elif p.lhs and not g.lhs and _is_relation(ge) and not _is_assignment(ge):
+        pe = _with_lhs(p, pe)
+    ctx = _Ctx(g_dec=g.decimals, p_dec=p.decimals, g_pct=g.percent, p_pct=p.percent)
+    ok = expr_equal(ge, pe, ctx)
+    return ok, "symbolic comparison"
+
+
+def _canon(s: str) -> str:
+    return "".join(s.split()).replace("\\left", "").replace("\\right", "")
+
+
+def _strip_text(s: str) -> str:
+    import re
+
+    return re.sub(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}", r"\1", s)
+
+
+class _Ctx:
+    __slots__ = ("g_dec", "p_dec", "g_pct", "p_pct")
+
+    def __init__(self, g_dec, p_dec, g_pct, p_pct):
+        self.g_dec, self.p_dec, self.g_pct, self.p_pct = g_dec, p_dec, g_pct, p_pct
+
+
+def _doit(e):
+    try:
+        return e.doit()
+    except Exception:  # noqa: BLE001 - unevaluable stays as written
+        return e
+
+
+def _is_relation(e) -> bool:
+    sp = _sympy()
+    if isinstance(e, sp.core.relational.Relational):
+        return True
+    return isinstance(e, sp.And) and len(e.args) > 0 and all(isinstance(a, sp.core.relational.Relational) for a in e.args)
+
+
+def _relations(e) -> list:
+    sp = _sympy()
+    if isinstance(e, sp.And):
+        return list(getattr(e, "_unsorted_args", e.args))
+    return [e]
+
+
+def _is_equation(e) -> bool:
+    sp = _sympy()
+    return _is_relation(e) and all(isinstance(r, sp.Eq) for r in _relations(e))
+
+
+def _is_assignment(e) -> bool:
+    """An equation whose left side is made of names only ("x", "AB", "|AB|", "A:B", "(p,q)", "f(x)")."""
+    sp = _sympy()
+    if not _is_equation(e):
+        return False
+    lhs = _relations(e)[0].lhs
+    try:
+        return bool(lhs.free_symbols) and all(n in (1, -1) for n in lhs.atoms(sp.Number))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _unwrap_functions(e):
+    """f(x) -> symbol "f_x", so `0 < f(x) < 1` can become a set."""
+    sp = _sympy()
+    from sympy.core.function import AppliedUndef
+
+    try:
+        return e.replace(lambda x: isinstance(x, AppliedUndef), lambda x: sp.Symbol(f"{x.func.__name__}_{'_'.join(map(str, x.args))}"))
+    except Exception:  # noqa: BLE001
+        return e
+
+
+def expr_equal(g, p, ctx: _Ctx) -> bool:
+    """Gold-guided structural equality of two sympy objects."""
+    sp = _sympy()
+    # Assignment chains "x = a = b" keep their first left side and last right side.
+    if _is_assignment(g):
+        rel = _relations(g)
+        g = sp.Eq(rel[0].lhs, rel[-1].rhs, evaluate=False)
+    if _is_assignment(p):
+        rel = _relations(p)
+        p = sp.Eq(rel[0].lhs, rel[-1].rhs, evaluate=False)
+    # Follow the gold's form: a bare gold value accepts "x = value" (the last right side).
+    if _is_equation(p) and not _is_equation(g):
+        p = _relations(p)[-1].rhs
+    elif _is_assignment(g) and not _is_equation(p):
+        g = _relations(g)[-1].rhs
+    # Asymmetry on purpose: gold inequality accepts an equivalent set; gold set does not accept an inequality.
+    if _is_relation(g) and isinstance(p, sp.Set):
+        try:
+            g = _unwrap_functions(g).as_set()
+        except Exception:  # noqa: BLE001
+            return False
+    if str(g) == str(p):
+        return True
+    if _is_relation(g) or _is_relation(p):
+        if not (_is_relation(g) and _is_relation(p)):
+            return False
+        return _relations_equal(g, p, ctx)
+    if isinstance(g, (sp.Set, sp.Tuple)) or isinstance(p, (sp.Set, sp.Tuple)):
+        return _sets_equal(g, p, ctx)
+    if getattr(g, "is_Matrix", False) or getattr(p, "is_Matrix", False):
+        g, p = _doit(g), _doit(p)
+        if not (isinstance(g, sp.MatrixBase) and isinstance(p, sp.MatrixBase)) or g.shape != p.shape:
+            return False
+        return all(scalar_equal(a, b, ctx) for a, b in zip(g, p))
+    if isinstance(g, sp.Symbol) or isinstance(p, sp.Symbol):
+        if _symbols_equal(g, p):
+            return True
+    return scalar_equal(g, p, ctx)
+
+
+def _symbols_equal(g, p) -> bool:
+    sp = _sympy()
+
+    def name(e):
+        if isinstance(e, sp.Symbol):
+            return e.name.lower().replace("\\", "").replace(" ", "")
+        if e == sp.E:
+            return "e"
+        if isinstance(e, sp.Mul) and all(isinstance(a, sp.Symbol) or a == sp.E for a in e.args):
+            # \text{Evelyn} may come back as e*l*n*v*y*... ; compare letter multisets
+            return "".join(sorted("".join(a.name if isinstance(a, sp.Symbol) else "e" for a in e.args)))
+        return None
+
+    a, b = name(g), name(p)
+    if a is None or b is None:
+        return False
+    return a == b or "".join(sorted(a)) == "".join(sorted(b)) and (isinstance(g, sp.Mul) or isinstance(p, sp.Mul))
+
+
+def _pct_values(e, is_pct: bool) -> list:
+    sp = _sympy()
+    if isinstance(e, sp.Mul) and len(e.args) == 2 and e.args[1] == sp.UnevaluatedExpr(sp.Rational(1, 100)):
+        return [e.args[0], e.args[0] / 100]
+    return [e, e / 100] if is_pct else [e]
+
+
+def scalar_equal(g, p, ctx: _Ctx) -> bool:
+    for gv in _pct_values(g, ctx.g_pct):
+        for pv in _pct_values(p, ctx.p_pct):
+            if _scalar_equal(gv, pv, ctx):
+                return True
+    return False
+
+
+def _to_fraction(e) -> Fraction | None:
+    sp = _sympy()
+    if isinstance(e, sp.Rational):
+        return Fraction(int(e.p), int(e.q))
+    return None
+
+
+def _has_float(e) -> bool:
+    sp = _sympy()
+    try:
+        return bool(e.atoms(sp.Float))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _scalar_equal(g, p, ctx: _Ctx) -> bool:
+    sp = _sympy()
+    g, p = _doit(g), _doit(p)
+    if not isinstance(g, sp.Basic) or not isinstance(p, sp.Basic):
+        return False
+    try:
+        if g == p:
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+    g_dec = ctx.g_dec if ctx.g_dec is not None else (FLOAT_DIGITS if _has_float(g) else None)
+    p_dec = ctx.p_dec if ctx.p_dec is not None else (FLOAT_DIGITS if _has_float(p) else None)
+    gf, pf = _to_fraction(g), _to_fraction(p)
+    if gf is not None and pf is not None:
+        return _decimal_close(gf, g_dec, pf, p_dec)
+    try:
+        free = g.free_symbols | p.free_symbols
+    except Exception:  # noqa: BLE001
+        return False
+    if not free:
+        return _constants_equal(g, p, g_dec, p_dec)
+    try:
+        diff = sp.simplify(g - p)
+        if diff == 0 or sp.expand(diff) == 0:
+            return True
+        # Answers usually mean positive variables: sqrt(1/n) == 1/sqrt(n) only for n > 0.
+        pos = {s: sp.Symbol(s.name, positive=True) for s in free if isinstance(s, sp.Symbol)}
+        return bool(sp.simplify((g - p).xreplace(pos)) == 0)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _constants_equal(g, p, g_dec, p_dec) -> bool:
+    sp = _sympy()
+    try:
+        gn, pn = sp.N(g, 60), sp.N(p, 60)
+    except Exception:  # noqa: BLE001
+        return False
+    if g_dec is not None or p_dec is not None:
+        gq, pq = _real_fraction(gn), _real_fraction(pn)
+        if gq is not None and pq is not None:
+            return _decimal_close(gq, g_dec, pq, p_dec)
+    try:
+        if sp.simplify(g - p) == 0:
+            return True
+        scale = max(abs(gn), abs(pn))
+        if scale == 0:
+            return True
+        # Relative, not absolute: 1/2004! and 1/2006! are both ~1e-5760 and still differ by a factor ~4e6.
+        return bool(abs(gn - pn) <= REL_EPS * scale)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _real_fraction(n) -> Fraction | None:
+    sp = _sympy()
+    try:
+        if n.is_real and n.is_finite:
+            return Fraction(str(sp.Float(n, 60)))
+    except Exception:  # noqa: BLE001
+        return None
+    return None
+
+
+def _relation_key(r):
+    """(difference, direction) with the relation rewritten as `lhs - rhs <op> 0` and < / <= turned into > / >=."""
+    sp = _sympy()
+    d = r.lhs - r.rhs
+    if isinstance(r, sp.Eq):
+        return d, "=="
+    if isinstance(r, sp.Ne):
+        return d, "!="
+    if isinstance(r, (sp.StrictLessThan,)):
+        return -d, ">"
+    if isinstance(r, (sp.LessThan,)):
+        return -d, ">="
+    if isinstance(r, sp.StrictGreaterThan):
+        return d, ">"
+    return d, ">="
+
+
+def _relation_equal(a, b) -> bool:
+    sp = _sympy()
+    da, opa = _relation_key(a)
+    db, opb = _relation_key(b)
+    if opa != opb:
+        return False
+    try:
+        if sp.simplify(da - db) == 0:
+            return True
+        ratio = sp.simplify(da / db)
+    except Exception:  # noqa: BLE001
+        return False
+    if ratio.free_symbols or ratio == 0 or not ratio.is_number:
+        return False
+    if opa in ("==", "!="):
+        return True
+    return bool(ratio.is_positive)
+
+
+def _relations_equal(g, p, ctx) -> bool:
+    gr, pr = _relations(g), _relations(p)
+    if len(gr) != len(pr):
+        return False
+    if all(_relation_equal(a, b) for a, b in zip(gr, pr)):
+        return True
+    # "1 < x < 2" may come back in either order.
+    return all(_relation_equal(a, b) for a, b in zip(gr, reversed(pr)))
+
+
+def _elements(s) -> list | None:
+    sp = _sympy()
+    if isinstance(s, (sp.FiniteSet, sp.Tuple)):
+        return list(s.args)
+    return None
+
+
+def _match_unordered(ga: list, pa: list, ctx) -> bool:
+    if len(ga) != len(pa):
+        return False
+    left = list(pa)
+    for a in ga:
+        for i, b in enumerate(left):
+            if expr_equal(a, b, ctx):
+                del left[i]
+                break
+        else:
+            return False
+    return True
+
+
+def _sets_equal(g, p, ctx) -> bool:
+    sp = _sympy()
+    g_set = g if isinstance(g, (sp.Set, sp.Tuple)) else sp.FiniteSet(g)
+    p_set = p if isinstance(p, (sp.Set, sp.Tuple)) else sp.FiniteSet(p)
+    if isinstance(g_set, sp.Interval) and isinstance(p_set, sp.Interval):
+        return (
+            g_set.left_open == p_set.left_open
+            and g_set.right_open == p_set.right_open
+            and scalar_equal(g_set.start, p_set.start, ctx)
+            and scalar_equal(g_set.end, p_set.end, ctx)
+        )
+    if isinstance(g_set, sp.Union) and isinstance(p_set, sp.Union):
+        return _match_unordered(list(g_set.args), list(p_set.args), ctx)
+    if isinstance(g_set, sp.Tuple) and isinstance(p_set, (sp.Tuple, sp.FiniteSet)):
+        # A gold tuple keeps its order; a predicted set is read in the order it was written.
+        p_args = list(getattr(p_set, "_unsorted_args", p_set.args))
+        return len(g_set) == len(p_args) and all(expr_equal(a, b, ctx) for a, b in zip(g_set.args, p_args))
+    ge, pe = _elements(g_set), _elements(p_set)
+    if ge is not None and pe is not None:
+        return _match_unordered(ge, pe, ctx)
+    # An open interval "(a, b)" is also how a point/pair is written: compare with a 2-tuple/2-set in order.
+    if isinstance(g_set, sp.Interval) and pe is not None and len(pe) == 2:
+        return g_set.left_open and g_set.right_open and all(
+            expr_equal(a, b, ctx) for a, b in zip((g_set.start, g_set.end), pe)
+        )
+    if isinstance(p_set, sp.Interval) and ge is not None and len(ge) == 2:
+        return p_set.left_open and p_set.right_open and all(
+            expr_equal(a, b, ctx) for a, b in zip(ge, (p_set.start, p_set.end))
+        )
+    try:
+        return bool(g_set == p_set) or bool(sp.simplify(sp.SymmetricDifference(g_set, p_set)) == sp.EmptySet)
+    except Exception:  # noqa: BLE001
+        return False

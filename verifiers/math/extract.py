@@ -1,0 +1,183 @@
+"""Find the final answer inside a model response (or a gold string).
+
+Pure string work: no sympy, no parsing of mathematics. Every regex here is linear
+(no nested quantifiers) so a hostile 1 MB response cannot stall the grader.
+
+Order of anchors (first that exists wins):
+  1. the last ``\\boxed{...}`` / ``\\fbox{...}`` (several boxes on the same line form a list);
+  2. the last "final answer is ..." / "Answer: ..." / GSM8K "#### ..." line;
+  3. the last bold span (``**73**``) in the final lines;
+  4. the last sentence of the response, reduced to its last formula or number.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Only the tail can hold a final answer; very long responses are cut to keep regex work bounded.
+TAIL_CHARS = 20_000
+
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
+_ANSWER_RE = re.compile(
+    r"(?:final\s+answer\s*(?:is|:)|(?<![a-z])answer\s*(?:is|:)|^\s*####)\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BOLD_RE = re.compile(r"\*\*([^*\n]{1,200})\*\*")
+_MATH_SPAN_RE = re.compile(r"\$\$([^$]{1,2000})\$\$|\$((?:\\\$|[^$\n]){1,1000})\$|\\\((.{1,1000}?)\\\)|\\\[(.{1,2000}?)\\\]", re.S)
+_NUMBER_TOKEN_RE = re.compile(
+    r"(?<![A-Za-z\d])(?:[-−]?\$?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?\s*(?:\\?%|percent\b)?|[-−]?\.\d+)(?![\d])"
+)
+_GLUE_NOISE_RE = re.compile(r"\\(?:text|mbox|textbf)\s*\{([^{}]*)\}|\\q?quad|\\[()\[\],;! ]|[$.,;:+\-&()]")
+
+
+def _is_list_glue(between: str) -> bool:
+    """True for what may sit between the boxes of one list answer: "\quad \text{and} \quad", ", ", "++".
+
+    "no no no \boxed{2}" is not glue (a changed mind), and neither is a blank line.
+    """
+    if "\n\n" in between or len(between) > 120:
+        return False
+    words = _GLUE_NOISE_RE.sub(lambda m: f" {m.group(1) or ''} ", between).split()
+    return not words or (len(words) <= 4 and ("and" in words or "or" in words))
+
+
+_FINAL_RE = re.compile(r"final\s+answer\s*(?:is|:)\s*", re.IGNORECASE)
+_HOPE_RE = re.compile(r"\.?\s*I hope it is correct.*$", re.IGNORECASE | re.S)
+_WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|mathrm|mbox|textit|operatorname)\s*\{[^{}]*\}")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The answer text found, and which anchor found it ("boxed", "answer_line", "bold", "last_sentence", "whole")."""
+
+    text: str
+    anchor: str
+
+
+def _braced(s: str, start: int) -> tuple[str, int] | None:
+    """The content of the balanced {...} group opening at s[start]; None if unbalanced."""
+    depth = 0
+    for i in range(start, len(s)):
+        c = s[i]
+        if c == "{" and (i == 0 or s[i - 1] != "\\"):
+            depth += 1
+        elif c == "}" and (i == 0 or s[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return s[start + 1 : i], i + 1
+    return None
+
+
+def find_boxed(text: str) -> list[tuple[str, int, int]]:
+    """All \\boxed/\\fbox contents as (content, start, end), in order."""
+    out = []
+    for m in _BOX_RE.finditer(text):
+        j = m.end()
+        if j < len(text) and text[j] == "{":
+            got = _braced(text, j)
+            if got is None:
+                continue
+            content, end = got
+        else:  # "\boxed 5": one token up to whitespace or "$"
+            tok = re.match(r"[^\s$]+", text[j:])
+            if tok is None:
+                continue
+            content, end = tok.group(0), j + tok.end()
+        out.append((content.strip(), m.start(), end))
+    return out
+
+
+def _last_boxed(text: str) -> str | None:
+    boxes = find_boxed(text)
+    if not boxes:
+        return None
+    # Boxes written on the same line with little between them form one list answer
+    # ("\boxed{35} and \boxed{4}"); boxes on different lines are drafts, keep the last.
+    group = [boxes[-1]]
+    for prev in reversed(boxes[:-1]):
+        if not _is_list_glue(text[prev[2] : group[0][1]]):
+            break
+        group.insert(0, prev)
+    contents = [b[0] for b in group]
+    if len(set(contents)) == 1:
+        return contents[0]
+    return ", ".join(contents)
+
+
+def _clean_answer_line(s: str) -> str:
+    s = _HOPE_RE.sub("", s)
+    s = s.split("\n", 1)[0].strip()
+    # A sentence end (". " followed by a capital) closes the answer; decimals like 7.78 are kept.
+    m = re.search(r"(?<!\d)\.\s+[A-Z]|\.\s*$", s)
+    if m and not s.startswith("$$"):
+        s = s[: m.start()]
+    return s.replace('\\"', '"').strip().strip("*").strip().strip('"').strip()
+
+
+def reduce_phrase(s: str) -> str:
+    """Turn "The largest $n$ is 34." into "34": keep the last formula or number of a prose phrase.
+
+    A string without prose words is returned as it is.
+    """
+    s = s.strip().rstrip(".").strip()
+    stripped = _TEXT_CMD_RE.sub("", s)
+    spans = list(_MATH_SPAN_RE.finditer(s))
+    words = [w for w in _WORD_RE.findall(_MATH_SPAN_RE.sub(" ", stripped)) if w.lower() not in ("and", "or")]
+    has_words = len(words) > 0
+    if not has_words:
+        return s
+    outside_last = s[spans[-1].end() :] if spans else s
+    numbers_after = list(_NUMBER_TOKEN_RE.finditer(outside_last)) if spans else []
+    if spans and not numbers_after:
+        m = spans[-1]
+        return next(g for g in m.groups() if g is not None).strip()
+    nums = list(_NUMBER_TOKEN_RE.finditer(s))
+    if nums:
+        return nums[-1].group(0).strip()
+    return s
+
+
+def extract_answer(text: str) -> Extraction | None:
+    """The final answer written in `text`, or None when there is none."""
+    if not text or not text.strip():
+        return None
+    tail = text[-TAIL_CHARS:]
+    boxes = find_boxed(tail)
+    if boxes:
+        # A "Final answer: ..." written after the last box is the model's last word.
+        finals = list(_FINAL_RE.finditer(tail, boxes[-1][2]))
+        if finals:
+            line = _clean_answer_line(tail[finals[-1].end() :])
+            if line and re.search(r"[\d\w]", line):
+                return Extraction(reduce_phrase(line), "answer_line")
+        return Extraction(_last_boxed(tail), "boxed")
+    matches = list(_ANSWER_RE.finditer(tail))
+    if matches:
+        line = _clean_answer_line(tail[matches[-1].end() :])
+        if line:
+            return Extraction(reduce_phrase(line), "answer_line")
+    last_lines = "\n".join(tail.rstrip().splitlines()[-3:])
+    bolds = _BOLD_RE.findall(last_lines)
+    if bolds:
+        return Extraction(reduce_phrase(bolds[-1].strip()), "bold")
+    return _last_sentence(tail)
+
+
+def _last_sentence(text: str) -> Extraction | None:
+    stripped = text.rstrip().rstrip(".!").rstrip()
+    spans = list(_MATH_SPAN_RE.finditer(stripped[-3000:]))
+    if spans and len(stripped[-3000:]) - spans[-1].end() <= 2:
+        # The response ends with a formula ("... is $$ 9 $$"): that formula is the answer.
+        inner = next(g for g in spans[-1].groups() if g is not None).strip()
+        if inner:
+            return Extraction(inner, "last_sentence")
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    if not lines:
+        return None
+    last = lines[-1].strip()
+    # Split on sentence ends that are not decimal points; keep the last sentence with content.
+    sentences = [p for p in re.split(r"(?<!\d)\.(?:\s+|$)|[!?](?:\s+|$)", last) if p.strip()]
+    if not sentences:
+        return None
+    return Extraction(reduce_phrase(sentences[-1]), "last_sentence")
