@@ -115,6 +115,8 @@ def rewrite_code_nodes(root: etree._Element, store: ProtectedStore) -> int:
     """Replace code under `root` with placeholders; returns the number of code blocks."""
     blocks = 0
     for el in _CANDIDATES(root):
+        if el.tag in ("div", "table", "td") and not _CODE_CONTAINER_RE.search(el.get("class") or ""):
+            continue
         parent = el.getparent()
         if parent is None:
             continue

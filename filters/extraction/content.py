@@ -53,6 +53,7 @@ _CONTENT_RE = re.compile(r"content|article|entry|post|body|text|message|answer|q
 _BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "menu", "menubar"})
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS_RE = re.compile(r"\s+")
+BR = "\x00"  # line-break marker inside a block; control characters are stripped from the input
 _SPACES_RE = re.compile(r"[ \t\f\v\r]+")
 
 DOMINANCE = 0.6  # a child must hold this share of its parent's weight to be descended into
@@ -98,19 +99,19 @@ class Linearizer:
         self.visited = 0
 
     def add_text(self, text: str) -> None:
-        text = _WS_RE.sub(" ", text)
+        # Whitespace is normalised once per block in flush(), not per text node (speed).
         self.parts.append(text)
         if self.in_link:
             self.link_chars += len(text.strip())
 
     def flush(self) -> None:
         if self.parts:
-            text = "".join(self.parts)
-            if "\n" in text:
-                text = "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
+            text = _WS_RE.sub(" ", "".join(self.parts))
+            if BR in text:
+                text = "\n".join(line.strip() for line in text.split(BR))
                 text = re.sub(r"\n{2,}", "\n", text).strip()
             else:
-                text = _SPACES_RE.sub(" ", text).strip()
+                text = text.strip()
             if text and self.owners:
                 prefix = self.prefix + ("> " * self.quote)
                 self.blocks.append(Block(self.kind, prefix, text, self.owners[-1], self.link_chars))
@@ -127,7 +128,7 @@ class Linearizer:
         if not isinstance(tag, str) or tag in SKIP_TAGS:
             return
         if tag == "br":
-            self.parts.append("\n")
+            self.parts.append(BR)
             return
         if depth > self.max_depth:  # pathological nesting: keep the text, drop the structure
             self.add_text(" ".join(el.itertext()))

@@ -183,6 +183,10 @@ def _image_tex(img: etree._Element) -> str | None:
 
 # ---------------------------------------------------------------- rewriting
 
+_MATH_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:katex|math-container|wp-katex-eq|tex|latex|math-tex|arithmatex|mathjax-tex|mwe-math-element|"
+    r"MathJax[\w-]*|MJX[\w-]*|mjx[\w-]*)(?:\s|$)"
+)
 _CANDIDATES = etree.XPath(
     "//script[starts-with(@type,'math/')]"
     " | //math"
@@ -197,10 +201,17 @@ def rewrite_math_nodes(root: etree._Element, store: ProtectedStore) -> int:
     """Replace every math node under `root` with a placeholder; returns how many."""
     count = 0
     for el in _CANDIDATES(root):
-        if not _attached(el, root):
-            continue  # inside a node already replaced
         tag = el.tag
         cls = _classes(el)
+        img_tex = None
+        if tag == "img":
+            img_tex = _image_tex(el)
+            if img_tex is None:
+                continue
+        elif tag not in ("script", "math", "mjx-container") and not _MATH_CLASS_RE.search(cls):
+            continue  # cheap filter first: the XPath's contains() also matches "text", "context"...
+        if not _attached(el, root):
+            continue  # inside a node already replaced
         tex: str | None = None
         display = False
         if tag == "script":
@@ -219,9 +230,7 @@ def rewrite_math_nodes(root: etree._Element, store: ProtectedStore) -> int:
             tex = _mathml_to_tex(el)
             display = el.get("display") == "block" or el.get("mode") == "display"
         elif tag == "img":
-            tex = _image_tex(el)
-            if tex is None:
-                continue
+            tex = img_tex
             display = "display" in cls
         elif tag == "mjx-container" or "MathJax" in cls or "MJX" in cls:
             if "MathJax_Preview" in cls or "MJX_Assistive" in cls and el.getparent() is not None and "MathJax" in _classes(el.getparent()):
@@ -278,6 +287,7 @@ _SKIP_TEXT_TAGS = frozenset({"pre", "code", "script", "style", "textarea", "kbd"
 
 def rewrite_math_text(root: etree._Element, delims: Delimiters, store: ProtectedStore) -> int:
     """Replace TeX written between delimiters in text nodes by placeholders."""
+    lefts = delims.lefts()
     pattern = delims.regex()
     count = 0
 
@@ -296,14 +306,17 @@ def rewrite_math_text(root: etree._Element, delims: Delimiters, store: Protected
         tag = el.tag
         if not isinstance(tag, str):
             continue
-        if tag not in _SKIP_TEXT_TAGS and el.text and _maybe_has(el.text, delims):
+        if tag not in _SKIP_TEXT_TAGS and el.text and _maybe_has(el.text, lefts):
             el.text = pattern.sub(sub, el.text)
-        if el.tail and _maybe_has(el.tail, delims):
+        if el.tail and _maybe_has(el.tail, lefts):
             parent = el.getparent()
             if parent is not None and parent.tag not in _SKIP_TEXT_TAGS:
                 el.tail = pattern.sub(sub, el.tail)
     return count
 
 
-def _maybe_has(text: str, delims: Delimiters) -> bool:
-    return any(left in text for left in delims.lefts())
+def _maybe_has(text: str, lefts: list[str]) -> bool:
+    for left in lefts:
+        if left in text:
+            return True
+    return False
