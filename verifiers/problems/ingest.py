@@ -242,12 +242,12 @@ def _gsm8k(rec: dict) -> dict[str, Any]:
 
 
 def _humaneval(rec: dict) -> dict[str, Any]:
-    prompt = _text(rec.get("prompt")) or ""
+    prompt = rec.get("prompt") or ""  # not stripped: the canonical body continues it line for line
     entry = _text(rec.get("entry_point"))
     test = rec.get("test") or ""
     test_code = f"{test}\n\ncheck({entry})\n" if test.strip() and entry else None
     solution = rec.get("canonical_solution")
-    return {"domain": "code", "statement": prompt or None, "language": "python",
+    return {"domain": "code", "statement": prompt.strip() or None, "language": "python",
             "test_format": "assert" if test_code else None, "test_code": test_code, "fn_name": entry,
             "starter_code": prompt or None,
             # The canonical solution is only the body; with the prompt it is a complete program.

@@ -39,6 +39,7 @@ class ProofMCSettings(StrictModel):
 class GoldSettings(StrictModel):
     enabled: bool = True
     grader_workers: int = Field(default=1, ge=1)  # grade_many workers inside each dask task
+    max_prose_words: int = Field(default=4, ge=1)  # a gold with more words is free-form text
 
 
 class CodeTestSettings(StrictModel):
@@ -144,6 +145,10 @@ def _gold_answer(rows: list[dict], s: GoldSettings) -> None:
         many = rules.multiple_answer_reason(gold)
         if many:
             drop(r, "gold_answer", "not_single_answer", f"{many}: {gold[:80]!r}")
+            continue
+        prose = rules.free_form_reason(gold, s.max_prose_words)
+        if prose:
+            drop(r, "gold_answer", "free_form_answer", f"{prose}: {gold[:80]!r}")
             continue
         to_grade.append(r)
     if not to_grade:

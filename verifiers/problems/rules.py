@@ -111,6 +111,21 @@ def multiple_answer_reason(answer: str) -> str | None:
     return None
 
 
+_PROSE_WORD = re.compile(r"(?<![\\\w])[A-Za-z]{2,}\b")
+
+
+def free_form_reason(answer: str, max_words: int = 4) -> str | None:
+    r"""Evidence that a gold answer is prose (an explanation, a construction), not a checkable value.
+
+    Words inside \text{} count too ("\text{the circle of radius 2 about the origin}"); LaTeX commands
+    (\frac, \sqrt) do not. A name such as "\text{Evelyn}" or "5 dollars" is short and passes.
+    """
+    n = len(_PROSE_WORD.findall(answer))
+    if n > max_words:
+        return f"gold answer is {n} words of prose"
+    return None
+
+
 # --- optional LLM judge ------------------------------------------------------------------------------
 
 

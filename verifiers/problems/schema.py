@@ -64,7 +64,7 @@ VERDICT_COLUMNS: tuple[str, ...] = COLUMNS[COLUMNS.index("kept"):]
 REASONS: dict[str, tuple[str, ...]] = {
     "ingest": ("malformed_row", "no_statement", "bad_tests"),
     "proof_mc": ("proof", "multiple_choice"),
-    "gold_answer": ("no_gold", "not_single_answer", "gold_unparseable", "gold_not_self_equal", "grader_error"),
+    "gold_answer": ("no_gold", "not_single_answer", "free_form_answer", "gold_unparseable", "gold_not_self_equal", "grader_error"),
     "code_tests": ("no_tests", "bad_tests"),
     "decontaminate": ("contaminated",),
     "dedup": ("near_duplicate",),
