@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any, Iterator, Literal
@@ -99,7 +100,8 @@ def dask_client(c: ClusterSettings) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     # distributed logs every worker start/stop at INFO; keep the job's own log readable.
-    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if not os.environ.get("RC_VERBOSE"):  # set by `pipelines.run -v`
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     if c.scheduler_address:
         with Client(c.scheduler_address) as client:
             yield client
