@@ -1,0 +1,51 @@
+"""configs/mixture.yaml (the three-stage recipe) run as shipped, on crawl-shaped shards placed where
+the crawl writes them (output/crawl/documents/ under the working directory)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.mixtures.conftest import corpus, write_shard
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_repo_recipe_runs_on_crawl_output(tmp_path):
+    docs = (corpus(120, seed=1, n_words=200) + corpus(20, seed=2, start=120, domain="news.example.com", n_words=200)
+            + corpus(20, seed=3, start=140, domain="cs.stanford.edu", n_words=200)
+            + corpus(10, seed=4, start=160, domain="jobs.example.com", n_words=200)
+            + corpus(40, seed=5, start=170, math=True) + corpus(30, seed=6, start=210, code=True))
+    crawl = tmp_path / "output" / "crawl" / "documents"
+    write_shard(crawl / "00000.parquet", docs[::2])
+    write_shard(crawl / "00001.parquet", docs[1::2])
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "pipelines.run", str(REPO_ROOT / "configs" / "mixture.yaml")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / "output" / "mixture"
+    manifest = json.loads((out / "manifest.json").read_text())
+    stages = {s["name"]: s for s in manifest["stages"]}
+    assert [s["seq_length"] for s in manifest["stages"]] == [8192, 8192, 32768]
+    web1 = {s["name"]: s for s in stages["stage1"]["sources"]}["web"]
+    jobs, news, professional, thin = ((r["matched"], r["copies"]) for r in web1["resample"])
+    assert jobs == (10, 3) and news == (20, 6)  # ads/job postings and news kept at 30%
+    assert professional == (20, 40)  # professional domains (.edu) twice
+    assert thin == (0, 0)  # every page has 200 words and no repeated lines
+    w2 = {s["name"]: s["weight"] for s in stages["stage2"]["sources"]}
+    assert w2["math"] + w2["code"] == pytest.approx(0.7)
+    # No synthetic responses yet: stage 3 records the optional source as missing and renormalises.
+    assert [m["name"] for m in stages["stage3"]["missing_sources"]] == ["synthetic_reasoning"]
+    assert sum(s["weight"] for s in stages["stage3"]["sources"]) == pytest.approx(1.0)
+    for st in manifest["stages"]:
+        for s in st["sources"]:
+            assert s["epochs"] <= s["max_epochs"] + 1e-6
+            assert (out / "megatron" / st["name"] / f"{s['name']}.idx").is_file()
+            assert (out / "parquet" / st["name"] / f"{s['name']}.parquet").is_file()
+    assert manifest["tokenizer"]["dtype"] == "uint16"
+    assert (tmp_path / "output" / "tokenizer" / "tokenizer.json").is_file()
