@@ -31,7 +31,7 @@ _GLUE_NOISE_RE = re.compile(r"\\(?:text|mbox|textbf)\s*\{([^{}]*)\}|\\q?quad|\\[
 
 
 def _is_list_glue(between: str) -> bool:
-    """True for what may sit between the boxes of one list answer: "\quad \text{and} \quad", ", ", "++".
+    r"""True for what may sit between the boxes of one list answer: "\quad \text{and} \quad", ", ", "++".
 
     "no no no \boxed{2}" is not glue (a changed mind), and neither is a blank line.
     """
@@ -44,7 +44,7 @@ def _is_list_glue(between: str) -> bool:
 _FINAL_RE = re.compile(r"final\s+answer\s*(?:is|:)\s*", re.IGNORECASE)
 _HOPE_RE = re.compile(r"\.?\s*I hope it is correct.*$", re.IGNORECASE | re.S)
 _WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
-_TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|mathrm|mbox|textit|operatorname)\s*\{[^{}]*\}")
+_TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|mathrm|mbox|textit|operatorname|begin|end)\s*\{[^{}]*\}")
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,10 @@ def _clean_answer_line(s: str) -> str:
     m = re.search(r"(?<!\d)\.\s+[A-Z]|\.\s*$", s)
     if m and not s.startswith("$$"):
         s = s[: m.start()]
-    return s.replace('\\"', '"').strip().strip("*").strip().strip('"').strip()
+    s = s.replace('\\"', '"').strip().strip("*").strip().strip('"').strip()
+    if s.startswith("$") and s.endswith("$") and s.count("$") == 2:
+        s = s.strip("$").strip()
+    return s
 
 
 def reduce_phrase(s: str) -> str:
@@ -177,7 +180,7 @@ def _last_sentence(text: str) -> Extraction | None:
         return None
     last = lines[-1].strip()
     # Split on sentence ends that are not decimal points; keep the last sentence with content.
-    sentences = [p for p in re.split(r"(?<!\d)\.(?:\s+|$)|[!?](?:\s+|$)", last) if p.strip()]
+    sentences = [p for p in re.split(r"(?<!\d)\.(?:\s+|$)|(?<!\\)[!?](?:\s+|$)", last) if p.strip()]
     if not sentences:
         return None
     return Extraction(reduce_phrase(sentences[-1]), "last_sentence")

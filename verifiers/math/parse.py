@@ -14,6 +14,7 @@ large numbers (power towers, huge factorials), so they fail fast instead of hitt
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -97,7 +98,7 @@ def normalize(s: str) -> str:
 
 
 # ---------------------------------------------------------------- fast path
-_NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+_NUM = r"(?:[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _NUMBER_RE = re.compile(rf"^([+-])?\s*({_NUM})$")
 _SLASH_RE = re.compile(rf"^([+-])?\s*({_NUM})\s*/\s*({_NUM})$")
 _FRAC_RE = re.compile(r"^([+-])?\s*\\frac\s*(?:\{\s*([+-]?\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))$")
@@ -223,6 +224,12 @@ def refusal(s: str) -> str | None:
     depth = _exponent_depth(s)
     if depth >= 3:
         return f"power tower of height {depth + 1} is too large to evaluate"
+    if depth == 2:
+        # a^(b^c): refuse when an inner literal power b^c already exceeds MAX_EXPONENT.
+        for m in re.finditer(r"(\d+)\s*\^\s*\{?\s*(\d+)", s):
+            base, exp = int(m.group(1)), int(m.group(2))
+            if base > 1 and exp * math.log10(base) > math.log10(MAX_EXPONENT):
+                return "power tower is too large to evaluate"
     for m in re.finditer(r"\^\s*\{?\s*(\d+)", s):
         if len(m.group(1)) > 7 or int(m.group(1)) > MAX_EXPONENT:
             return f"exponent {m.group(1)[:20]} is too large to evaluate"

@@ -1,0 +1,180 @@
+"""Behaviour of verifiers.math: anchors' known failures, extraction formats, equivalence rules,
+adversarial inputs and hard timeouts."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from verifiers.math import Grade, grade, grade_many, parse_gold
+
+# --- known failures of the anchors (Math-Verify #14/#41/#60, Qwen math_equal, verl math_dapo)
+KNOWN_FAILURES = [
+    (r"\frac{1}{2004!}", r"$\boxed{\frac{1}{2006!}}$", False),  # Math-Verify says equal
+    (r"\frac{1}{2^{99}}", r"$\boxed{\frac{1}{2^{98}}}$", False),  # Math-Verify says equal
+    (r"\frac{2^{2005}+1}{3\cdot2^{2006}}", r"$\boxed{\frac{1}{3\cdot 2^{2006}}}$", False),
+    (r"1-\frac{1}{\mathrm{e}}", r"$\boxed{1+\frac{1}{\mathrm{e}}}$", False),  # Math-Verify says equal
+    (r"1-\frac{1}{\mathrm{e}}", r"$\boxed{1-\frac{1}{e}}$", True),
+    ("123456", r"\boxed{123457}", False),  # Qwen: isclose(rel_tol=1e-4)
+    ("1000000", r"\boxed{1000001}", False),
+    ("0.5", r"\boxed{50}", False),  # Qwen: percentage guess gold*100
+    (r"\frac{1}{2}", "Answer: 1/2", True),  # verl math_dapo: string mismatch
+    (r"\frac{1}{2}", r"Answer: \dfrac{1}{2}", True),
+    ("4", r"$\boxed{4\sqrt(2)}$", False),  # Math-Verify #41
+    ("3x-y+13=0", r"$\boxed{3x+4y+14=0}$", False),  # Math-Verify #60
+    (r"\sqrt{1/n}", r"$\boxed{\frac{1}{\sqrt{n}}}$", True),  # Math-Verify #64 (false negative)
+    ("73", "so 2*234 = 468, hence ...\nFinal Answer: **73**", True),  # Math-Verify #76
+    (r"\dfrac{9}{7}", r"the answer is $\boxed{\frac{9}{7}}$", True),  # Math-Verify #70: gold without $
+]
+
+
+@pytest.mark.parametrize("gold,response,expected", KNOWN_FAILURES)
+def test_known_failures_of_the_anchors(gold, response, expected):
+    g = grade(gold, response)
+    assert g.correct is expected, g
+    assert g.status == "ok"
+
+
+# --- extraction
+@pytest.mark.parametrize(
+    "response,extracted",
+    [
+        (r"First \boxed{3}, then on reflection the answer is \boxed{5}.", "5"),
+        (r"so it is \fbox{12}", "12"),
+        ("Long work...\nAnswer: 42", "42"),
+        ("Final Answer: The final answer is $14$. I hope it is correct.", "14"),
+        ("We get **17** as the result.\n\nSo the final result is **19**", "19"),
+        ("Adding them up gives a total of 36 apples.", "36"),
+        ("She makes 9 * 2 = 18 dollars.\n#### 18", "18"),
+        (r"$\boxed{2}$ and then. Final answer: 3", "3"),  # a final-answer line after the box wins
+        (r"The solutions are $\boxed{1}$ and $\boxed{-2}$.", "1, -2"),
+    ],
+)
+def test_extraction_formats(response, extracted):
+    assert grade("0", response).extracted == extracted
+
+
+def test_no_answer_and_unparseable_are_told_apart():
+    assert grade("5", "").status == "no_answer"
+    assert grade("5", "   \n ").status == "no_answer"
+    g = grade("5", r"\boxed{\frac{(}{}")
+    assert g.status == "unparseable" and not g.correct
+
+
+# --- equivalence rules
+@pytest.mark.parametrize(
+    "gold,answer,expected",
+    [
+        (r"\frac{3}{4}", "0.75", True),
+        ("0.75", r"\frac34", True),
+        (r"\frac{1}{3}", "0.333", False),  # a decimal prediction must carry 6 digits
+        (r"\frac{1}{3}", "0.333333", True),
+        ("7.78", r"\frac{70}{9}", True),  # a decimal gold is rounded: the exact value rounds to it
+        (r"2\frac{1}{2}", "5/2", True),  # mixed number
+        (r"3\sqrt{2}", r"\sqrt{18}", True),
+        (r"3\sqrt{2}", r"\sqrt{17}", False),
+        (r"20\%", "0.2", True),
+        (r"20\%", "20", True),
+        ("20", r"0.2", False),  # no % written on either side: 0.2 is not 20
+        (r"30^\circ", "30", True),
+        (r"15\mbox{ cm}^2", "15", True),
+        ("10,080", "10080", True),
+        (r"\{1,2,3\}", r"\{3,1,2\}", True),
+        ("(1,2)", "(2,1)", False),  # ordered pair
+        ("[0,1)", "[0,1]", False),
+        ("(-\\infty, 2) \\cup (3, \\infty)", "(3,\\infty)\\cup(-\\infty,2)", True),
+        ("1<x<2", "(1,2)", True),  # gold inequality accepts the set ...
+        ("(1,2)", "1<x<2", False),  # ... but a gold set does not accept the inequality (on purpose)
+        ("x=5", "5", True),
+        ("5", "x = 5", True),
+        ("x=5", "y=5", False),
+        ("2x+4y-3=0", r"y=-\frac12x+\frac34", True),
+        (r"\begin{pmatrix} 1/5 \\ -18/5 \end{pmatrix}", r"\begin{pmatrix} 0.2 \\ -3.6 \end{pmatrix}", True),
+        (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix} 1 & 3 \\ 2 & 4 \end{pmatrix}", False),
+        ("B", r"\textbf{(B)}", True),
+        ("(C)", "C", True),
+        ("B", "C", False),
+        (r"\text{Evelyn}", "Evelyn", True),
+        ("x^2+2x+1", "(x+1)^2", True),
+        ("x^2+2x+1", "(x-1)^2", False),
+        (r"\pi/2", r"\frac{\pi}{2}", True),
+        (r"1 \pm \sqrt{19}", r"1+\sqrt{19}, 1-\sqrt{19}", True),
+        ("-2 + 7i", "7i-2", True),
+        ("12:00", "1:00", False),
+    ],
+)
+def test_equivalence(gold, answer, expected):
+    g = grade(gold, f"The answer is $\\boxed{{{answer}}}$.")
+    assert g.correct is expected, g
+
+
+# --- adversarial and near-miss
+@pytest.mark.parametrize(
+    "gold,response",
+    [
+        ("5", r"\boxed{5.001}"),
+        ("5", r"\boxed{50}"),
+        ("5", r"\boxed{-5}"),
+        ("5", r"\boxed{5x}"),
+        ("5", r"\boxed{\{5, 6\}}"),
+        (r"\frac{1}{7}", r"\boxed{0.142867}"),  # 6 digits, wrong at the 5th
+        ("3", r"\boxed{3}\boxed{4}"),
+        ("2", "AZYUK2A is my answer"),
+        ("1000", r"\boxed{1000^{1000}}"),
+    ],
+)
+def test_near_misses_are_wrong(gold, response):
+    assert grade(gold, response).correct is False
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        r"\boxed{2^{2^{2^{2^{2^{2}}}}}}",  # power tower
+        r"\boxed{(10^{10})!}",  # huge factorial
+        r"\boxed{100000000!}",
+        r"\boxed{9^{9^{9}}}",
+    ],
+)
+def test_huge_numbers_fail_fast(response):
+    start = time.monotonic()
+    g = grade("7", response, timeout_s=5)
+    assert time.monotonic() - start < 2.0
+    assert g.correct is False and g.status == "unparseable"
+    assert "too large" in g.reason
+
+
+def test_hard_timeout_kills_a_runaway_worker():
+    # Not caught by the fast refusal rules: a wide integral sympy grinds on for minutes.
+    hard = r"\boxed{\int_0^{\infty} \frac{\sin^{40}(x)\cos^{37}(x^3)}{x^{2}+e^{x^{7}}} \, dx + \tan(\sqrt{17}x)^{13} y^{5}}"
+    start = time.monotonic()
+    g = grade(r"\int_0^{1} x^{37} \sin(x)^{41} dx + 7 y^{3}", hard, timeout_s=1.0)
+    took = time.monotonic() - start
+    assert took < 4.0
+    if g.status != "timeout":  # sympy may also answer quickly; then it must simply be wrong
+        assert g.correct is False
+    # The pool must still work after a kill.
+    assert grade(r"\sqrt{8}", r"\boxed{2\sqrt{2}}").correct
+
+
+def test_grade_many_keeps_order_and_counts_bad_items():
+    pairs = [("1", r"\boxed{1}"), ("2", r"\boxed{\sqrt{4}}"), (None, "x"), ("3", r"\boxed{4}"), ("x", 5)]
+    out = grade_many(pairs, workers=2, timeout_s=5)
+    assert [g.correct for g in out] == [True, True, False, False, False]
+    assert out[2].status == "unparseable" and "bad input" in out[2].reason
+    assert out[4].status == "unparseable" and "bad input" in out[4].reason
+    assert all(isinstance(g, Grade) for g in out)
+
+
+def test_grade_rejects_non_strings():
+    with pytest.raises(TypeError):
+        grade(5, "5")  # type: ignore[arg-type]
+
+
+def test_parse_gold():
+    assert parse_gold(r"\dfrac{9}{7}") is not None
+    assert parse_gold("$\\boxed{42}$").number == 42
+    assert parse_gold("She made 9*2 = 18 dollars.\n#### 18").number == 18
+    assert parse_gold("") is None
+    assert parse_gold(r"\frac{(}{") is None
+    assert parse_gold(r"2^{2^{2^{2^{2}}}}") is None  # refused: not a usable gold
