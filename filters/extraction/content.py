@@ -328,8 +328,8 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
         if not kids:
             break
         best = max(kids, key=lambda k: clean[k])
-        if clean[best] < DOMINANCE * clean[node]:
-            break
+        if clean[best] < DOMINANCE * clean[node] or best not in children:
+            break  # no dominant child, or it is a single block: its siblings belong with it
         node = best
 
     # A lead paragraph often sits just before the body container (under the same parent

@@ -24,7 +24,7 @@ DEFAULT_INLINE = (("\\(", "\\)"),)
 DEFAULT_DISPLAY = (("$$", "$$"), ("\\[", "\\]"))
 ENVIRONMENTS = "equation|align|gather|multline|eqnarray|alignat|flalign|displaymath"
 
-_CONFIG_LIST_RE = re.compile(r"(inlineMath|displayMath)\s*:\s*([\[{](?:[^\[\]{}]|\[[^\[\]]*\]|\{[^{}]*\})*[\]}])")
+_CONFIG_KEY_RE = re.compile(r"(inlineMath|displayMath)\s*:\s*(?=[\[{])")
 _PAIR_RE = re.compile(r"\[\s*(['\"])(.*?)(?<!\\)\1\s*,\s*(['\"])(.*?)(?<!\\)\3\s*\]")
 _KATEX_RE = re.compile(
     r"left\s*:\s*(['\"])(.*?)(?<!\\)\1\s*,\s*right\s*:\s*(['\"])(.*?)(?<!\\)\3\s*,\s*display\s*:\s*(true|false)"
@@ -36,6 +36,29 @@ def _js_unescape(s: str) -> str:
     while "\\\\" in s:
         s = s.replace("\\\\", "\\")
     return s.replace("\\'", "'").replace('\\"', '"')
+
+
+def _js_literal_at(s: str, i: int, limit: int = 2000) -> str:
+    """The bracketed JS array/object starting at s[i], skipping brackets inside strings
+    (delimiters such as '[itex]' contain brackets)."""
+    depth, quote, j, end = 0, "", i, min(len(s), i + limit)
+    while j < end:
+        ch = s[j]
+        if quote:
+            if ch == "\\":
+                j += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return s[i : j + 1]
+        j += 1
+    return s[i:end]
 
 
 @dataclass
@@ -66,9 +89,9 @@ def page_delimiters(html: str) -> Delimiters:
     auto-render, added to MathJax's defaults."""
     delims = Delimiters()
     if "inlineMath" in html or "displayMath" in html:
-        for m in _CONFIG_LIST_RE.finditer(html):
+        for m in _CONFIG_KEY_RE.finditer(html):
             target = delims.inline if m.group(1) == "inlineMath" else delims.display
-            for p in _PAIR_RE.finditer(m.group(2)):
+            for p in _PAIR_RE.finditer(_js_literal_at(html, m.end())):
                 pair = (_js_unescape(p.group(2)), _js_unescape(p.group(4)))
                 if pair[0] and pair[1] and pair not in target:
                     target.append(pair)

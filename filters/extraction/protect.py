@@ -31,6 +31,9 @@ class ProtectedStore:
         self.items: list[Protected] = []
 
     def add(self, kind: str, content: str, lang: str = "") -> str:
+        if OPEN in content:  # e.g. math inside <pre>: code keeps the formula's source form
+            content = TOKEN_RE.sub(lambda m: self.render(int(m.group(2))), content)
+            content = STRAY_RE.sub("", content)
         self.items.append(Protected(kind, content, lang))
         return f"{OPEN}{kind}{len(self.items) - 1}{CLOSE}"
 
