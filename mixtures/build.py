@@ -118,6 +118,9 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
     else:
         budget, binding = stage.token_budget, None
     problems = []
+    if budget < stage.seq_length:
+        problems.append(f"stage `{stage.name}`: a budget of {budget:,} tokens is less than one "
+                        f"{stage.seq_length:,}-token sequence")
     for e in entries:
         label = f"stage `{stage.name}`, source `{e['name']}`"
         need = e["weight"] * budget

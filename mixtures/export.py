@@ -152,7 +152,10 @@ def export(manifest: dict) -> dict:
                       "tokens": entry["tokens"],
                       "megatron_prefix": str(prefix) if spec.export.megatron else None,
                       "parquet": str(parquet_path) if spec.export.parquet else None}
-            if not (done.is_file() and done.read_text().strip() == key):
+            outputs = ([Path(f"{prefix}.bin"), Path(f"{prefix}.idx")] if spec.export.megatron else []) + (
+                [parquet_path] if spec.export.parquet else [])
+            finished = done.is_file() and done.read_text().strip() == key and all(p.is_file() for p in outputs)
+            if not finished:
                 selection, now = resolve_source(spec, stage, sources_by_name[entry["name"]], tok)
                 if selection is None:
                     raise MixtureError(f"{label}: its shards are gone since the manifest was built")

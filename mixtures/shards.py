@@ -31,11 +31,14 @@ def expand_shards(patterns: list[str]) -> tuple[list[str], list[str]]:
     found: set[str] = set()
     empty: list[str] = []
     for pattern in patterns:
-        fs, path = _fs(pattern)
-        if _glob.has_magic(path):
-            matches = [p for p in fs.glob(path) if not fs.isdir(p)]
-        else:
-            matches = [path] if fs.isfile(path) else []
+        try:
+            fs, path = _fs(pattern)
+            if _glob.has_magic(path):
+                matches = [p for p in fs.glob(path) if not fs.isdir(p)]
+            else:
+                matches = [path] if fs.isfile(path) else []
+        except Exception as e:  # fsspec backends raise their own types (botocore, aiohttp, …)
+            raise MixtureError(f"shards {pattern}: cannot list: {type(e).__name__}: {e}") from None
         if not matches:
             empty.append(pattern)
         found.update(_full_url(fs, p) for p in matches)
@@ -65,9 +68,12 @@ def _inspect(signature: tuple) -> ShardInfo:
     url = signature[0]
     fs, path = _fs(url)
     digest = hashlib.sha256()
-    with fs.open(path, "rb") as f:
-        while block := f.read(_HASH_BLOCK):
-            digest.update(block)
+    try:
+        with fs.open(path, "rb") as f:
+            while block := f.read(_HASH_BLOCK):
+                digest.update(block)
+    except OSError as e:
+        raise MixtureError(f"shard {url}: cannot read: {e}") from None
     try:
         with fs.open(path, "rb") as f:
             meta = pq.ParquetFile(f)
@@ -84,6 +90,8 @@ def inspect_shard(url: str) -> ShardInfo:
         return _inspect(_file_signature(url))
     except FileNotFoundError:
         raise MixtureError(f"shard {url}: file not found") from None
+    except PermissionError as e:
+        raise MixtureError(f"shard {url}: cannot read: {e}") from None
 
 
 def read_columns(url: str, columns: list[str]) -> pa.Table:

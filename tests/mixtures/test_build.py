@@ -221,3 +221,10 @@ def test_cli_reports_errors_without_traceback(tmp_path, tokenizer_path, shards):
     assert "source `w`: needs 10,000,000,000 tokens" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_budget_shorter_than_one_sequence_is_refused(tmp_path, tokenizer_path, shards):
+    stages = [{"name": "long", "token_budget": 1000, "seq_length": 4096, "sources": [
+        _source("web", [shards["glob"]], 1.0, "NOT has_math")]}]
+    with pytest.raises(MixtureError, match="stage `long`: a budget of 1,000 tokens is less than one 4,096-token sequence"):
+        _build(tmp_path, tokenizer_path, stages)

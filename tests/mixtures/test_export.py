@@ -170,6 +170,9 @@ def test_rerun_skips_finished_sources_and_changed_inputs_are_refused(tmp_path, t
     os.utime(web_bin, ns=(0, 0))
     export(manifest)
     assert web_bin.stat().st_mtime_ns != 0  # rewritten
+    web_bin.unlink()  # an output gone behind the marker's back is written again
+    export(manifest)
+    assert len(read_indexed_dataset(web_bin.with_suffix(""))) == manifest["stages"][0]["sources"][0]["documents"]
     # A shard rewritten after the build: export refuses rather than write a different mixture.
     table = pq.read_table(tmp_path / "docs" / "b.parquet")
     pq.write_table(table.slice(0, table.num_rows - 1), tmp_path / "docs" / "b.parquet")
@@ -220,3 +223,15 @@ def test_shards_on_s3(tmp_path, tokenizer_path, s3_server):
     assert src["shards"][0]["sha256"] == hashlib.sha256(local.read_bytes()).hexdigest()
     assert src["documents"] == 20
     assert len(read_indexed_dataset(tmp_path / "out" / "megatron" / "s" / "all")) == 20
+
+
+def test_export_cli(tmp_path, tokenizer_path, two_source_stage):
+    from mixtures.export import main as export_main
+
+    spec = load_spec(write_spec(tmp_path / "m.yaml", base_spec(tmp_path, tokenizer_path, two_source_stage)))
+    (tmp_path / "manifest.json").write_text(json.dumps(build_manifest(spec)))
+    assert export_main([str(tmp_path / "manifest.json")]) == 0
+    assert (tmp_path / "out" / "export.json").is_file()
+    (tmp_path / "bad.json").write_text('{"stages": []}')
+    assert export_main([str(tmp_path / "bad.json")]) == 2
+    assert export_main([str(tmp_path / "absent.json")]) == 2

@@ -20,7 +20,8 @@ def test_repo_recipe_runs_on_crawl_output(tmp_path):
     docs = (corpus(120, seed=1, n_words=200) + corpus(20, seed=2, start=120, domain="news.example.com", n_words=200)
             + corpus(20, seed=3, start=140, domain="cs.stanford.edu", n_words=200)
             + corpus(10, seed=4, start=160, domain="jobs.example.com", n_words=200)
-            + corpus(40, seed=5, start=170, math=True) + corpus(30, seed=6, start=210, code=True))
+            + corpus(40, seed=5, start=170, math=True, n_words=200)
+            + corpus(30, seed=6, start=210, code=True, n_words=200))
     crawl = tmp_path / "output" / "crawl" / "documents"
     write_shard(crawl / "00000.parquet", docs[::2])
     write_shard(crawl / "00001.parquet", docs[1::2])
