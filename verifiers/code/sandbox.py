@@ -216,6 +216,34 @@ class _Cgroups:
         self.dirs = {}
 
 
+def _descendants(pid: int) -> list[int]:
+    """Host PIDs of every process below `pid` (from /proc)."""
+    parent: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parent.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        kids = parent.get(todo.pop(), [])
+        out += kids
+        todo += kids
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
 def _cgroup_memory(cfg: SandboxConfig, test_memory_bytes: int) -> int:
     """Whole-sandbox memory cap: one test's address space, both tmpfs mounts, and slack for
     the zygote, bwrap and the stdout/stderr memfds."""
@@ -353,6 +381,14 @@ class Sandbox:
     def close(self) -> None:
         """Kill the whole sandbox (its PID namespace dies with bwrap) and free its resources."""
         proc = getattr(self, "proc", None)
+        inner = _descendants(proc.pid) if proc is not None and proc.poll() is None else []
+        if proc is not None and proc.poll() is None:
+            # Polite first: on EOF the zygote exits and bwrap reaps its namespace itself.
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=1.0)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if proc is not None and proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -362,6 +398,13 @@ class Sandbox:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 log.error("sandbox process %d did not exit after SIGKILL", proc.pid)
+        # The namespace's processes die asynchronously once bwrap is gone; wait for them so
+        # that "closed" means "nothing left running".
+        deadline = time.monotonic() + 5
+        while inner and time.monotonic() < deadline:
+            inner = [p for p in inner if _alive(p)]
+            if inner:
+                time.sleep(0.005)
         if proc is not None:
             for f in (proc.stdin, proc.stdout):
                 try:
