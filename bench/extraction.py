@@ -221,10 +221,16 @@ def bow_f1(pred: str, gold: str) -> float:
     return 2 * prec * rec / (prec + rec)
 
 
+def _snip(s: str) -> str:
+    # Whitespace collapsed and soft hyphens (invisible; some snippets contain them, some
+    # extractors drop them) removed, on both sides and for every extractor alike.
+    return WS.sub(" ", s.replace("\xad", "")).strip()
+
+
 def snippet_scores(out: str, with_: list[str], without: list[str]) -> tuple[float | None, float | None]:
-    flat = WS.sub(" ", out)
-    w = sum(WS.sub(" ", s).strip() in flat for s in with_) / len(with_) if with_ else None
-    wo = sum(WS.sub(" ", s).strip() not in flat for s in without) / len(without) if without else None
+    flat = _snip(out)
+    w = sum(_snip(s) in flat for s in with_) / len(with_) if with_ else None
+    wo = sum(_snip(s) not in flat for s in without) / len(without) if without else None
     return w, wo
 
 

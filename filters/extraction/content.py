@@ -40,16 +40,16 @@ _STRONG_BP_RE = re.compile(
     r"cookies|consent|gdpr|breadcrumb|breadcrumbs|related|recommended|recommendations|newsletter|subscribe|"
     r"subscription|advert|advertisement|ads|ad|adsbygoogle|sponsor|sponsored|promo|tags|tagcloud|byline|comments|"
     r"comment|commentlist|disqus|outbrain|taboola|meta|post-meta|entry-meta|skiplink|sr-only|screen-reader-text|"
-    r"visually-hidden)(?:$|[\s_-])",
+    r"visually-hidden|author|authors|author-bio|authorbox|about-author|about-the-author)(?:$|[\s_-])",
     re.I,
 )
 # Weak signals: overridden when the same class/id also names content ("edit-post-popup").
 _WEAK_BP_RE = re.compile(
     r"(?:^|[\s_-])(widget|widgets|banner|popup|modal|pagination|pager|toolbar|masthead|popular|trending|rating|"
-    r"voting|vote|hidden|hide|login|signin|signup|copyright|print)(?:$|[\s_-])",
+    r"voting|vote|hidden|hide|login|signin|signup|copyright|print|caption|credit|credits)(?:$|[\s_-])",
     re.I,
 )
-_CONTENT_RE = re.compile(r"content|article|entry|post|body|text|message|answer|question|main|story|blog|thread", re.I)
+_CONTENT_RE = re.compile(r"content|article|entry|post|body|text|answer|question|story|thread", re.I)
 _BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "menu", "menubar"})
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS_RE = re.compile(r"\s+")
@@ -226,6 +226,8 @@ def _boilerplate_level(el: etree._Element) -> int:
         return 2
     if tag in ("html", "body", "main", "article"):
         return 0
+    if "-" in tag and _STRONG_BP_RE.search(tag):  # custom elements: <pp-navigation>, <cookie-banner>
+        return 2
     if tag in ("figure", "figcaption"):
         return 1  # captions and credits; a figure holding code or math is kept
     attrib = el.attrib
@@ -343,29 +345,39 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
         lead_scopes.append(up)
     first_main = next((i for i, chain in enumerate(block_chains) if node in chain), len(blocks))
 
-    out = []
+    kept_idx: list[int] = []
     for i, (b, chain, keep) in enumerate(zip(blocks, block_chains, keep_flags)):
         if not keep:
             continue
         if (
             i < first_main
             and node not in chain
-            and b.weight >= LEAD_MIN_WEIGHT
-            and b.kind in ("p", "quote")
+            and (b.weight >= LEAD_MIN_WEIGHT and b.kind in ("p", "quote") or b.kind == "h" and len(b.text) >= 80)
             and any(scope in chain for scope in lead_scopes)
         ):
-            out.append(b)
+            kept_idx.append(i)
             continue
         if node not in chain and not (_PRECIOUS_RE.search(b.text) and b.link_chars < MAX_LINK_DENSITY * len(b.text)):
             continue  # outside the main content; math and code blocks are kept anyway
         if b.kind not in ("h",) and b.link_chars > MAX_LINK_DENSITY * len(b.text) and "\ue000" not in b.text:
             continue
+        kept_idx.append(i)
+    # A heading, or a short line ending in ':' / '?', whose next block was dropped
+    # introduced something we dropped ("Related articles:", "Want more?").
+    kept_set = set(kept_idx)
+    out = []
+    for i in kept_idx:
+        b = blocks[i]
+        if _is_intro_line(b) and (i + 1 not in kept_set or blocks[i + 1].kind == "h" and _is_intro_line(blocks[i + 1])):
+            continue
         out.append(b)
-    # A heading with nothing kept after it introduced something we dropped ("Related").
-    while out and out[-1].kind == "h":
-        out.pop()
-    return [b for i, b in enumerate(out) if not (b.kind == "h" and i + 1 < len(out) and out[i + 1].kind == "h"
-                                                 and int(len(b.prefix) - 1) >= int(len(out[i + 1].prefix) - 1))]
+    return out
+
+
+def _is_intro_line(b: Block) -> bool:
+    if b.kind == "h":
+        return True
+    return len(b.text) < 80 and b.text.rstrip().endswith((":", "?", "!", "…")) and "\ue000" not in b.text
 
 
 def render(blocks: list[Block], store: ProtectedStore, escape_dollars: bool) -> str:

@@ -22,8 +22,9 @@ DEFAULT_TIME_BUDGET_S = 10.0
 # Plain etree parser: lxml.html's element-class lookup costs ~10% of our run time.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, default_doctype=False)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-# Control characters (lxml rejects them) and stray placeholder delimiters, in one pass.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000\ue001]")
+# Control characters (lxml rejects them), invisible soft hyphens / zero-width characters
+# (they split words: "Mit\xadtel\xadal\xadter"), and stray placeholder delimiters, in one pass.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\xad\u200b\u2060\ufeff\ue000\ue001]")
 # Elements that never hold main content; removed in C before any Python walk.
 _STRIP_TAGS = ("style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed", "select", "textarea", "button")
 
