@@ -117,10 +117,12 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
         budget = int(math.floor(limits[binding] + 1e-6))
     else:
         budget, binding = stage.token_budget, None
-    problems = []
-    if budget < stage.seq_length:
-        problems.append(f"stage `{stage.name}`: a budget of {budget:,} tokens is less than one "
-                        f"{stage.seq_length:,}-token sequence")
+    problems, warnings = [], []
+    if 0 < budget < stage.seq_length:
+        # The files are still valid (e.g. a preview on a small crawl), but a trainer gets no sample.
+        warnings.append(f"a budget of {budget:,} tokens is less than one {stage.seq_length:,}-token "
+                        "sequence: train_samples is 0")
+        log.warning("stage `%s`: %s", stage.name, warnings[-1])
     for e in entries:
         label = f"stage `{stage.name}`, source `{e['name']}`"
         need = e["weight"] * budget
@@ -138,6 +140,7 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
         "train_samples": budget // stage.seq_length,
         "sources": entries,
         "missing_sources": missing,
+        "warnings": warnings,
     }, problems
 
 
@@ -182,6 +185,8 @@ def summarize(manifest: dict) -> str:
                          f"{s['documents']:>10,} docs  epochs {s['epochs']:.3f} (cap {s['max_epochs']:g})")
         for s in st["missing_sources"]:
             lines.append(f"  {s['name']:<20} MISSING ({s['missing']}); other weights renormalised")
+        for w in st["warnings"]:
+            lines.append(f"  warning: {w}")
     return "\n".join(lines)
 
 
