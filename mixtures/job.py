@@ -1,6 +1,7 @@
 """`python -m pipelines.run CONFIG.yaml` with `kind: mixture`: build the manifest, then export it."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from mixtures.build import build_manifest, manifest_path, summarize, write_manifest
@@ -16,7 +17,7 @@ def run(config: Config, config_path: Path | str | None = None) -> dict:
     manifest = build_manifest(config)
     path = manifest_path(config)
     write_manifest(manifest, path)
-    print(summarize(manifest))
+    print(summarize(manifest), file=sys.stderr)  # stdout stays free for `pipelines.run --json`
     exported = export(manifest)
     return {"manifest": str(path), "export": str(Path(manifest["output_dir"]) / "export.json"),
             "stages": exported["stages"]}

@@ -196,7 +196,9 @@ def test_pipelines_run_builds_and_exports(tmp_path, tokenizer_path, two_source_s
     proc = subprocess.run([sys.executable, "-m", "pipelines.run", str(spec), "--json"], capture_output=True,
                           text=True, cwd=REPO_ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr
+    assert "web" in proc.stderr and "weight 0.750" in proc.stderr  # the human summary
     out = tmp_path / "out"
+    assert json.loads(proc.stdout)["manifest"] == str(out / "manifest.json")  # --json stays parseable
     manifest = json.loads((out / "manifest.json").read_text())
     assert [s["name"] for s in manifest["stages"][0]["sources"]] == ["web", "math"]
     exported = json.loads((out / "export.json").read_text())
