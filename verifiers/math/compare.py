@@ -290,6 +290,8 @@ def _scalar_equal(g, p, ctx: _Ctx) -> bool:
         return False
     if not free:
         return _constants_equal(g, p, g_dec, p_dec)
+    if _differs_somewhere(g - p, free):
+        return False  # a witness point proves inequality; simplify would only be slower
     try:
         diff = sp.simplify(g - p)
         if diff == 0 or sp.expand(diff) == 0:
@@ -299,6 +301,29 @@ def _scalar_equal(g, p, ctx: _Ctx) -> bool:
         return bool(sp.simplify((g - p).xreplace(pos)) == 0)
     except Exception:  # noqa: BLE001
         return False
+
+
+_PROBES = ((0.5772156649, 1.3247179572, 2.6854520010), (1.6180339887, 0.7390851332, 3.3598856662))
+
+
+def _differs_somewhere(diff, free) -> bool:
+    """True when g - p is clearly non-zero at some positive test point (so g != p).
+
+    Only a "not equal" can come out of this; equality still needs sympy's proof.
+    """
+    sp = _sympy()
+    symbols = sorted(free, key=str)
+    for probe in _PROBES:
+        point = {s: sp.Float(probe[i % len(probe)] + i // len(probe)) for i, s in enumerate(symbols)}
+        try:
+            value = complex(diff.xreplace(point).evalf(30))
+        except Exception:  # noqa: BLE001 - undefined at this point (division by zero, ...): no witness
+            continue
+        if value != value or abs(value) == float("inf"):
+            continue
+        if abs(value) > 1e-9:
+            return True
+    return False
 
 
 def _constants_equal(g, p, g_dec, p_dec) -> bool:
@@ -404,6 +429,13 @@ def _sets_equal(g, p, ctx) -> bool:
     sp = _sympy()
     g_set = g if isinstance(g, (sp.Set, sp.Tuple)) else sp.FiniteSet(g)
     p_set = p if isinstance(p, (sp.Set, sp.Tuple)) else sp.FiniteSet(p)
+    # An interval (or union of them) is infinite: it never equals a single value or a finite set,
+    # except for the "(a, b)" pair reading handled below. Saves a slow symbolic set difference.
+    infinite = (sp.Interval, sp.Union)
+    if isinstance(g_set, infinite) != isinstance(p_set, infinite):
+        finite = p_set if isinstance(g_set, infinite) else g_set
+        if not (isinstance(finite, (sp.FiniteSet, sp.Tuple)) and len(finite) == 2):
+            return False
     if isinstance(g_set, sp.Interval) and isinstance(p_set, sp.Interval):
         return (
             g_set.left_open == p_set.left_open

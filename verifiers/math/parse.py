@@ -94,7 +94,20 @@ def normalize(s: str) -> str:
     s = re.sub(r",\s*,", ",", s)
     s = re.sub(r"\s+", " ", s).strip()
     s = s.rstrip(".;").strip()
+    while s.startswith("{") and s.endswith("}") and _braced_whole(s):
+        s = s[1:-1].strip()
     return s
+
+
+def _braced_whole(s: str) -> bool:
+    """True when the first "{" closes at the last character ("{2\\sqrt{3}}" but not "{1}{2}")."""
+    depth = 0
+    for i, c in enumerate(s):
+        depth += c == "{"
+        depth -= c == "}"
+        if depth == 0:
+            return i == len(s) - 1
+    return False
 
 
 # ---------------------------------------------------------------- fast path
