@@ -93,6 +93,9 @@ def resolve_source(spec, stage: Stage, source, tok: LoadedTokenizer) -> tuple[So
 
 def _shortfall(label: str, need: float, entry: dict, budget: int, weight: float) -> str:
     have, cap = entry["tokens"], entry["max_epochs"]
+    if have == 0:
+        return (f"{label}: has 0 tokens in 0 documents ({entry['matched_rows']:,} rows match its `where`, "
+                f"skipped {entry['skipped'] or 'none'}), so it cannot cover its weight {weight:.4g}")
     epochs = "∞" if have == 0 else f"{need / have:.3g}"
     return (f"{label}: needs {math.ceil(need):,} tokens (weight {weight:.4g} of the {budget:,}-token budget) "
             f"but has {have:,} tokens in {entry['documents']:,} documents; at most {cap:g} epoch(s) give "
@@ -109,7 +112,8 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
         return {}, [f"stage `{stage.name}`: none of its sources has shards"]
     present = sum(e["ratio"] for e in entries)
     for e in entries:
-        e["weight"] = e["ratio"] / present  # renormalised only when optional sources are missing
+        # renormalised only when optional sources are missing (else exact, no float drift)
+        e["weight"] = e["ratio"] / present if missing else e["ratio"]
     if stage.token_budget == "max":
         # The largest budget every source covers within its cap; the binding source is recorded.
         limits = {e["name"]: e["tokens"] * e["max_epochs"] / e["weight"] for e in entries}
@@ -128,7 +132,7 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
         need = e["weight"] * budget
         e["target_tokens"] = int(round(need))
         e["epochs"] = round(need / e["tokens"], 6) if e["tokens"] else None
-        if budget <= 0 or e["tokens"] == 0 or need / e["tokens"] > e["max_epochs"] + EPOCH_SLACK:
+        if e["tokens"] == 0 or need / e["tokens"] > e["max_epochs"] + EPOCH_SLACK:
             problems.append(_shortfall(label, need, e, budget, e["weight"]))
     return {
         "name": stage.name,

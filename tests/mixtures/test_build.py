@@ -229,3 +229,13 @@ def test_budget_shorter_than_one_sequence_is_a_recorded_warning(tmp_path, tokeni
     stage = _build(tmp_path, tokenizer_path, stages)["stages"][0]
     assert stage["train_samples"] == 0
     assert stage["warnings"] == ["a budget of 1,000 tokens is less than one 4,096-token sequence: train_samples is 0"]
+
+
+def test_empty_source_under_max_budget_is_the_one_reported(tmp_path, tokenizer_path, shards):
+    stages = [{"name": "s", "token_budget": "max", "seq_length": 16, "sources": [
+        _source("web", [shards["glob"]], 0.5, "NOT has_math"),
+        _source("none", [shards["glob"]], 0.5, "has_math AND NOT has_math")]}]
+    with pytest.raises(MixtureError) as e:
+        _build(tmp_path, tokenizer_path, stages)
+    assert "source `none`: has 0 tokens in 0 documents (0 rows match its `where`" in str(e.value)
+    assert "source `web`" not in str(e.value)
