@@ -59,6 +59,7 @@ _SPACES_RE = re.compile(r"[ \t\f\v\r]+")
 DOMINANCE = 0.6  # a child must hold this share of its parent's weight to be descended into
 MIN_BLOCK_CHARS = 25  # shorter blocks carry no weight (dates, "Share", buttons)
 MAX_LINK_DENSITY = 0.5
+HINT_SHARE = 0.3  # a hinted article-body element must hold this share of the main node
 LEAD_LEVELS = 3  # how far above the main element a lead paragraph is looked for
 LEAD_MIN_WEIGHT = 150
 
@@ -334,6 +335,8 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
             break  # no dominant child, or it is a single block: its siblings belong with it
         node = best
 
+    node = _refine_with_hints(node, clean, children)
+
     # A lead paragraph often sits just before the body container (under the same parent
     # or grandparent): keep prose blocks there too.
     lead_scopes = []
@@ -372,6 +375,53 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
             continue
         out.append(b)
     return out
+
+
+# Class/id names that publishing systems give the article body (after trafilatura's
+# BODY_XPATH, reduced to the unambiguous ones).
+_BODY_HINT_RE = re.compile(
+    r"(?:^|[\s_-])(?:entry-content|post-content|post_content|postcontent|post-body|post-entry|article-body|"
+    r"article__body|articlebody|article-content|article__content|article-text|articletext|story-body|storycontent|"
+    r"story-content|body-text|text-content|field-body|c-article-body|rich-text|richtext|blog-content|single-content|"
+    r"main-content|content-body)(?:$|[\s_-])",
+    re.I,
+)
+
+
+def _is_body_hint(el: etree._Element) -> bool:
+    attrib = el.attrib
+    if not attrib:
+        return False
+    if attrib.get("itemprop") == "articleBody":
+        return True
+    for name in ("class", "id"):
+        v = attrib.get(name)
+        if v and _BODY_HINT_RE.search(v):
+            return True
+    return False
+
+
+def _refine_with_hints(node, clean, children):
+    """Move the main node onto the page's own article-body container when that is
+    unambiguous: one hinted element below `node` holding most of its weight (the
+    descent stopped too high), or a hinted ancestor close above it (it went too deep)."""
+    hinted: list[etree._Element] = []
+    stack = [node]
+    while stack:
+        el = stack.pop()
+        if el is not node and _is_body_hint(el) and clean.get(el, 0.0) >= HINT_SHARE * clean[node]:
+            hinted.append(el)
+            continue  # nested hints: the outermost one counts
+        stack.extend(children.get(el, ()))
+    if len(hinted) == 1:
+        return hinted[0]
+    if not hinted:
+        for anc in node.iterancestors():
+            if anc not in clean or clean[anc] > 2 * clean[node]:
+                break
+            if _is_body_hint(anc):
+                return anc
+    return node
 
 
 def _is_intro_line(b: Block) -> bool:
