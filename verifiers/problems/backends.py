@@ -18,13 +18,34 @@ class GoldCheck:
     detail: str
 
 
+# Gold checks are pure functions of the gold string, and real sets repeat golds ("2", "\\frac{1}{2}")
+# thousands of times; the sympy path costs ~35 ms per gold, so each process remembers its answers.
+_GOLD_CACHE: dict[str, GoldCheck] = {}
+_GOLD_CACHE_MAX = 200_000
+
+
 def check_golds(golds: Sequence[str], workers: int = 1) -> list[GoldCheck]:
     """Each gold must parse (`parse_gold`) and grade correct against a `\\boxed{}` response of itself."""
-    from verifiers.math import grade_many, parse_gold
+    if len(_GOLD_CACHE) > _GOLD_CACHE_MAX:
+        _GOLD_CACHE.clear()
+    todo = list(dict.fromkeys(g for g in golds if g not in _GOLD_CACHE))
+    if todo:
+        _GOLD_CACHE.update(zip(todo, _check_golds(todo, workers)))
+    return [_GOLD_CACHE[g] for g in golds]
+
+
+def _check_golds(golds: Sequence[str], workers: int) -> list[GoldCheck]:
+    from verifiers.math import grade, grade_many, parse_gold
 
     parsed = [parse_gold(g) for g in golds]
     todo = [i for i, p in enumerate(parsed) if p is not None]
-    grades = grade_many([(golds[i], "\\boxed{" + golds[i] + "}") for i in todo], workers=workers) if todo else []
+    pairs = [(golds[i], "\\boxed{" + golds[i] + "}") for i in todo]
+    if workers == 1:
+        # grade() keeps one warm grader process per (dask worker) process; grade_many would start a
+        # fresh pool (and import sympy again) for every chunk.
+        grades = [grade(g, r) for g, r in pairs]
+    else:
+        grades = grade_many(pairs, workers=workers) if pairs else []
     by_index = dict(zip(todo, grades))
     out: list[GoldCheck] = []
     for i, gold in enumerate(golds):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import xxhash
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from verifiers.problems.text import ngrams, words
@@ -17,6 +18,9 @@ from verifiers.problems.text import ngrams, words
 # datasketch >= 2 needs the hashing scheme named when a MinHash is rebuilt from shipped hash values;
 # 32-bit affine hashing is its default and lets the signatures travel as uint32.
 SCHEME = "affine32"
+# xxh32 instead of datasketch's default sha1: the same 32-bit hash job at ~3x the speed (the shingle
+# hashing is most of the signature cost on long code statements).
+HASHFUNC = xxhash.xxh32_intdigest
 
 
 def signatures(texts: Sequence[str], n: int = 3, num_perm: int = 128, seed: int = 1) -> np.ndarray:
@@ -24,7 +28,7 @@ def signatures(texts: Sequence[str], n: int = 3, num_perm: int = 128, seed: int 
     if not texts:
         return np.zeros((0, num_perm), dtype=np.uint32)
     shingles = [[g.encode("utf-8") for g in ngrams(words(t), n)] or [b""] for t in texts]
-    hashes = MinHash.bulk(shingles, num_perm=num_perm, seed=seed, scheme=SCHEME)
+    hashes = MinHash.bulk(shingles, num_perm=num_perm, seed=seed, scheme=SCHEME, hashfunc=HASHFUNC)
     return np.stack([m.hashvalues for m in hashes]).astype(np.uint32)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -65,8 +65,9 @@ def format_table(report: dict[str, Any]) -> str:
 
 def _atomic(path: Path, write: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    # A unique name in the same folder (os.replace is atomic only within one filesystem); not mkstemp,
+    # whose 0600 mode would make the outputs unreadable to other users of a shared cluster.
+    tmp = str(path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         write(tmp)
         os.replace(tmp, path)
