@@ -96,6 +96,7 @@ KILL_ALL = "import os, signal\nos.kill(-1, signal.SIGKILL)\nprint('ok')\n"
 
 @pytest.mark.parametrize("name, code, statuses", [
     ("infinite loop", "while True:\n    pass\n", {"timeout"}),
+    ("sleeps forever", "import time\ntime.sleep(10 ** 6)\n", {"timeout"}),
     ("fork bomb", FORK_BOMB, {"runtime_error", "timeout"}),
     ("fork bomb that ignores EAGAIN", STUBBORN_FORK_BOMB, {"timeout"}),
     ("memory bomb", MEMORY_BOMB, {"memory_limit"}),

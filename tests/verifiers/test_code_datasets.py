@@ -1,0 +1,114 @@
+"""Correctness on real data: HumanEval canonical solutions, MBPP reference solutions, and
+deliberately broken versions of both (a wrapper that perturbs every return value)."""
+from __future__ import annotations
+
+import ast
+import collections
+import gzip
+import json
+import re
+import warnings
+
+import pytest
+
+from tests.conftest import require_or_skip
+from verifiers.code import Judge, humaneval_job, mbpp_job, sandbox_problem
+
+pytestmark = pytest.mark.sandbox
+
+# Appended to a correct solution: same name, wrong answers (bool flipped, number + 1, ...).
+PERTURB = '''
+def _rc_perturb(r):
+    if isinstance(r, bool): return not r
+    if isinstance(r, (int, float)): return r + 1
+    if isinstance(r, str): return r + "x"
+    if isinstance(r, list): return r + [None]
+    if isinstance(r, tuple): return r + (None,)
+    if isinstance(r, (set, frozenset)): return set(r) | {None}
+    if isinstance(r, dict): return dict(r, _rc=None)
+    if r is None: return 0
+    return None
+_rc_orig = NAME
+def NAME(*args, **kwargs):
+    return _rc_perturb(_rc_orig(*args, **kwargs))
+'''
+
+
+def broken(code: str, name: str) -> str:
+    return code + "\n" + PERTURB.replace("NAME", name)
+
+
+def mbpp_entry(rec) -> str:
+    """The reference solution's function that the first assert calls."""
+    with warnings.catch_warnings():  # some references have invalid escape sequences
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        tree = ast.parse(rec["code"])
+    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    return next(n for n in names if re.search(rf"\b{n}\s*\(", rec["test_list"][0]))
+
+
+@pytest.fixture(scope="module")
+def judge():
+    problem = sandbox_problem()
+    require_or_skip(problem is None, f"bubblewrap unusable: {problem}")
+    with Judge(workers=2) as j:
+        yield j
+
+
+@pytest.fixture(scope="module")
+def humaneval(shared_data):
+    with gzip.open(shared_data / "code/HumanEval.jsonl.gz", "rt") as f:
+        return [json.loads(line) for line in f]
+
+
+@pytest.fixture(scope="module")
+def mbpp(shared_data):
+    return [json.loads(line) for line in (shared_data / "code/mbpp.jsonl").open()]
+
+
+def _jobs(pairs):
+    return [{"code": code, "tests": tests} for code, tests in pairs]
+
+
+def test_humaneval_canonical_solutions_all_pass(judge, humaneval):
+    assert len(humaneval) == 164
+    res = judge.judge_many(_jobs(humaneval_job(r) for r in humaneval))
+    failed = {r["task_id"]: x[0] for r, x in zip(humaneval, res) if not x[0].passed}
+    assert failed == {}
+
+
+def test_humaneval_broken_solutions_all_fail(judge, humaneval):
+    jobs = [{"code": broken(c, r["entry_point"]), "tests": t} for r in humaneval for c, t in [humaneval_job(r)]]
+    res = judge.judge_many(jobs)
+    assert collections.Counter(x[0].status for x in res) == {"wrong_answer": 164}
+    # a body that raises is a runtime error, not a wrong answer
+    res = judge.judge_many(_jobs(humaneval_job(r, "    raise NotImplementedError\n") for r in humaneval[:20]))
+    assert {x[0].status for x in res} == {"runtime_error"}
+
+
+@pytest.mark.slow
+def test_mbpp_reference_solutions_pass(judge, mbpp):
+    """All 974 MBPP reference solutions pass their 3 asserts each (2,922 tests), per test."""
+    res = judge.judge_many(_jobs(mbpp_job(r) for r in mbpp))
+    assert sum(len(x) for x in res) == 2922
+    failing = {r["task_id"]: [t.detail for t in x if not t.passed] for r, x in zip(mbpp, res) if not all(t.passed for t in x)}
+    assert failing == {}
+
+
+@pytest.mark.slow
+def test_sanitized_mbpp_reference_solutions_pass(judge, shared_data):
+    recs = json.loads((shared_data / "code/sanitized-mbpp.json").read_text())
+    res = judge.judge_many(_jobs(mbpp_job(r) for r in recs))  # test_imports become the setup code
+    failing = {r["task_id"]: [t.detail for t in x if not t.passed] for r, x in zip(recs, res) if not all(t.passed for t in x)}
+    assert len(recs) == 427 and failing == {}
+
+
+def test_mbpp_broken_solutions_fail(judge, mbpp):
+    recs = mbpp[:150]
+    jobs = [{"code": broken(c, mbpp_entry(r)), "tests": t} for r in recs for c, t in [mbpp_job(r)]]
+    res = judge.judge_many(jobs)
+    statuses = collections.Counter(t.status for x in res for t in x)
+    assert not [r["task_id"] for r, x in zip(recs, res) if all(t.passed for t in x)]  # no problem fully passes
+    assert statuses["passed"] <= 0.01 * sum(statuses.values())  # a few asserts are too loose to notice
+    assert statuses["wrong_answer"] >= 0.95 * sum(statuses.values())

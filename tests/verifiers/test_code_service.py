@@ -1,0 +1,117 @@
+"""Service mode (HTTP), the CLI, and the refusal to run without a sandbox."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from tests.conftest import REPO_ROOT, require_or_skip
+from verifiers.code import Judge, sandbox_problem
+from verifiers.code.service import JudgeClient, make_server
+
+ADD = "a, b = map(int, input().split())\nprint(a + b)\n"
+ADD_TESTS = {"inputs": ["1 2\n", "2 2\n"], "outputs": ["3\n", "5\n"]}
+
+
+def _need_bwrap():
+    problem = sandbox_problem()
+    require_or_skip(problem is None, f"bubblewrap unusable: {problem}")
+
+
+@pytest.mark.sandbox
+def test_http_service_round_trip():
+    _need_bwrap()
+    with Judge(workers=2) as judge:
+        server = make_server(judge, "127.0.0.1", 0)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            client = JudgeClient(f"http://127.0.0.1:{server.server_address[1]}")
+            assert client.health() == {"ok": True, "isolated": True, "workers": 2}
+            res = client.run_tests(ADD, ADD_TESTS, timeout_s=2)
+            assert [r.status for r in res] == ["passed", "wrong_answer"]
+            many = client.judge_many([{"code": ADD, "tests": ADD_TESTS}, {"code": "while True: pass", "tests": ADD_TESTS, "timeout_s": 0.3}])
+            assert [[r.status for r in rs] for rs in many] == [["passed", "wrong_answer"], ["timeout", "timeout"]]
+            with pytest.raises(ValueError, match="400.*outputs"):
+                client.run_tests(ADD, {"inputs": ["1"], "outputs": []})
+            with pytest.raises(ValueError, match="404"):
+                client._call("/nope", {})
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def _cli(*args, env=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "verifiers.code", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+@pytest.mark.sandbox
+def test_cli_run_writes_one_line_per_solution(tmp_path):
+    _need_bwrap()
+    problems = tmp_path / "problems.jsonl"
+    problems.write_text("\n".join(json.dumps(p) for p in [
+        {"id": "add", "tests": ADD_TESTS},
+        {"task_id": "mbpp/1", "test_list": ["assert sq(2) == 4", "assert sq(3) == 9"], "test_setup_code": ""},
+        {"id": "broken", "tests": {"inputs": ["1"], "outputs": []}},
+    ]) + "\n")
+    solutions = tmp_path / "solutions.jsonl"
+    solutions.write_text("\n".join([
+        json.dumps({"problem_id": "add", "code": ADD, "solution_id": "a1"}),
+        json.dumps({"task_id": "mbpp/1", "code": "def sq(x):\n    return x * x\n"}),
+        json.dumps({"problem_id": "missing", "code": "print(1)"}),
+        json.dumps({"problem_id": "broken", "code": "print(1)"}),
+        "{not json",
+    ]) + "\n")
+    out = tmp_path / "out" / "results.jsonl"
+    r = _cli("run", str(problems), str(solutions), "-o", str(out), "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 5
+    assert rows[0]["solution_id"] == "a1" and [t["status"] for t in rows[0]["results"]] == ["passed", "wrong_answer"]
+    assert rows[0]["pass_rate"] == 0.5 and rows[0]["passed"] is False
+    assert rows[1]["passed"] is True and rows[1]["n_tests"] == 2
+    assert [row.get("error_kind") for row in rows[2:]] == ["unknown_problem", "invalid_problem", "invalid_json"]
+    summary = json.loads(r.stderr[r.stderr.index("{"):])
+    assert summary["judged"] == 2 and summary["not_judged"] == {"unknown_problem": 1, "invalid_problem": 1, "invalid_json": 1}
+    assert sorted(p.name for p in out.parent.iterdir()) == ["results.jsonl"]  # no temp file left
+
+
+@pytest.mark.sandbox
+def test_cli_serve():
+    _need_bwrap()
+    proc = subprocess.Popen([sys.executable, "-m", "verifiers.code", "serve", "--port", "0", "--workers", "1"],
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("serving on http://127.0.0.1:"), (line, proc.stderr.read() if proc.poll() is not None else "")
+        client = JudgeClient(line.split()[2])
+        assert client.health()["isolated"] is True
+        assert client.run_tests(ADD, ADD_TESTS)[0].passed
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+
+
+def test_refuses_without_a_sandbox_unless_told(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path))  # no bwrap on PATH: a machine without bubblewrap
+    env.pop("RC_JUDGE_ALLOW_UNSANDBOXED", None)
+    problems = tmp_path / "p.jsonl"
+    problems.write_text(json.dumps({"id": "add", "tests": ADD_TESTS}) + "\n")
+    solutions = tmp_path / "s.jsonl"
+    solutions.write_text(json.dumps({"problem_id": "add", "code": ADD}) + "\n")
+    out = tmp_path / "r.jsonl"
+    r = _cli("run", str(problems), str(solutions), "-o", str(out), env=env)
+    assert r.returncode == 2 and "refusing to run untrusted code" in r.stderr and "bwrap" in r.stderr
+    assert not out.exists()
+    r = _cli("run", str(problems), str(solutions), "-o", str(out), "--unsafe-no-sandbox", "--workers", "1", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "WITHOUT A SANDBOX" in r.stderr
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [t["status"] for t in row["results"]] == ["passed", "wrong_answer"]
+    assert json.loads(r.stderr[r.stderr.index("{\n"):])["isolated"] is False
