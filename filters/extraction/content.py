@@ -40,13 +40,15 @@ _STRONG_BP_RE = re.compile(
     r"cookies|consent|gdpr|breadcrumb|breadcrumbs|related|recommended|recommendations|newsletter|subscribe|"
     r"subscription|advert|advertisement|ads|ad|adsbygoogle|sponsor|sponsored|promo|tags|tagcloud|byline|comments|"
     r"comment|commentlist|disqus|outbrain|taboola|meta|post-meta|entry-meta|skiplink|sr-only|screen-reader-text|"
-    r"visually-hidden|author|authors|author-bio|authorbox|about-author|about-the-author)(?:$|[\s_-])",
+    r"visually-hidden|author|authors|author-bio|authorbox|about-author|about-the-author|buybox|buy-box|paywall|"
+    r"purchase)(?:$|[\s_-])",
     re.I,
 )
 # Weak signals: overridden when the same class/id also names content ("edit-post-popup").
 _WEAK_BP_RE = re.compile(
     r"(?:^|[\s_-])(widget|widgets|banner|popup|modal|pagination|pager|toolbar|masthead|popular|trending|rating|"
-    r"voting|vote|hidden|hide|login|signin|signup|copyright|print|caption|credit|credits)(?:$|[\s_-])",
+    r"voting|vote|hidden|hide|hide[A-Z]\w*|login|signin|signup|copyright|print|caption|credit|credits|overlay|"
+    r"lightbox|popmake)(?:$|[\s_-])",
     re.I,
 )
 _CONTENT_RE = re.compile(r"content|article|entry|post|body|text|answer|question|story|thread", re.I)
@@ -141,6 +143,8 @@ class Linearizer:
             self.owners.pop()
             return
         is_block = tag in BLOCK_TAGS
+        if not is_block and el.attrib and _is_hidden_inline(el):
+            return
         if is_block:
             self.flush()
             self.owners.append(el)
@@ -198,6 +202,21 @@ class Linearizer:
             if i == 0:
                 lines.append("|" + "---|" * width)
         self.blocks.append(Block("table", "", "\n".join(lines), table, links))
+
+
+_HIDDEN_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:hidden|hide\w*|sr-only|visually-hidden|screen-reader-text)(?:$|[\s_-])", re.I)
+
+
+def _is_hidden_inline(el: etree._Element) -> bool:
+    """Inline elements never shown to a reader (block elements are judged in select_main)."""
+    attrib = el.attrib
+    if "hidden" in attrib:
+        return True
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE_RE.search(style):
+        return True
+    cls = attrib.get("class")
+    return bool(cls and _HIDDEN_CLASS_RE.search(cls))
 
 
 def _is_data_table(table: etree._Element) -> bool:
@@ -362,7 +381,7 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
             continue
         if node not in chain and not (_PRECIOUS_RE.search(b.text) and b.link_chars < MAX_LINK_DENSITY * len(b.text)):
             continue  # outside the main content; math and code blocks are kept anyway
-        if b.kind not in ("h",) and b.link_chars > MAX_LINK_DENSITY * len(b.text) and "\ue000" not in b.text:
+        if b.link_chars > MAX_LINK_DENSITY * len(b.text) and "\ue000" not in b.text:
             continue
         kept_idx.append(i)
     # A heading, or a short line ending in ':' / '?', whose next block was dropped
