@@ -153,7 +153,16 @@ def _gold_answer(rows: list[dict], s: GoldSettings) -> None:
         to_grade.append(r)
     if not to_grade:
         return
-    checks = backends.check_golds([r["answer"].strip() for r in to_grade], workers=s.grader_workers)
+    golds = [r["answer"].strip() for r in to_grade]
+    try:
+        checks = backends.check_golds(golds, workers=s.grader_workers)
+    except Exception:  # find the gold that breaks the grader; the others still get their verdict
+        checks = []
+        for g in golds:
+            try:
+                checks.append(backends.check_golds([g], workers=s.grader_workers)[0])
+            except Exception as e:
+                checks.append(backends.GoldCheck(False, "grader_error", None, f"{type(e).__name__}: {e}"[:300]))
     for r, c in zip(to_grade, checks):
         r["gold_extracted"] = c.extracted
         if not c.ok:
