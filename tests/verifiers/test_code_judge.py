@@ -8,7 +8,7 @@ import posixpath
 import pytest
 
 from tests.conftest import require_or_skip
-from verifiers.code import Judge, make_checker, run_tests, sandbox_problem
+from verifiers.code import Judge, SandboxConfig, make_checker, run_tests, sandbox_problem
 
 pytestmark = pytest.mark.sandbox
 
@@ -262,3 +262,16 @@ def test_taco_special_judge_problem_uses_the_checker_hook(judge, shared_data):
     assert not judge.run_tests(other, {"inputs": ["1\n9\n"], "outputs": ["0 8 7 6 5 4 3 2 1\n"]})[0].passed
     wrong = "t = int(input())\nfor _ in range(t):\n    n = int(input())\n    print(*range(n))\n"
     assert [r.status for r in judge.run_tests(wrong, tests, checker=_permutation_checker)] == ["wrong_answer"] * 2
+
+
+def test_extra_python_paths_are_importable_and_nothing_else_is_visible(tmp_path):
+    require_or_skip(sandbox_problem() is None, "bubblewrap unusable")
+    np = pytest.importorskip("numpy")
+    site_dir = str(__import__("pathlib").Path(np.__file__).parents[1])
+    code = "import os, numpy as np\nprint(int(np.arange(int(input())).sum()), os.path.exists(os.path.join(os.path.dirname(np.__file__), '..', '..', '..', '..', 'pyvenv.cfg')))\n"
+    tests = {"inputs": ["10\n"], "outputs": ["45 False\n"]}
+    with Judge(workers=1, config=SandboxConfig(python_paths=(site_dir,))) as j:
+        assert j.run_tests(code, tests)[0].status == "passed"
+    with Judge(workers=1) as j:  # by default only the standard library is importable
+        (r,) = j.run_tests(code, tests)
+        assert r.status == "runtime_error" and "numpy" in r.detail
