@@ -66,6 +66,7 @@ def _expected_docs(parquet_path: Path, tok: Tokenizer, eod: int) -> list[list[in
     return out
 
 
+@pytest.mark.slow
 def test_megatron_files_hold_exactly_the_sampled_documents(tmp_path, tokenizer_path, two_source_stage):
     mcd = megatron_core()
     manifest, summary = _run(tmp_path, tokenizer_path, two_source_stage)
@@ -90,6 +91,7 @@ def test_megatron_files_hold_exactly_the_sampled_documents(tmp_path, tokenizer_p
     assert summary["stages"][0]["sources"][0]["megatron_prefix"] == str(out / "megatron" / "s1" / "web")
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:The pad token id")
 def test_blend_read_by_megatron_core_gives_the_target_proportions_within_caps(tmp_path, tokenizer_path, two_source_stage):
     mcd = megatron_core()
@@ -191,6 +193,7 @@ def test_gather_documents_repeats_and_appends_eod():
     assert out.tolist() == [20, 20, 20] and lens.tolist() == [1, 1, 1]
 
 
+@pytest.mark.slow
 def test_pipelines_run_builds_and_exports(tmp_path, tokenizer_path, two_source_stage):
     spec = write_spec(tmp_path / "m.yaml", base_spec(tmp_path, tokenizer_path, two_source_stage))
     proc = subprocess.run([sys.executable, "-m", "pipelines.run", str(spec), "--json"], capture_output=True,
