@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -148,9 +149,30 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
     }, problems
 
 
+def _absolute(path: str) -> str:
+    return path if "://" in path else os.path.abspath(path)
+
+
+def absolute_spec(spec: MixtureSpec) -> MixtureSpec:
+    """The spec with local paths (output dir, tokenizer file, shard globs) made absolute against the
+    working directory, so the manifest can be exported from anywhere."""
+    data = spec.model_dump()
+    data["output_dir"] = _absolute(data["output_dir"])
+    tok = data["tokenizer"]
+    if os.path.isfile(tok["path"]) or tok["train"] is not None or tok["path"].endswith(".json"):
+        tok["path"] = _absolute(tok["path"])
+    if tok["train"] is not None:
+        tok["train"]["shards"] = [_absolute(p) for p in tok["train"]["shards"]]
+    for stage in data["stages"]:
+        for source in stage["sources"]:
+            source["shards"] = [_absolute(p) for p in source["shards"]]
+    return type(spec).model_validate(data)
+
+
 def build_manifest(spec: MixtureSpec) -> dict:
     """Resolve `spec` into a manifest (a JSON-able dict). Raises MixtureError listing every source
     that cannot cover its share, and every other problem, with the file or source it concerns."""
+    spec = absolute_spec(spec)
     tok = prepare_tokenizer(spec)
     stages, problems = [], []
     for stage in spec.stages:
@@ -164,7 +186,7 @@ def build_manifest(spec: MixtureSpec) -> dict:
         "format": MANIFEST_FORMAT,
         "spec_sha256": hashlib.sha256(json.dumps(spec_json, sort_keys=True).encode()).hexdigest(),
         "seed": spec.seed,
-        "output_dir": str(Path(spec.output_dir).resolve()),
+        "output_dir": spec.output_dir,
         "tokenizer": tok.describe(),
         "stages": stages,
         "spec": spec_json,

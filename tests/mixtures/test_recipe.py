@@ -50,3 +50,13 @@ def test_repo_recipe_runs_on_crawl_output(tmp_path):
             assert (out / "parquet" / st["name"] / f"{s['name']}.parquet").is_file()
     assert manifest["tokenizer"]["dtype"] == "uint16"
     assert (tmp_path / "output" / "tokenizer" / "tokenizer.json").is_file()
+    # The manifest holds absolute paths: export works from another directory and reuses the cache.
+    cache = sorted(p.name for p in (out / "token_cache").iterdir())
+    (out / "megatron" / "stage2" / "code.done").unlink()
+    (out / "megatron" / "stage2" / "code.bin").unlink()
+    proc = subprocess.run([sys.executable, "-m", "mixtures.export", str(out / "manifest.json")],
+                          cwd=REPO_ROOT / "docs", env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (out / "megatron" / "stage2" / "code.bin").is_file()
+    assert sorted(p.name for p in (out / "token_cache").iterdir()) == cache
+    assert not (REPO_ROOT / "docs" / "output").exists()
