@@ -110,8 +110,25 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
     elif p.lhs and not g.lhs and _is_relation(ge) and not _is_assignment(ge):
         pe = _with_lhs(p, pe)
     ctx = _Ctx(g_dec=g.decimals, p_dec=p.decimals, g_pct=g.percent, p_pct=p.percent)
-    ok = expr_equal(ge, pe, ctx)
+    ok = expr_equal(_unify_symbols(ge), _unify_symbols(pe), ctx)
     return ok, "symbolic comparison"
+
+
+def _unify_symbols(e: Any) -> Any:
+    """Same name, same symbol: parsers differ on assumptions (Symbol('x') vs Symbol('x', real=True))."""
+    sp = _sympy()
+    try:
+        renames = {}
+        for s in e.free_symbols:
+            if isinstance(s, sp.Symbol) and s != sp.Symbol(s.name, real=True):
+                renames[s] = sp.Symbol(s.name, real=True)
+        if not renames:
+            return e
+        out = e.xreplace(renames)
+        # Rebuilding may evaluate (Eq(x, Interval) -> false): keep the original then.
+        return out if type(out) is type(e) else e
+    except Exception:  # noqa: BLE001
+        return e
 
 
 def _canon(s: str) -> str:

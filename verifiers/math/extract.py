@@ -156,7 +156,10 @@ def extract_answer(text: str) -> Extraction | None:
                 return Extraction(reduce_phrase(line), "answer_line")
         return Extraction(_last_boxed(tail), "boxed")
     matches = list(_ANSWER_RE.finditer(tail))
-    if matches:
+    body = tail.rstrip()
+    last_line_start = body.rfind("\n") + 1
+    last_line = body[last_line_start:]
+    if matches and not (matches[-1].start() < last_line_start and _concludes(last_line)):
         line = _clean_answer_line(tail[matches[-1].end() :])
         if line:
             return Extraction(reduce_phrase(line), "answer_line")
@@ -165,6 +168,17 @@ def extract_answer(text: str) -> Extraction | None:
     if bolds:
         return Extraction(reduce_phrase(bolds[-1].strip()), "bold")
     return _last_sentence(tail)
+
+
+_CONCLUSION_RE = re.compile(r"\b(?:thus|therefore|hence|so|finally|final|result|in conclusion)\b", re.IGNORECASE)
+
+
+def _concludes(line: str) -> bool:
+    """A last line like "Thus the value we want is $7$." or "So the final result is **7**".
+
+    Such a line, written after an earlier "the answer is ...", is the model's last word.
+    """
+    return bool(_CONCLUSION_RE.search(line)) and bool(_MATH_SPAN_RE.search(line) or _BOLD_RE.search(line))
 
 
 def _last_sentence(text: str) -> Extraction | None:

@@ -319,9 +319,17 @@ def _mv_configs():
 
 
 def sympy_parse(s: str) -> Any | None:
-    """Sympy object for the LaTeX/plain expression `s` (Math-Verify's parser), or None."""
+    """Sympy object for the LaTeX/plain expression `s`, or None.
+
+    Our small reader handles the common shapes in microseconds; the rest goes to Math-Verify's parser.
+    """
     from math_verify import parse
 
+    from verifiers.math.latex_fast import read_latex
+
+    quick = read_latex(s)
+    if quick is not None:
+        return quick
     latex_cfg, expr_cfg = _mv_configs()
     for text, cfg in ((f"${s}$", latex_cfg), (s, expr_cfg)):
         try:
