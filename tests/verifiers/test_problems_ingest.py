@@ -135,6 +135,7 @@ def test_bad_rows_are_kept_as_dropped(tmp_path: Path) -> None:
     assert [r["kept"] for r in rows] == [True, False, False, False, True]
     assert [r["drop_reason"] for r in rows] == [None, "malformed_row", "malformed_row", "no_statement", None]
     assert "line 2" in rows[1]["drop_detail"] and "{this is not json" in rows[1]["drop_detail"]
+    assert json.loads(rows[1]["meta"])["raw"] == "{this is not json\n"  # the bad line itself is kept
     assert rows[4]["answer"] == "6"
     assert len({r["id"] for r in rows}) == 5
     # Every row, dropped or not, fits the schema.

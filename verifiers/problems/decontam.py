@@ -40,7 +40,7 @@ class BenchmarkIndex:
     # Masked texts shorter than this many words are templates ("compute 0 0"), not evidence of a copy.
     min_masked_words: int = 6
     # An n-gram is evidence only if it has this many real words: "0 0 1 1 0 0 0 0" (a sample test) or
-    # "2 3 4 5 6 7 8 9" is shared by unrelated problems. On the shared data this removes 9 of the 20
+    # "2 3 4 5 6 7 8 9" is shared by unrelated problems. On the shared data this removes 11 of the 20
     # false hits of plain any-overlap between TACO and the benchmarks, and no true hit.
     min_ngram_words: int = 3
     ngram_to_item: dict[str, str] = field(default_factory=dict)

@@ -47,10 +47,11 @@ class IngestError(Exception):
 class _RowError(Exception):
     """One row that does not fit its layout; it becomes a dropped row with this reason."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: str, detail: str, raw: str | None = None) -> None:
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+        self.raw = raw  # the undecodable text itself, kept in the dropped row's `meta`
 
 
 # ---------------------------------------------------------------------------------------------- files
@@ -89,7 +90,7 @@ def iter_records(path: Path) -> Iterator[tuple[int, Any]]:
                     try:
                         yield i, json.loads(line)
                     except json.JSONDecodeError as e:
-                        yield i, _RowError("malformed_row", f"line {i + 1}: invalid JSON ({e.msg}): {line[:2000]}")
+                        yield i, _RowError("malformed_row", f"line {i + 1}: invalid JSON ({e.msg}): {line[:200]}", raw=line)
         elif name.endswith((".json", ".json.gz")):
             with _open_text(path) as fh:
                 data = json.load(fh)
@@ -426,51 +427,49 @@ def read_problems(
         for i, rec in iter_records(file):
             if limit is not None and len(rows) >= limit:
                 return rows
-            row = _to_row(file, i, rec, source, file_fmt, seen_ids)
-            # A file has one layout: the first readable row fixes it for the rest.
-            detected = row.pop("_fmt", None)
-            file_fmt = file_fmt or detected
+            row, row_fmt = _to_row(file, i, rec, source, file_fmt, seen_ids)
+            file_fmt = file_fmt or row_fmt  # a file has one layout: the first recognised row fixes it
             rows.append(row)
     return rows
 
 
-def _to_row(file: Path, i: int, rec: Any, source: str, fmt: str | None, seen_ids: set[str]) -> dict[str, Any]:
-    def bad(reason: str, detail: str) -> dict[str, Any]:
-        raw = rec if not isinstance(rec, _RowError) else None
-        domain = "code" if (fmt or "") in _CODE_FORMATS else "math"
+def _to_row(
+    file: Path, i: int, rec: Any, source: str, fmt: str | None, seen_ids: set[str]
+) -> tuple[dict[str, Any], str | None]:
+    """(problem row, the layout recognised for it or None)."""
+
+    def bad(reason: str, detail: str, layout: str | None = fmt) -> tuple[dict[str, Any], str | None]:
+        raw = rec.raw if isinstance(rec, _RowError) else rec
+        domain = "code" if layout in _CODE_FORMATS else "math"
         row = new_problem(id=_unique(f"{source}/row{i}", seen_ids), source=source, domain=domain, statement="",
                           meta=json.dumps({"file": str(file), "row": i, "raw": raw}, ensure_ascii=False, default=str))
         drop(row, "ingest", reason, f"{file.name} row {i}: {detail}")
-        return row
+        return row, layout
 
     if isinstance(rec, _RowError):
         return bad(rec.reason, rec.detail)
     if not isinstance(rec, dict):
         return bad("malformed_row", f"expected a JSON object, got {type(rec).__name__}")
     row_fmt = fmt or detect_format(rec)
-    if row_fmt is None:
-        if fmt is None:
-            raise IngestError(
-                f"{file}: unknown problem layout (keys {sorted(rec)[:20]}); set `format` to one of {FORMATS[1:]}"
-            )
-        return bad("malformed_row", f"keys {sorted(rec)[:20]} fit no known layout")
+    if row_fmt is None:  # nothing recognised in this file yet: the layout, not the row, is the problem
+        raise IngestError(f"{file}: unknown problem layout (keys {sorted(rec)[:20]}); set `format` to one of {FORMATS[1:]}")
     try:
         fields = ADAPTERS[row_fmt](rec)
     except _RowError as e:
-        return bad(e.reason, e.detail)
+        return bad(e.reason, e.detail, row_fmt)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
-        fmt = row_fmt
-        return bad("malformed_row", f"{row_fmt} layout: {type(e).__name__}: {e}")
+        return bad("malformed_row", f"{row_fmt} layout: {type(e).__name__}: {e}", row_fmt)
     prev_id = fields.pop("prev_id", None)
     if not fields.get("statement"):
-        fmt = row_fmt
-        return bad("no_statement", f"{row_fmt} layout: empty problem statement")
-    base = fields.get("source_id") or f"row{i}"
-    if base.startswith(source + "/"):  # HumanEval's "HumanEval/0" must not become "HumanEval/HumanEval/0"
-        base = base[len(source) + 1 :]
-    row = new_problem(id=_unique(f"{source}/{base}" if not prev_id else str(prev_id), seen_ids), source=source, **fields)
-    row["_fmt"] = row_fmt
-    return row
+        return bad("no_statement", f"{row_fmt} layout: empty problem statement", row_fmt)
+    if prev_id:  # a previous run's row keeps its id
+        row_id = str(prev_id)
+    else:
+        base = fields.get("source_id") or f"row{i}"
+        if base.startswith(source + "/"):  # HumanEval's "HumanEval/0" must not become "HumanEval/HumanEval/0"
+            base = base[len(source) + 1 :]
+        row_id = f"{source}/{base}"
+    return new_problem(id=_unique(row_id, seen_ids), source=source, **fields), row_fmt
 
 
 def _unique(candidate: str, seen: set[str]) -> str:
