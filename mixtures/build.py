@@ -17,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from mixtures.megatron import atomic_write_text
 from mixtures.select import SourceSelection, select_source, source_seed
 from mixtures.shards import expand_shards, inspect_shard, iter_column_batches
@@ -92,6 +94,20 @@ def resolve_source(spec, stage: Stage, source, tok: LoadedTokenizer) -> tuple[So
     return selection, entry
 
 
+def overlapping_rows(selections: dict[str, SourceSelection]) -> dict[str, int]:
+    """Rows selected by two sources of the same stage, per pair ("a&b" → rows)."""
+    out = {}
+    names = list(selections)
+    for i, a in enumerate(names):
+        rows_a = {s.shard.url: s.rows for s in selections[a].shards}
+        for b in names[i + 1 :]:
+            n = sum(len(np.intersect1d(rows_a[s.shard.url], s.rows, assume_unique=True))
+                    for s in selections[b].shards if s.shard.url in rows_a)
+            if n:
+                out[f"{a}&{b}"] = int(n)
+    return out
+
+
 def _shortfall(label: str, need: float, entry: dict, budget: int, weight: float) -> str:
     have, cap = entry["tokens"], entry["max_epochs"]
     if have == 0:
@@ -105,10 +121,12 @@ def _shortfall(label: str, need: float, entry: dict, budget: int, weight: float)
 
 def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tuple[dict, list[str]]:
     """One stage's manifest entry and the list of sources that cannot cover their share."""
-    entries, missing = [], []
+    entries, missing, selections = [], [], {}
     for source in stage.sources:
         selection, entry = resolve_source(spec, stage, source, tok)
         (missing if selection is None else entries).append(entry)
+        if selection is not None:
+            selections[source.name] = selection
     if not entries:
         return {}, [f"stage `{stage.name}`: none of its sources has shards"]
     present = sum(e["ratio"] for e in entries)
@@ -123,6 +141,9 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
     else:
         budget, binding = stage.token_budget, None
     problems, warnings = [], []
+    overlaps = overlapping_rows(selections)
+    for pair, n in overlaps.items():
+        warnings.append(f"sources {pair.replace('&', ' and ')} both select {n:,} rows (each exports its own copy)")
     if 0 < budget < stage.seq_length:
         # The files are still valid (e.g. a preview on a small crawl), but a trainer gets no sample.
         warnings.append(f"a budget of {budget:,} tokens is less than one {stage.seq_length:,}-token "
@@ -145,6 +166,7 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
         "train_samples": budget // stage.seq_length,
         "sources": entries,
         "missing_sources": missing,
+        "overlapping_rows": overlaps,
         "warnings": warnings,
     }, problems
 

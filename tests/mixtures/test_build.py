@@ -239,3 +239,13 @@ def test_empty_source_under_max_budget_is_the_one_reported(tmp_path, tokenizer_p
         _build(tmp_path, tokenizer_path, stages)
     assert "source `none`: has 0 tokens in 0 documents (0 rows match its `where`" in str(e.value)
     assert "source `web`" not in str(e.value)
+
+
+def test_rows_taken_by_two_sources_are_reported(tmp_path, tokenizer_path, shards):
+    stages = [{"name": "s", "token_budget": 1000, "seq_length": 16, "sources": [
+        _source("everything", [shards["glob"]], 0.5, max_epochs=9),
+        _source("math", [shards["glob"]], 0.3, "has_math", max_epochs=9),
+        _source("news", [shards["glob"]], 0.2, "domain = 'news.example.com'", max_epochs=9)]}]
+    stage = _build(tmp_path, tokenizer_path, stages)["stages"][0]
+    assert stage["overlapping_rows"] == {"everything&math": 40, "everything&news": 40}
+    assert "sources everything and math both select 40 rows (each exports its own copy)" in stage["warnings"]

@@ -44,6 +44,7 @@ def test_repo_recipe_runs_on_crawl_output(tmp_path):
     assert [m["name"] for m in stages["stage3"]["missing_sources"]] == ["synthetic_reasoning"]
     assert sum(s["weight"] for s in stages["stage3"]["sources"]) == pytest.approx(1.0)
     for st in manifest["stages"]:
+        assert st["overlapping_rows"] == {}  # web, math and code select disjoint rows
         for s in st["sources"]:
             assert s["epochs"] <= s["max_epochs"] + 1e-6
             assert (out / "megatron" / st["name"] / f"{s['name']}.idx").is_file()
