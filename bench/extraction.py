@@ -305,17 +305,20 @@ def main(argv: list[str] | None = None) -> int:
     n = next(iter(results.values()))["_n"]
     print(f"pages scored: formulas {n[0]}, code {n[1]}, scrapinghub {n[2]}, trafilatura-eval {n[3]}")
     cols = list(results)
-    print(f"{'metric':<18}" + "".join(f"{c:>13}" for c in cols) + f"{'target':>10}")
+    print(f"{'metric':<18}" + "".join(f"{c:>13}" for c in cols) + f"{'target':>10}{'ours':>6}")
     for metric in ["formula recall", "code-line recall", "article F1", "with", "without", "docs/s", "errors"]:
         row = f"{metric:<18}"
         for c in cols:
             v = results[c][metric]
-            row += f"{v:>13.1f}" if metric == "docs/s" else (f"{v:>13d}" if metric == "errors" else f"{v:>13.3f}")
+            row += f"{v:>13.1f}" if metric == "docs/s" else (f"{v:>13d}" if metric == "errors" else f"{v:>13.4f}")
         tgt = TARGETS.get(metric)
         if metric == "docs/s" and "trafilatura" in results:
-            row += f"{'>= ' + format(3 * results['trafilatura']['docs/s'], '.1f'):>10}"
+            tgt = 3 * results["trafilatura"]["docs/s"]
+            row += f"{'>= ' + format(tgt, '.1f'):>10}"
         elif tgt is not None:
             row += f"{'>= ' + str(tgt):>10}"
+        if tgt is not None and "ours" in results:
+            row += f"{'met' if results['ours'][metric] >= tgt else 'MISS':>6}"
         print(row)
     if "ours" in results and "trafilatura" in results:
         print(f"speed-up ours / trafilatura: {results['ours']['docs/s'] / results['trafilatura']['docs/s']:.2f}x")

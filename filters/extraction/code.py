@@ -30,8 +30,11 @@ _CODE_CONTAINER_RE = re.compile(
     r"CodeMirror-code|(?:^|\s)code(?:\s|$)",
     re.I,
 )
-_CANDIDATES = etree.XPath(
-    "//pre | //xmp | //listing | //code | //*[(self::div or self::table or self::td) and @class]"
+_TAG_CANDIDATES = etree.XPath("//pre | //xmp | //listing | //code")
+# contains() in C narrows the containers before the exact regex runs in Python.
+_CONTAINER_CANDIDATES = etree.XPath(
+    "//*[(self::div or self::table or self::td) and (contains(@class, 'code') or contains(@class, 'Code')"
+    " or contains(@class, 'syntax') or contains(@class, 'hilite') or contains(@class, 'CODE'))]"
 )
 
 
@@ -111,10 +114,14 @@ def _is_number_gutter(text: str) -> bool:
     return bool(text) and all(ln.strip().isdigit() for ln in text.split("\n") if ln.strip())
 
 
-def rewrite_code_nodes(root: etree._Element, store: ProtectedStore) -> int:
-    """Replace code under `root` with placeholders; returns the number of code blocks."""
+def rewrite_code_nodes(root: etree._Element, store: ProtectedStore, candidates: list | None = None) -> int:
+    """Replace code under `root` with placeholders; returns the number of code blocks.
+    `candidates` (document order) may come from a scan shared with math detection."""
     blocks = 0
-    for el in _CANDIDATES(root):
+    if candidates is None:
+        # Containers first: they own the <code> elements inside them.
+        candidates = [*_CONTAINER_CANDIDATES(root), *_TAG_CANDIDATES(root)]
+    for el in candidates:
         if el.tag in ("div", "table", "td") and not _CODE_CONTAINER_RE.search(el.get("class") or ""):
             continue
         parent = el.getparent()

@@ -14,7 +14,7 @@ from lxml import etree
 from filters.extraction.code import rewrite_code_nodes
 from filters.extraction.content import ExtractionTimeout, Linearizer, render, select_main
 from filters.extraction.math import page_delimiters, rewrite_math_nodes, rewrite_math_text
-from filters.extraction.protect import TOKEN_RE, ProtectedStore
+from filters.extraction.protect import CLOSE, OPEN, STRAY_RE, TOKEN_RE, ProtectedStore
 
 MAX_HTML_CHARS = 8_000_000  # bigger pages are truncated (and say so) to bound time and memory
 DEFAULT_TIME_BUDGET_S = 10.0
@@ -22,9 +22,9 @@ DEFAULT_TIME_BUDGET_S = 10.0
 # Plain etree parser: lxml.html's element-class lookup costs ~10% of our run time.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, default_doctype=False)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-# Control characters (lxml rejects them), invisible soft hyphens / zero-width characters
-# (they split words: "Mit\xadtel\xadal\xadter"), and stray placeholder delimiters, in one pass.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\xad\u200b\u2060\ufeff\ue000\ue001]")
+# Control characters, invisible soft hyphens / zero-width characters (they split words:
+# "Mit\xadtel\xadal\xadter"); removed from the (much smaller) output, not the page.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\xad\u200b\u2060\ufeff\ufffd]")
 # Elements that never hold main content; removed in C before any Python walk.
 _STRIP_TAGS = ("style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed", "select", "textarea", "button")
 
@@ -68,6 +68,33 @@ def _decode(html: str | bytes) -> str:
     return bytes(html).decode("utf-8", errors="replace")
 
 
+_MATH_TAGS = frozenset({"math", "mjx-container", "img"})
+_CODE_TAGS = frozenset({"pre", "code", "xmp", "listing"})
+_CODE_CONTAINER_TAGS = frozenset({"div", "table", "td"})
+
+
+def _candidates(root: etree._Element) -> tuple[list, list]:
+    """One pass over the tree collecting possible math and code nodes (document order).
+    Cheap substring tests only; math.py / code.py decide. One Python pass is cheaper
+    than three XPath searches with contains() on every class attribute."""
+    math_nodes: list = []
+    code_nodes: list = []
+    for el in root.iter(etree.Element):
+        tag = el.tag
+        cls = el.get("class")
+        if tag in _MATH_TAGS or (tag == "script" and (el.get("type") or "").startswith("math/")):
+            math_nodes.append(el)
+        elif cls and ("ath" in cls or "tex" in cls or "katex" in cls or "MJX" in cls or "mjx" in cls):
+            math_nodes.append(el)
+        if tag in _CODE_TAGS:
+            code_nodes.append(el)
+        elif cls and tag in _CODE_CONTAINER_TAGS and (
+            "ode" in cls or "ODE" in cls or "syntax" in cls or "hilite" in cls
+        ):
+            code_nodes.append(el)
+    return math_nodes, code_nodes
+
+
 def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float = DEFAULT_TIME_BUDGET_S,
             max_html_chars: int = MAX_HTML_CHARS) -> Extraction:
     """Extract the main content of one page.
@@ -83,7 +110,8 @@ def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float =
     if truncated:
         text = text[:max_html_chars]
     text = _XML_DECL_RE.sub("", text, count=1)
-    text = _CONTROL_RE.sub("", text)
+    if OPEN in text or CLOSE in text:  # our placeholder delimiters must not come from the page
+        text = STRAY_RE.sub("", text)
     if not text.strip():
         return Extraction("", False, False, 0, 0, truncated)
     try:
@@ -96,9 +124,10 @@ def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float =
     store = ProtectedStore()
     delims = page_delimiters(text)
     try:
-        rewrite_math_nodes(root, store)
+        math_nodes, code_nodes = _candidates(root)
+        rewrite_math_nodes(root, store, math_nodes)
         etree.strip_elements(root, *_STRIP_TAGS, with_tail=False)
-        rewrite_code_nodes(root, store)
+        rewrite_code_nodes(root, store, code_nodes)
         if any(left in text for left in delims.lefts()):  # most pages have no TeX delimiters at all
             rewrite_math_text(root, delims, store)
         etree.strip_elements(root, "script", with_tail=False)
@@ -120,7 +149,7 @@ def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float =
     kinds = [m.group(1) for b in blocks for m in TOKEN_RE.finditer(b.text)]
     n_formulas = sum(1 for k in kinds if k in "MD")
     n_code = sum(1 for k in kinds if k == "B")
-    out = render(blocks, store, escape_dollars=n_formulas > 0)
+    out = _CONTROL_RE.sub("", render(blocks, store, escape_dollars=n_formulas > 0))
     return Extraction(out, n_formulas > 0, n_code > 0 or "C" in kinds, n_formulas, n_code, truncated)
 
 

@@ -220,10 +220,11 @@ _CANDIDATES = etree.XPath(
 )
 
 
-def rewrite_math_nodes(root: etree._Element, store: ProtectedStore) -> int:
-    """Replace every math node under `root` with a placeholder; returns how many."""
+def rewrite_math_nodes(root: etree._Element, store: ProtectedStore, candidates: list | None = None) -> int:
+    """Replace every math node under `root` with a placeholder; returns how many.
+    `candidates` (document order) may come from a scan shared with code detection."""
     count = 0
-    for el in _CANDIDATES(root):
+    for el in _CANDIDATES(root) if candidates is None else candidates:
         tag = el.tag
         cls = _classes(el)
         img_tex = None
