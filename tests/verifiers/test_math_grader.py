@@ -48,10 +48,38 @@ def test_known_failures_of_the_anchors(gold, response, expected):
         ("She makes 9 * 2 = 18 dollars.\n#### 18", "18"),
         (r"$\boxed{2}$ and then. Final answer: 3", "3"),  # a final-answer line after the box wins
         (r"The solutions are $\boxed{1}$ and $\boxed{-2}$.", "1, -2"),
+        ("<think>maybe \\boxed{4}</think>\n<answer>3</answer>", "3"),
+        ("<answer>so \\boxed{7}</answer>", "7"),
+        ("**Answer:** 12", "12"),
+        ("Our answer is $5$.\nWait, recheck.\nThus the value we want is $6$.", "6"),  # last word wins
+        (r"Let me see: \boxed{1} no no no \boxed{2}", "2"),  # a changed mind is not a list
     ],
 )
 def test_extraction_formats(response, extracted):
     assert grade("0", response).extracted == extracted
+
+
+@pytest.mark.parametrize(
+    "gold,response,expected",
+    [
+        ("3", r"\boxed{3 apples}", True),
+        ("3", r"\boxed{3 \text{ or } 4}", False),  # hedging is not rewarded
+        ("3", r"\boxed{3}, \boxed{4}", False),
+        ("3", "So the answer is 3 or 4.", False),
+        (r"\$18.90", r"\boxed{18.90}", True),
+        ("120000", r"\boxed{1.2 \times 10^{5}}", True),
+        ("5", r"\boxed{\text{5}}", True),
+    ],
+)
+def test_real_output_quirks(gold, response, expected):
+    assert grade(gold, response).correct is expected
+
+
+def test_megabyte_response_is_fast():
+    response = ("Some reasoning with numbers 1, 2, 3 and $x^2$. " * 25_000) + r"So the answer is $\boxed{42}$."
+    start = time.monotonic()
+    g = grade("42", response)
+    assert g.correct and time.monotonic() - start < 1.0
 
 
 def test_no_answer_and_unparseable_are_told_apart():

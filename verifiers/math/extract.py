@@ -4,6 +4,7 @@ Pure string work: no sympy, no parsing of mathematics. Every regex here is linea
 (no nested quantifiers) so a hostile 1 MB response cannot stall the grader.
 
 Order of anchors (first that exists wins):
+  0. the last ``<answer>...</answer>`` tag (RL prompt formats);
   1. the last ``\\boxed{...}`` / ``\\fbox{...}`` (several boxes on the same line form a list);
   2. the last "final answer is ..." / "Answer: ..." / GSM8K "#### ..." line;
   3. the last bold span (``**73**``) in the final lines;
@@ -22,6 +23,7 @@ _ANSWER_RE = re.compile(
     r"(?:final\s+answer\s*(?:is|:)|(?<![a-z])answer\s*(?:is|:)|^\s*####)\s*",
     re.IGNORECASE | re.MULTILINE,
 )
+_ANSWER_TAG_RE = re.compile(r"<answer>(.{0,5000}?)</answer>", re.S | re.IGNORECASE)
 _BOLD_RE = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 _MATH_SPAN_RE = re.compile(r"\$\$([^$]{1,2000})\$\$|\$((?:\\\$|[^$\n]){1,1000})\$|\\\((.{1,1000}?)\\\)|\\\[(.{1,2000}?)\\\]", re.S)
 _NUMBER_TOKEN_RE = re.compile(
@@ -146,6 +148,11 @@ def extract_answer(text: str) -> Extraction | None:
     if not text or not text.strip():
         return None
     tail = text[-TAIL_CHARS:]
+    tags = _ANSWER_TAG_RE.findall(tail)
+    if tags and tags[-1].strip():
+        inner = tags[-1].strip()
+        found = extract_answer(inner) if find_boxed(inner) or _ANSWER_RE.search(inner) else None
+        return Extraction(found.text if found else reduce_phrase(inner), "answer_tag")
     boxes = find_boxed(tail)
     if boxes:
         # A "Final answer: ..." written after the last box is the model's last word.

@@ -61,7 +61,8 @@ _UNIT_WORD_RE = re.compile(
     r"hours?|minutes?|seconds?|days?|weeks?|years?|kg|g|grams?|pounds?|lbs?|liters?|litres?|mph|students?|people|ways|points?)"
     r"(?:\s*\^\s*\{?[23]\}?|²|³)?\.?\s*$"
 )
-_AND_RE = re.compile(r"\s*(?:\\text\s*\{\s*and\s*\}|(?<![A-Za-z\\])and(?![A-Za-z]))\s*")
+_AND_RE = re.compile(r"\s*(?:\\text\s*\{\s*(?:and|or)\s*\}|(?<![A-Za-z\\])(?:and|or)(?![A-Za-z]))\s*")
+_NUMBER_THEN_WORDS_RE = re.compile(r"^(.*?\d)\s+[A-Za-z][A-Za-z .'-]*$")  # "3 apples", "12 red marbles"
 _SQRT_PAREN_RE = re.compile(r"\\sqrt\s*\(([^()]*)\)")  # invalid "\sqrt(2)" means \sqrt{2}
 _MATHRM_E_RE = re.compile(r"\\math(?:rm|it)\{\s*e\s*\}")
 _TEXT_WRAP_RE = re.compile(r"^\\(?:text|textbf|mathrm|mbox)\s*\{(.*)\}$", re.S)
@@ -396,6 +397,8 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
         percent = percent or pct2
     try:
         fast = _fast_number(body)
+        if fast is None and (m := _NUMBER_THEN_WORDS_RE.match(body)):
+            fast = _fast_number(m.group(1))
     except (ValueError, ZeroDivisionError):  # e.g. a literal over Python's 4300-digit limit
         fast = None
     if fast is not None:
