@@ -56,8 +56,10 @@ def _halves(text: str) -> tuple[str, str]:
     return text[:cut], text[cut:]
 
 
-def build(n: int, ref_frac: float, seed: int = 0) -> tuple[list[dict], list[tuple[str, str]]]:
+def build(n: int, ref_frac: float, seed: int = 0) -> tuple[list[dict], list[tuple[str, str]], dict[str, str]]:
+    """(rows, benchmark (item, text) pairs, {row id: what was injected})."""
     rng = random.Random(seed)
+    injected: dict[str, str] = {}
     math_src = read_problems(DATA / "math/math500_test.jsonl", "m") + read_problems(DATA / "math/gsm8k_test.jsonl", "g")
     code_src = read_problems(DATA / "code/stdio/taco_statement_samples.jsonl", "t")
     mbpp = read_problems(DATA / "code/mbpp.jsonl", "mbpp")
@@ -72,9 +74,11 @@ def build(n: int, ref_frac: float, seed: int = 0) -> tuple[list[dict], list[tupl
             w = src["statement"].split()
             w[rng.randrange(len(w))] = rng.choice(["quickly", "exactly", "then", "again"])
             row = {**src, "statement": " ".join(w)}
+            injected[f"s/{i}"] = "near-duplicate"
         elif kind < 0.06:  # number-swapped benchmark copy
             b = rng.choice(bench)
             row = {**b, "statement": _renumber(b["statement"], rng), "answer": b["answer"] or "7"}
+            injected[f"s/{i}"] = "benchmark copy"
         elif kind < 0.77:  # math
             a, b = rng.sample(math_src, 2)
             stmt = _renumber(_halves(a["statement"])[0] + _halves(b["statement"])[1], rng)
@@ -84,11 +88,14 @@ def build(n: int, ref_frac: float, seed: int = 0) -> tuple[list[dict], list[tupl
             roll = rng.random()
             if roll < 0.026:
                 stmt = "Prove that " + stmt[0].lower() + stmt[1:]
+                injected[f"s/{i}"] = "proof"
             elif roll < 0.052:
                 stmt += " (A) 12 (B) 15 (C) 18 (D) 21 (E) 24"
                 gold = rng.choice("ABCDE")
+                injected[f"s/{i}"] = "multiple choice"
             elif roll < 0.065:
                 gold = f"{gold} or {rng.choice(golds)}"
+                injected[f"s/{i}"] = "two answers"
             row = new_problem(id="", source="m", domain="math", statement=stmt, answer=gold)
         else:  # code
             a, b = rng.sample(code_src, 2)
@@ -96,8 +103,9 @@ def build(n: int, ref_frac: float, seed: int = 0) -> tuple[list[dict], list[tupl
             if rng.random() < ref_frac:
                 m = rng.choice(mbpp)
                 ref = m["reference_solution"]
-                if rng.random() < 0.1:
+                if rng.random() < 0.1 and "return " in ref:
                     ref = ref.replace("return ", "return None and ", 1)
+                    injected[f"s/{i}"] = "broken reference"
                 row = {**m, "statement": stmt + " " + m["statement"], "reference_solution": ref}
             else:
                 row = {**a, "statement": stmt}
@@ -105,7 +113,7 @@ def build(n: int, ref_frac: float, seed: int = 0) -> tuple[list[dict], list[tupl
         for k in ("drop_step", "drop_reason", "drop_detail"):
             row[k] = None
         rows.append(row)
-    return rows, [(b["id"], b["statement"]) for b in bench]
+    return rows, [(b["id"], b["statement"]) for b in bench], injected
 
 
 # ------------------------------------------------------------------------------------------ baseline
@@ -185,7 +193,7 @@ def main() -> None:
 
     load0 = os.getloadavg()
     t0 = time.perf_counter()
-    rows, bench = build(args.n, args.ref_frac)
+    rows, bench, injected = build(args.n, args.ref_frac)
     index = BenchmarkIndex().add_all(bench)
     print(f"input: {len(rows)} synthetic problems ({Counter(r['domain'] for r in rows)}), built in "
           f"{time.perf_counter() - t0:.1f}s; benchmark index {index.items} items; cores: {os.cpu_count()}")
@@ -198,16 +206,19 @@ def main() -> None:
         t1 = time.perf_counter()
         out, timings = clean(rows, steps, index, client=client, chunk_size=1000)
         results["ours/dask"] = (time.perf_counter() - t1, Counter(r["drop_step"] or "kept" for r in out), timings)
+        verdicts = {"ours/dask": {r["id"]: r["drop_step"] for r in out}}
     print(f"(dask LocalCluster start-up: {t_start:.1f}s, not counted)")
 
     t1 = time.perf_counter()
     out1, timings1 = clean(rows, steps, index, client=None)
     results["ours/1-proc"] = (time.perf_counter() - t1, Counter(r["drop_step"] or "kept" for r in out1), timings1)
+    verdicts["ours/1-proc"] = {r["id"]: r["drop_step"] for r in out1}
     same = sum(a["drop_step"] == b["drop_step"] for a, b in zip(out, out1))
 
     t1 = time.perf_counter()
     base, tb = baseline(rows, bench)
     results["baseline"] = (time.perf_counter() - t1, Counter(base.get(r["id"], "kept") for r in rows), tb)
+    verdicts["baseline"] = {r["id"]: base.get(r["id"]) for r in rows}
 
     steps_order = ["kept", "proof_mc", "gold_answer", "code_tests", "decontaminate", "dedup", "reference_solution"]
     names = list(results)
@@ -222,6 +233,15 @@ def main() -> None:
     print("verdicts (rows dropped at each step):")
     for s in steps_order:
         print(f"{'  ' + s:24}" + "".join(f"{results[n][1].get(s, 0):16d}" for n in names))
+    expect = {"near-duplicate": "dedup", "benchmark copy": "decontaminate", "proof": "proof_mc",
+              "multiple choice": "proof_mc", "two answers": "gold_answer", "broken reference": "reference_solution"}
+    print("injected rows: dropped by the step meant for them / dropped at all / injected")
+    print("  (a near-duplicate of a row that an earlier step drops is dropped by that earlier step)")
+    for kind, step in expect.items():
+        ids = [i for i, k in injected.items() if k == kind]
+        cells = [f"{sum(verdicts[n][i] == step for i in ids)}/{sum(verdicts[n][i] is not None for i in ids)}/{len(ids)}"
+                 for n in names]
+        print(f"{'  ' + kind:24}" + "".join(f"{c:>16}" for c in cells))
     print(f"\nours/dask and ours/1-proc agree on {same}/{len(rows)} rows")
     print(f"load average at start {load0[0]:.1f}, at end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
           "(the cores are shared: wall times above include waiting for other processes)")
