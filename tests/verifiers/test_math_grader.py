@@ -199,6 +199,16 @@ def test_grade_rejects_non_strings():
         grade(5, "5")  # type: ignore[arg-type]
 
 
+def test_grades_round_trip_through_arrow():
+    import pyarrow as pa
+
+    from verifiers.math import GRADE_ARROW_TYPE
+
+    grades = [grade("1", r"\boxed{1}"), grade("1", "")]
+    arr = pa.array([g.to_dict() for g in grades], type=GRADE_ARROW_TYPE)
+    assert [Grade(**d) for d in arr.to_pylist()] == grades
+
+
 def test_parse_gold():
     assert parse_gold(r"\dfrac{9}{7}") is not None
     assert parse_gold("$\\boxed{42}$").number == 42
@@ -206,3 +216,5 @@ def test_parse_gold():
     assert parse_gold("") is None
     assert parse_gold(r"\frac{(}{") is None
     assert parse_gold(r"2^{2^{2^{2^{2}}}}") is None  # refused: not a usable gold
+    assert parse_gold(r"\sqrt{2}+x").kind == "expr"  # parsed in the killable worker
+    assert parse_gold(5) is None  # type: ignore[arg-type]

@@ -7,8 +7,8 @@ Layers: `extract` (find the final answer in a response) -> `parse` (answer text 
 number / sympy object) -> `compare` (equivalence rules) ; `pool` runs anything that may reach
 sympy in killable worker processes with a hard timeout.
 """
-from verifiers.math.grader import STATUSES, Grade
-from verifiers.math.parse import Answer, parse_gold
-from verifiers.math.pool import grade, grade_many
+from verifiers.math.grader import GRADE_ARROW_TYPE, STATUSES, Grade
+from verifiers.math.parse import Answer
+from verifiers.math.pool import grade, grade_many, parse_gold
 
-__all__ = ["Answer", "Grade", "STATUSES", "grade", "grade_many", "parse_gold"]
+__all__ = ["Answer", "GRADE_ARROW_TYPE", "Grade", "STATUSES", "grade", "grade_many", "parse_gold"]

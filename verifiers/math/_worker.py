@@ -2,7 +2,8 @@
 
 Started by `verifiers.math.pool` with subprocess (not multiprocessing) so it works from daemonic
 processes (dask workers), from threaded callers, and from scripts without a __main__ guard.
-Reads lists of (idx, gold, response) and answers each item as soon as it is graded.
+Reads lists of (idx, gold, response) and answers each item as soon as it is graded; an item whose
+response is None asks for `parse_gold(gold)` instead.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from multiprocessing.connection import Connection
 
 from verifiers.math.grader import Grade, grade_inprocess
-from verifiers.math.parse import _mv_configs
+from verifiers.math.parse import _mv_configs, parse_gold
 
 
 def serve(inbox: Connection, outbox: Connection) -> None:
@@ -24,6 +25,12 @@ def serve(inbox: Connection, outbox: Connection) -> None:
         if msg is None:
             return
         for idx, gold, response in msg:
+            if response is None:  # a parse_gold request
+                try:
+                    outbox.send((idx, parse_gold(gold)))
+                except Exception:  # noqa: BLE001 - an unparseable gold is None, never a dead worker
+                    outbox.send((idx, None))
+                continue
             try:
                 verdict = grade_inprocess(gold, response)
             except TypeError as exc:

@@ -15,7 +15,17 @@ from verifiers.math.compare import answers_equal
 from verifiers.math.extract import TAIL_CHARS, extract_answer
 from verifiers.math.parse import Answer, normalize, parse_answer, parse_gold
 
+import pyarrow as pa
+
 STATUSES = ("ok", "no_answer", "unparseable", "timeout")
+
+# How a Grade is stored in Parquet (docs/ARCHITECTURE.md, "#### Grade").
+GRADE_ARROW_TYPE = pa.struct([
+    pa.field("correct", pa.bool_(), nullable=False),
+    pa.field("status", pa.string(), nullable=False),
+    pa.field("extracted", pa.string()),
+    pa.field("reason", pa.string(), nullable=False),
+])
 
 
 @dataclass(frozen=True)

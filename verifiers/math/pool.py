@@ -22,6 +22,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from verifiers.math.grader import Grade, NeedsSympy, grade_fast
+from verifiers.math.parse import Answer
+from verifiers.math.parse import parse_gold as _parse_gold_inprocess
 
 DEFAULT_CHUNK = 8
 
@@ -204,6 +206,24 @@ def grade(gold: str, response: str, *, timeout_s: float = 5.0) -> Grade:
     with _single_lock:
         _shared_pool(timeout_s).run([(0, gold, response)], lambda _i, g: out.append(g))
     return out[0]
+
+
+def parse_gold(gold: str, *, timeout_s: float = 5.0):
+    """The parsed gold answer (`verifiers.math.parse.Answer`), or None when it is not one parseable answer.
+
+    Plain numbers, letters and words are read here; anything that needs sympy is parsed in the
+    killable worker, so a hostile gold costs at most `timeout_s` (and then counts as unparseable).
+    """
+    if not isinstance(gold, str):
+        return None
+    quick = _parse_gold_inprocess(gold, allow_sympy=False)
+    if quick is None or quick.kind != "needs_sympy":
+        return quick
+    out: list = []
+    with _single_lock:
+        _shared_pool(timeout_s).run([(0, gold, None)], lambda _i, a: out.append(a))
+    got = out[0]
+    return got if isinstance(got, Answer) else None  # a timeout Grade means "not parseable in time"
 
 
 def grade_many(
