@@ -164,3 +164,15 @@ def test_own_schema_round_trip(tmp_path: Path, shared_data: Path) -> None:
     assert [r["id"] for r in again] == [r["id"] for r in rows]
     assert all(r["kept"] for r in again)
     assert again[1]["test_inputs"] == rows[1]["test_inputs"] and again[1]["source"] == "again"
+
+
+def test_hf_parquet_exports_match_the_json_files(tmp_path: Path, shared_data: Path) -> None:
+    """The HF hub serves these sets as Parquet with the same columns; ingest gives the same rows."""
+    for name in ("code/sanitized-mbpp.json", "math/math500_test.jsonl", "code/HumanEval.jsonl.gz"):
+        from verifiers.problems.ingest import iter_records
+
+        records = [rec for _, rec in iter_records(shared_data / name)][:40]
+        parquet = _write_parquet(tmp_path / (Path(name).name.split(".")[0] + ".parquet"), records)
+        from_json = read_problems(shared_data / name, "s", limit=40)
+        from_parquet = read_problems(parquet, "s")
+        assert from_parquet == from_json, name
