@@ -218,6 +218,16 @@ def _read_fd(fd, limit, tail=False):
     return data, size > len(data)
 
 
+def _only_us_left(me):
+    """True when the namespace holds only its init and us. After the test process is reaped,
+    anything it left is an orphan, i.e. a child of init (PID 1), so init's child list is enough."""
+    try:
+        with open("/proc/1/task/1/children", "rb") as f:
+            return f.read().split() == [str(me).encode()]
+    except OSError:  # kernel without CONFIG_PROC_CHILDREN
+        return not [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+
+
 def _clean_sandbox():
     """Kill everything the test left behind and wipe the writable dirs (isolated mode only).
 
@@ -236,8 +246,7 @@ def _clean_sandbox():
                     break
             except ChildProcessError:
                 break
-        others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
-        if not others:
+        if _only_us_left(me):
             break
         time.sleep(0.001 * min(attempt + 1, 20))
     else:
@@ -296,9 +305,22 @@ def _wait_within_limits(pid, poller, start, limit):
         wait = min(limit - cpu, wall_cap - now)
 
 
-def _run_one(job, i, test):
+def _job_fds():
+    return [_memfd(name) for name in ("stdin", "stdout", "stderr", "result")]
+
+
+def _reset_fds(fds, stdin):
+    for fd in fds:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+    if stdin:
+        _write_all(fds[0], stdin)
+        os.lseek(fds[0], 0, os.SEEK_SET)
+
+
+def _run_one(job, i, test, fds):
     limits = job["limits"]
-    fds = (_memfd("stdin", test.get("stdin", "").encode("utf-8")), _memfd("stdout"), _memfd("stderr"), _memfd("result"))
+    _reset_fds(fds, test.get("stdin", "").encode("utf-8"))
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -325,8 +347,6 @@ def _run_one(job, i, test):
     stdout, out_trunc = _read_fd(fds[1], limits["output_bytes"]) if wanted else (b"", False)
     stderr, _ = _read_fd(fds[2], limits["stderr_bytes"], tail=True)
     result, _ = _read_fd(fds[3], 1 << 16)
-    for fd in fds:
-        os.close(fd)
     clean = _clean_sandbox() if ISOLATED else True
     frame = {
         "i": i,
@@ -354,14 +374,23 @@ def _serve():
             return
         if job.get("op") == "exit":
             return
+        # The memfds are reused across the job's tests (isolated mode kills every process that
+        # could still hold them after each test; unisolated mode cannot, so it takes fresh ones).
+        fds = _job_fds()
         for i, test in enumerate(job["tests"]):
-            frame = _run_one(job, i, test)
+            if not ISOLATED and i:
+                for fd in fds:
+                    os.close(fd)
+                fds = _job_fds()
+            frame = _run_one(job, i, test, fds)
             _send(PROTO_OUT, frame)
             if not frame["clean"]:
                 _send(PROTO_OUT, {"done": True, "dirty": True})
                 return  # the host replaces this sandbox
             if frame["exit"] == EXIT_COMPILE and '"compile"' in frame["result"]:
                 break  # the same code will not compile for the other tests either
+        for fd in fds:
+            os.close(fd)
         _send(PROTO_OUT, {"done": True})
 
 

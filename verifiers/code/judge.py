@@ -146,8 +146,8 @@ class Judge:
             raise ValueError(f"unsupported language {language!r}; supported: {LANGUAGES}")
         if not 0 < float(timeout_s) <= 600:
             raise ValueError(f"timeout_s must be in (0, 600], got {timeout_s}")
-        if not 16 <= int(memory_mb) <= 65536:
-            raise ValueError(f"memory_mb must be in [16, 65536], got {memory_mb}")
+        if not 32 <= int(memory_mb) <= 65536:  # below ~32 MB the interpreter itself does not fit
+            raise ValueError(f"memory_mb must be in [32, 65536], got {memory_mb}")
         spec = parse_tests(tests)
         if checker is None and isinstance(tests, dict):
             checker = tests.get("checker")
@@ -193,8 +193,10 @@ def _judge_spec(pool: SandboxPool, code: str, spec: TestSpec, limits: dict[str, 
             try:
                 for frame in sb.run(job, limits["timeout_s"]):
                     if frame.get("done"):
-                        if frame.get("dirty"):
+                        if frame.get("dirty"):  # it could not clean up after a test: replace it
                             sb = pool.replace(sb)
+                        elif current < len(spec):
+                            raise SandboxError(f"the sandbox finished the job after {current - start} of {len(spec) - start} tests")
                         break
                     i = start + _frame_index(frame, len(spec) - start)
                     oom = sb.cgroups.oom_kills()
@@ -206,8 +208,6 @@ def _judge_spec(pool: SandboxPool, code: str, spec: TestSpec, limits: dict[str, 
                             results[k] = make_result("compile_error", detail=results[i].detail)
                         current = len(spec)
                 start = current
-                if start < len(spec) and results[start] is None and not sb.alive:
-                    raise SandboxDied("the sandbox exited")
             except SandboxDied as exc:
                 oom = sb.cgroups.oom_kills() > oom_before
                 err = sb.stderr_text()[-300:]
