@@ -275,3 +275,21 @@ def test_extra_python_paths_are_importable_and_nothing_else_is_visible(tmp_path)
     with Judge(workers=1) as j:  # by default only the standard library is importable
         (r,) = j.run_tests(code, tests)
         assert r.status == "runtime_error" and "numpy" in r.detail
+
+
+def test_default_judge_works_in_forked_workers():
+    """Pipelines fork worker processes; each must get its own sandboxes, and the parent's
+    default judge must survive its children exiting."""
+    require_or_skip(sandbox_problem() is None, "bubblewrap unusable")
+    import multiprocessing
+
+    tests = {"inputs": ["2 3\n"], "outputs": ["5\n"]}
+    assert run_tests(ADD_STDIO, tests)[0].passed  # parent's default judge is now warm
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        statuses = pool.starmap(_judge_in_child, [(ADD_STDIO, tests), ("print(0)", tests)])
+    assert statuses == ["passed", "wrong_answer"]
+    assert run_tests(ADD_STDIO, tests)[0].passed  # still usable after the children exited
+
+
+def _judge_in_child(code, tests):
+    return run_tests(code, tests)[0].status

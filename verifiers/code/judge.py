@@ -4,6 +4,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import os
 import queue
 import signal
 import threading
@@ -125,6 +126,7 @@ class Judge:
         self.config = config or SandboxConfig()
         self.isolated = resolve_isolation(allow_unsandboxed, self.config)
         self.workers = workers
+        self._pid = os.getpid()
         self.pool = SandboxPool(workers, self.config, self.isolated, prewarm=prewarm)
 
     def __enter__(self) -> "Judge":
@@ -134,12 +136,15 @@ class Judge:
         self.close()
 
     def close(self) -> None:
-        self.pool.close()
+        if os.getpid() == self._pid:  # a forked child must not kill its parent's sandboxes
+            self.pool.close()
 
     def run_tests(self, code: str, tests: Any, *, language: str = "python",
                   timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
                   checker: str | Checker | None = None) -> list[TestResult]:
         """Run every test of `tests` against `code`; one TestResult per test, in order."""
+        if os.getpid() != self._pid:
+            raise RuntimeError("this Judge was created in another process (before a fork); create one here")
         if not isinstance(code, str):
             raise ValueError(f"code must be a string, got {type(code).__name__}")
         if language not in LANGUAGES:
@@ -311,8 +316,17 @@ _default_lock = threading.Lock()
 _default_judge: Judge | None = None
 
 
+def _forget_default_judge() -> None:
+    global _default_judge, _default_lock
+    _default_judge = None  # after fork: the parent's sandboxes belong to the parent
+    _default_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_default_judge)
+
+
 def default_judge() -> Judge:
-    """A shared Judge (pool grows up to 4 sandboxes on demand), closed at interpreter exit."""
+    """A shared Judge per process (pool grows up to 4 sandboxes on demand), closed at exit."""
     global _default_judge
     with _default_lock:
         if _default_judge is None:

@@ -280,6 +280,17 @@ def _rmdir(d: Path) -> None:
 _SPAWNER = ThreadPoolExecutor(1, thread_name_prefix="rcjudge-spawn")
 
 
+def _after_fork_in_child() -> None:
+    # Threads do not survive fork(): a forked worker (e.g. a multiprocessing pool) needs its own
+    # spawner thread and probe lock, or its first sandbox start would hang.
+    global _SPAWNER, _probe_lock
+    _SPAWNER = ThreadPoolExecutor(1, thread_name_prefix="rcjudge-spawn")
+    _probe_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Sandbox:
     """A started zygote (in bwrap unless isolate=False) that runs one job at a time."""
 
