@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from verifiers.math.extract import extract_answer
 from verifiers.math.grader import Grade, NeedsSympy, grade_fast
 from verifiers.math.parse import Answer
 from verifiers.math.parse import parse_gold as _parse_gold_inprocess
@@ -205,7 +206,15 @@ def grade(gold: str, response: str, *, timeout_s: float = 5.0) -> Grade:
     out: list[Grade] = []
     with _single_lock:
         _shared_pool(timeout_s).run([(0, gold, response)], lambda _i, g: out.append(g))
-    return out[0]
+    return _with_extracted(out[0], response)
+
+
+def _with_extracted(verdict: Grade, response: str) -> Grade:
+    """A killed worker could not say what it extracted; extraction is cheap, redo it here."""
+    if verdict.status != "timeout" or verdict.extracted is not None:
+        return verdict
+    ext = extract_answer(response)
+    return Grade(False, "timeout", ext.text if ext else None, verdict.reason)
 
 
 def parse_gold(gold: str, *, timeout_s: float = 5.0):
@@ -262,7 +271,7 @@ def grade_many(
 
         def on_result(idx: int, verdict: Grade) -> None:
             nonlocal done
-            results[idx] = verdict
+            results[idx] = _with_extracted(verdict, pairs[idx][1])
             done += 1
             if progress and done % step == 0:
                 progress(done, n)
