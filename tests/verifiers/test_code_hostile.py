@@ -190,7 +190,7 @@ def test_sandbox_sees_only_its_own_processes(judge):
 
 @pytest.mark.slow
 def test_stopping_the_judge_process_is_a_timeout(judge):
-    (r,) = judge.run_tests("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nprint('ok')\n", OK, timeout_s=0.5)
+    (r,) = judge.run_tests("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nprint('ok')\n", OK, timeout_s=0.2)
     assert r.status == "timeout", r
     _assert_next_verdicts_correct(judge)
 

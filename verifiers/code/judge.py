@@ -26,7 +26,7 @@ from verifiers.code.spec import TestSpec, parse_tests
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_S = 6.0  # CPU seconds per test (LiveCodeBench's default); wall-clock cap 3x + 1 s
+DEFAULT_TIMEOUT_S = 6.0  # CPU seconds per test (LiveCodeBench's default); wall caps in _zygote.py
 DEFAULT_MEMORY_MB = 1024  # per test address space (SandboxFusion's default)
 LANGUAGES = ("python",)
 _SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
@@ -271,7 +271,7 @@ def _classify(frame: dict[str, Any], spec: TestSpec, i: int, check: Checker,
         return make_result(status, t, stderr, detail)  # type: ignore[arg-type]
 
     if frame.get("timed_out"):
-        return r("timeout", f"time limit of {limits['timeout_s']:g}s CPU exceeded (wall-clock cap 3x)")
+        return r("timeout", f"time limit of {limits['timeout_s']:g}s CPU exceeded (or its wall-clock cap)")
     if sig == signal.SIGXCPU:
         return r("timeout", "CPU time limit exceeded")
     if kind == "compile" or code == 4:
