@@ -95,6 +95,9 @@ def test_assert_styles(judge):
     assert judge.run_tests(code, {"assert_code": check, "entry_point": "sq"})[0].status == "passed"
     bad = "def sq(x):\n    return x + x\n"
     assert judge.run_tests(bad, {"assert_code": check, "entry_point": "sq"})[0].status == "wrong_answer"
+    # a broken test is the judge's problem, not a compile error of the solution
+    res = judge.run_tests(code, ["assert sq(2) == 4", "assert sq(2) =="])
+    assert [r.status for r in res] == ["passed", "sandbox_error"] and "test code" in res[1].detail
     # leaving before the checks run is not a pass
     sneaky = "import sys\ndef sq(x):\n    return 0\nsys.exit(0)\n"
     assert judge.run_tests(sneaky, {"assert_code": check, "entry_point": "sq"})[0].status == "runtime_error"

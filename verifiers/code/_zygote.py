@@ -145,13 +145,16 @@ def _run_test(job, test):
     mode = job["mode"]
     try:
         code_obj = compile(job["code"], "solution.py", "exec")
-        extra = None
-        if mode == "assert":
-            extra = compile(test["setup"] + "\n" + test["assert"], "test.py", "exec")
     except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:
         return EXIT_COMPILE, {"kind": "compile", "type": type(exc).__name__, "msg": str(exc)[:500]}
     except MemoryError:
         return EXIT_MEMORY, {"kind": "memory"}
+    extra = None
+    if mode == "assert":
+        try:
+            extra = compile(test["setup"] + "\n" + test["assert"], "test.py", "exec")
+        except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:  # the test is broken
+            return EXIT_EXCEPTION, {"kind": "bad_test", "type": type(exc).__name__, "msg": str(exc)[:500]}
     g = {"__name__": "__main__", "__builtins__": builtins}
     try:
         try:

@@ -274,6 +274,8 @@ def _classify(frame: dict[str, Any], spec: TestSpec, i: int, check: Checker,
         return r("timeout", f"time limit of {limits['timeout_s']:g}s CPU exceeded (or its wall-clock cap)")
     if sig == signal.SIGXCPU:
         return r("timeout", "CPU time limit exceeded")
+    if kind == "bad_test":
+        return r("sandbox_error", f"the test code does not compile: {res.get('type')}: {res.get('msg', '')}")
     if kind == "compile" or code == 4:
         return r("compile_error", f"{res.get('type', 'SyntaxError')}: {res.get('msg', '')}")
     if kind == "memory" or code == 3 or oom_killed:
