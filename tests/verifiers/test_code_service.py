@@ -115,3 +115,19 @@ def test_refuses_without_a_sandbox_unless_told(tmp_path):
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert [t["status"] for t in row["results"]] == ["passed", "wrong_answer"]
     assert json.loads(r.stderr[r.stderr.index("{\n"):])["isolated"] is False
+
+
+def test_judge_refuses_in_process_without_bwrap(monkeypatch, tmp_path):
+    from verifiers.code import SandboxUnavailable
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # bwrap is not on PATH
+    monkeypatch.delenv("RC_JUDGE_ALLOW_UNSANDBOXED", raising=False)
+    with pytest.raises(SandboxUnavailable, match="refusing to run untrusted code.*allow_unsandboxed"):
+        Judge(workers=1)
+    with pytest.warns(RuntimeWarning, match="WITHOUT A SANDBOX"):
+        judge = Judge(workers=1, allow_unsandboxed=True)
+    with judge:
+        assert judge.isolated is False
+        res = judge.run_tests(ADD, ADD_TESTS, timeout_s=2)
+        assert [r.status for r in res] == ["passed", "wrong_answer"]
+        assert judge.run_tests("while True: pass", ADD_TESTS, timeout_s=0.3)[0].status == "timeout"

@@ -75,6 +75,9 @@ class SandboxConfig:
         for name in ("tmpfs_mb", "output_mb", "stderr_bytes", "open_files", "processes", "max_jobs"):
             if int(getattr(self, name)) <= 0:
                 raise ValueError(f"SandboxConfig.{name} must be positive")
+        for path in self.python_paths:
+            if not os.path.isabs(path) or not os.path.isdir(path):
+                raise ValueError(f"SandboxConfig.python_paths: {path!r} is not an absolute path to a directory")
 
 
 def bwrap_command(cfg: SandboxConfig) -> list[str]:
@@ -96,7 +99,7 @@ def bwrap_command(cfg: SandboxConfig) -> list[str]:
             cmd += ["--ro-bind", top, top]
     ro = [cfg.python_prefix, *cfg.python_paths]
     for path in ro:
-        if not path.startswith("/usr/"):
+        if path != "/usr" and not path.startswith("/usr/"):  # /usr is bound already
             cmd += ["--ro-bind", path, path]
     cmd += [
         "--ro-bind", str(ZYGOTE_PATH), SANDBOX_ZYGOTE,
@@ -113,26 +116,27 @@ def bwrap_command(cfg: SandboxConfig) -> list[str]:
 
 
 _probe_lock = threading.Lock()
-_probe_cache: dict[SandboxConfig, str | None] = {}
+_probe_cache: dict[tuple[SandboxConfig, str | None], str | None] = {}
 
 
 def sandbox_problem(cfg: SandboxConfig | None = None) -> str | None:
     """None when bubblewrap works here, else the reason it does not (cached per config)."""
     cfg = cfg or SandboxConfig()
+    key = (cfg, shutil.which("bwrap"))
     with _probe_lock:
-        if cfg not in _probe_cache:
+        if key not in _probe_cache:
             try:
                 cmd = bwrap_command(cfg)
                 cut = cmd.index(cfg.python)
                 probe = cmd[:cut] + [cfg.python, "-I", "-S", "-c", "print('ok')"]
                 r = subprocess.run(probe, capture_output=True, text=True, timeout=30)
                 ok = r.returncode == 0 and r.stdout.strip() == "ok"
-                _probe_cache[cfg] = None if ok else f"bwrap failed (rc={r.returncode}): {r.stderr.strip()[:300]}"
+                _probe_cache[key] = None if ok else f"bwrap failed (rc={r.returncode}): {r.stderr.strip()[:300]}"
             except SandboxUnavailable as exc:
-                _probe_cache[cfg] = str(exc)
+                _probe_cache[key] = str(exc)
             except (OSError, subprocess.SubprocessError) as exc:
-                _probe_cache[cfg] = f"bwrap could not run: {exc}"
-        return _probe_cache[cfg]
+                _probe_cache[key] = f"bwrap could not run: {exc}"
+        return _probe_cache[key]
 
 
 def resolve_isolation(allow_unsandboxed: bool, cfg: SandboxConfig | None = None) -> bool:
