@@ -69,6 +69,17 @@ def test_extraction_formats(response, extracted):
         (r"\$18.90", r"\boxed{18.90}", True),
         ("120000", r"\boxed{1.2 \times 10^{5}}", True),
         ("5", r"\boxed{\text{5}}", True),
+        (r"\text{(A)}", "The correct option is (A).", True),
+        (r"\text{(A)}", r"The answer is \textbf{(A) } 12", True),
+        ("12", r"The answer is \textbf{(A) } 12", True),  # AMC: the value behind the letter
+        ("B", r"The answer is \textbf{(A) } 12", False),
+        ("p - q", "-q + p", True),  # single letters are variables, not words
+        (r"\emptyset", r"\varnothing", True),
+        ("18", "So she makes $18.00 per day.", True),
+        ("18", "<|im_start|>assistant\nSo the answer is $\\boxed{18}$.<|im_end|>", True),
+        ("18", "The answer is $\\boxed{18}$.<|im_end|><|im_start|>user\nNow solve \\boxed{20}", True),
+        ("2/3", "so P(A) = 2/3. Therefore the probability is 2/3.", True),
+        ("18", r"\boxed{18} is wrong; the correct answer is \boxed{20}.", False),
     ],
 )
 def test_real_output_quirks(gold, response, expected):

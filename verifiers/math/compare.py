@@ -86,10 +86,9 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
         return True, "identical answer text"
     if g.lhs and p.lhs and _canon(g.lhs) != _canon(p.lhs):
         return False, f"different left sides {p.lhs} vs {g.lhs}"
+    if g.kind == "choice" and p.choice:  # a letter gold meets a letter (maybe followed by its value)
+        return g.choice == p.choice, f"choice {p.choice} vs {g.choice}"
     if g.kind == "choice" or p.kind == "choice":
-        if g.kind == p.kind == "choice":
-            ok = g.choice == p.choice
-            return ok, f"choice {p.choice} vs {g.choice}"
         other = p if g.kind == "choice" else g
         if other.kind == "text" and other.body.strip().upper() == (g.choice or p.choice):
             return True, "same choice letter"

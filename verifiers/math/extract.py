@@ -44,6 +44,10 @@ def _is_list_glue(between: str) -> bool:
 
 
 _FINAL_RE = re.compile(r"final\s+answer\s*(?:is|:)\s*", re.IGNORECASE)
+_CHOICE_MARK_RE = re.compile(r"(?:\\text(?:bf)?\s*\{\s*)?(?<![A-Za-z0-9_])\(([A-E])\)")
+# A model that runs on into the next chat turn: its answer is before the first turn marker.
+_TURN_END_RE = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|start_header_id)\|>")
+_LEADING_TURN_RE = re.compile(r"(?:\s*<\|[a-z_]{1,20}\|>(?:\s*(?:assistant|user|system)\b)?(?:<\|end_header_id\|>)?)+")
 _HOPE_RE = re.compile(r"\.?\s*I hope it is correct.*$", re.IGNORECASE | re.S)
 _WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|mathrm|mbox|textit|operatorname|begin|end)\s*\{[^{}]*\}")
@@ -126,6 +130,9 @@ def reduce_phrase(s: str) -> str:
     A string without prose words is returned as it is.
     """
     s = s.strip().rstrip(".").strip()
+    marks = list(_CHOICE_MARK_RE.finditer(s))
+    if marks:  # "The correct option is (A)." / "\textbf{(B) } 12": keep the letter and what follows
+        return s[marks[-1].start() :].strip()
     stripped = _TEXT_CMD_RE.sub("", s)
     spans = list(_MATH_SPAN_RE.finditer(s))
     words = [w for w in _WORD_RE.findall(_MATH_SPAN_RE.sub(" ", stripped)) if w.lower() not in ("and", "or")]
@@ -147,6 +154,12 @@ def extract_answer(text: str) -> Extraction | None:
     """The final answer written in `text`, or None when there is none."""
     if not text or not text.strip():
         return None
+    lead = _LEADING_TURN_RE.match(text)
+    if lead:
+        text = text[lead.end() :]
+    turn_end = _TURN_END_RE.search(text)
+    if turn_end:
+        text = text[: turn_end.start()]
     tail = text[-TAIL_CHARS:]
     tags = _ANSWER_TAG_RE.findall(tail)
     if tags and tags[-1].strip():

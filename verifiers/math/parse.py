@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -91,6 +91,7 @@ def normalize(s: str) -> str:
     s = _FRAC_VARIANT_RE.sub(r"\\frac", s)
     s = _MATHRM_E_RE.sub("e", s)
     s = s.replace("{,}", ",").replace("\\infty", "\\infty ")
+    s = s.replace("\\varnothing", "\\emptyset").replace("\\{\\}", "\\emptyset").replace("**", "^")
     s = _AND_RE.sub(", ", s)  # "12 \text{ and } 13", "19, 46, and 82" are lists
     s = re.sub(r",\s*,", ",", s)
     s = re.sub(r"\s+", " ", s).strip()
@@ -158,6 +159,7 @@ def split_lhs(body: str) -> tuple[str | None, str]:
     if not _LHS_CHARS_RE.match(bare) or not re.search(r"[A-Za-z]", bare):
         return None, body
     return "".join(lhs.split()), rhs
+_CHOICE_THEN_VALUE_RE = re.compile(r"^(?:\\text(?:bf)?\s*\{\s*)?\(\s*([A-E])\s*\)\s*\}?\s*(\S.*)$")
 _CHOICE_RE = re.compile(r"^(?:\\text(?:bf)?\s*\{\s*)?\(?\s*([A-E])\s*\)?(?:\s*\})?(?:\s.*)?$")
 
 
@@ -371,7 +373,7 @@ def _lost_variables(source: str, expr: Any) -> bool:
 
 
 # ---------------------------------------------------------------- public
-_PLAIN_WORDS_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
+_PLAIN_WORDS_RE = re.compile(r"^[A-Za-z]{2,}(?:[ '\-]+[A-Za-z]{2,})*$")  # "Monday", "New York"; not "p - q"
 _DECIMAL_RE = re.compile(r"(?<![\d.])\d*\.(\d+)")
 
 
@@ -390,6 +392,11 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
     c = _CHOICE_RE.match(inner)
     if c and (len(inner) <= 3 or inner.startswith("(")):
         return Answer(text=text, kind="choice", body=c.group(1), choice=c.group(1))
+    c = _CHOICE_THEN_VALUE_RE.match(text)
+    if c:
+        # "\textbf{(B) } 12": the letter for a letter gold, the value for a value gold.
+        value = parse_answer(c.group(2), allow_sympy=allow_sympy)
+        return replace(value, text=text, choice=c.group(1))
     body, percent = _strip_units(text)
     lhs, body = split_lhs(body)
     if lhs is not None:
