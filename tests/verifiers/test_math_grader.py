@@ -173,6 +173,7 @@ def test_near_misses_are_wrong(gold, response):
         r"\boxed{(10^{10})!}",  # huge factorial
         r"\boxed{100000000!}",
         r"\boxed{9^{9^{9}}}",
+        r"\boxed{(2^{99999})^{99999}}",
     ],
 )
 def test_huge_numbers_fail_fast(response):
@@ -207,6 +208,19 @@ def test_grade_many_survives_a_hanging_item_mid_chunk():
     out = grade_many(pairs, workers=1, timeout_s=1.0)
     assert [g.status for g in out] == ["ok", "timeout", "ok", "ok", "timeout", "ok"]
     assert [g.correct for g in out] == [True, False, True, False, False, True]
+
+
+def test_a_worker_killed_between_calls_is_replaced():
+    import os
+    import signal
+
+    from verifiers.math.pool import _single
+
+    assert grade("2", r"\boxed{\sqrt{4}}", timeout_s=7.0).correct
+    worker = _single[7.0][1]._workers[0]
+    os.kill(worker.proc.pid, signal.SIGKILL)
+    worker.proc.wait()
+    assert grade("3", r"\boxed{\sqrt{9}}", timeout_s=7.0).correct
 
 
 def test_grade_many_keeps_order_and_counts_bad_items():

@@ -1,4 +1,4 @@
-"""Grading worker process: `python -m verifiers.math._worker READ_FD WRITE_FD`.
+"""Grading worker process: `python -m verifiers.math._worker READ_FD WRITE_FD [MEMORY_MB]`.
 
 Started by `verifiers.math.pool` with subprocess (not multiprocessing) so it works from daemonic
 processes (dask workers), from threaded callers, and from scripts without a __main__ guard.
@@ -7,6 +7,7 @@ response is None asks for `parse_gold(gold)` instead.
 """
 from __future__ import annotations
 
+import resource
 import sys
 from multiprocessing.connection import Connection
 
@@ -40,5 +41,14 @@ def serve(inbox: Connection, outbox: Connection) -> None:
             outbox.send((idx, verdict))
 
 
+def _limit_memory(megabytes: int) -> None:
+    # sympy will happily build a 10**10-bit integer; cap the address space so such an answer
+    # ends in MemoryError (graded "unparseable") instead of taking the machine's RAM.
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 if __name__ == "__main__":
+    _limit_memory(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
     serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

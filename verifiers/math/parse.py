@@ -26,6 +26,7 @@ from verifiers.math.extract import extract_answer
 MAX_EXPONENT = 100_000
 MAX_FACTORIAL = 10_000
 MAX_ANSWER_CHARS = 2_000
+MAX_DIGITS = 1_000_000  # largest integer (in decimal digits) an answer may ask sympy to build
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,10 @@ def refusal(s: str) -> str | None:
     for m in re.finditer(r"\^\s*\{?\s*(\d+)", s):
         if len(m.group(1)) > 7 or int(m.group(1)) > MAX_EXPONENT:
             return f"exponent {m.group(1)[:20]} is too large to evaluate"
+    for m in re.finditer(r"\(\s*(\d+)\s*\^\s*\{?\s*(\d+)\s*\}?\s*\)\s*\^\s*\{?\s*(\d+)", s):
+        base, inner, outer = (int(x) for x in m.groups())
+        if base > 1 and inner * outer * math.log10(base) > MAX_DIGITS:
+            return "power of a power is too large to evaluate"
     if re.search(r"\*\*\s*\(?\s*\d+\s*\)?\s*\*\*", s):
         return "power tower is too large to evaluate"
     return None

@@ -31,6 +31,8 @@ DEFAULT_CHUNK = 8
 
 _PKG_ROOT = str(Path(__file__).resolve().parents[2])  # so the worker imports this same checkout
 STARTUP_TIMEOUT_S = 120.0
+# Address-space cap per worker (MiB); a worker idles at ~350 MiB. 0 disables the cap.
+WORKER_MEMORY_MB = int(os.environ.get("RC_MATH_WORKER_MEMORY_MB", "2048"))
 
 
 class _Worker:
@@ -43,7 +45,7 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PKG_ROOT, env.get("PYTHONPATH")) if p)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "verifiers.math._worker", str(p2c_r), str(c2p_w)],
+                [sys.executable, "-m", "verifiers.math._worker", str(p2c_r), str(c2p_w), str(WORKER_MEMORY_MB)],
                 pass_fds=(p2c_r, c2p_w),
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -203,10 +205,22 @@ def grade(gold: str, response: str, *, timeout_s: float = 5.0) -> Grade:
         return grade_fast(gold, response)
     except NeedsSympy:
         pass
-    out: list[Grade] = []
+    return _with_extracted(_run_shared((0, gold, response), timeout_s), response)
+
+
+def _run_shared(item: tuple, timeout_s: float):
+    """Run one item on the shared worker; a worker that died between calls is replaced once."""
+    out: list = []
     with _single_lock:
-        _shared_pool(timeout_s).run([(0, gold, response)], lambda _i, g: out.append(g))
-    return _with_extracted(out[0], response)
+        for attempt in (1, 2):
+            try:
+                _shared_pool(timeout_s).run([item], lambda _i, r: out.append(r))
+                return out[0]
+            except (BrokenPipeError, EOFError, OSError):
+                _single.pop(timeout_s, None)
+                if attempt == 2:
+                    raise
+    raise AssertionError("unreachable")
 
 
 def _with_extracted(verdict: Grade, response: str) -> Grade:
@@ -228,10 +242,7 @@ def parse_gold(gold: str, *, timeout_s: float = 5.0):
     quick = _parse_gold_inprocess(gold, allow_sympy=False)
     if quick is None or quick.kind != "needs_sympy":
         return quick
-    out: list = []
-    with _single_lock:
-        _shared_pool(timeout_s).run([(0, gold, None)], lambda _i, a: out.append(a))
-    got = out[0]
+    got = _run_shared((0, gold, None), timeout_s)
     return got if isinstance(got, Answer) else None  # a timeout Grade means "not parseable in time"
 
 
