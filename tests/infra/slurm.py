@@ -185,7 +185,9 @@ MessageTimeout=10
 SlurmctldTimeout=30
 SlurmdTimeout=60
 NodeName={node} NodeAddr=127.0.0.1 NodeHostname={node} CPUs={cpus} Boards=1 SocketsPerBoard=1 CoresPerSocket={cpus} ThreadsPerCore=1 RealMemory={memory_mb} State=UNKNOWN
-PartitionName={partition} Nodes={node} Default=YES MaxTime=INFINITE State=UP
+# Up to 4 jobs share a core: tests on both xdist workers (and datatrove's merge_stats jobs) run
+# side by side instead of queueing behind each other on a 2-CPU machine.
+PartitionName={partition} Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 """
     )
     return conf
