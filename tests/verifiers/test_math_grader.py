@@ -140,6 +140,9 @@ def test_no_answer_and_unparseable_are_told_apart():
         (r"1 \pm \sqrt{19}", r"1+\sqrt{19}, 1-\sqrt{19}", True),
         ("-2 + 7i", "7i-2", True),
         ("12:00", "1:00", False),
+        ("5", "x = 2+3 = 5", True),  # a true chain keeps its last value
+        ("x > 5", "(5, \\infty)", True),
+        ("x > 5", "5 < x", True),
     ],
 )
 def test_equivalence(gold, answer, expected):
@@ -160,6 +163,14 @@ def test_equivalence(gold, answer, expected):
         ("3", r"\boxed{3}\boxed{4}"),
         ("2", "AZYUK2A is my answer"),
         ("1000", r"\boxed{1000^{1000}}"),
+        ("5", r"\boxed{3 = 5}"),  # a false statement's right side earns nothing ...
+        ("5", r"\boxed{1 = 2 = 3 = 4 = 5}"),  # ... or every candidate in a chain would match
+        ("5", r"\boxed{x = 3 = 5}"),
+        ("5", r"\boxed{2+2=5}"),
+        ("5", r"\boxed{\infty}"),
+        ("(1,2)", r"\boxed{\mathbb{R}}"),
+        ("5", r"\boxed{\pm 5}"),
+        ("x \ge 5", r"\boxed{x > 5}"),
     ],
 )
 def test_near_misses_are_wrong(gold, response):

@@ -185,6 +185,22 @@ def _is_assignment(e) -> bool:
         return False
 
 
+def _has_false_link(e) -> bool:
+    """True when an equation chain has a link between two different constants."""
+    sp = _sympy()
+    for r in _relations(e):
+        if not isinstance(r, sp.Eq):
+            continue
+        try:
+            if r.lhs.free_symbols or r.rhs.free_symbols:
+                continue
+            if not _constants_equal(_doit(r.lhs), _doit(r.rhs), None, None):
+                return True
+        except Exception:  # noqa: BLE001
+            continue
+    return False
+
+
 def _unwrap_functions(e):
     """f(x) -> symbol "f_x", so `0 < f(x) < 1` can become a set."""
     sp = _sympy()
@@ -199,6 +215,9 @@ def _unwrap_functions(e):
 def expr_equal(g, p, ctx: _Ctx) -> bool:
     """Gold-guided structural equality of two sympy objects."""
     sp = _sympy()
+    # "3 = 5" or "1 = 2 = ... = 5" states something false: its last right side earns nothing.
+    if _is_relation(p) and _has_false_link(p):
+        return False
     # Assignment chains "x = a = b" keep their first left side and last right side.
     if _is_assignment(g):
         rel = _relations(g)
@@ -346,6 +365,8 @@ def _constants_equal(g, p, g_dec, p_dec) -> bool:
     sp = _sympy()
     try:
         gn, pn = sp.N(g, 60), sp.N(p, 60)
+        if not (gn.is_finite and pn.is_finite):
+            return bool(gn == pn)  # oo only equals oo (a relative check would call 5 == oo)
     except Exception:  # noqa: BLE001
         return False
     if g_dec is not None or p_dec is not None:

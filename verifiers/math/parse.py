@@ -151,8 +151,8 @@ def split_lhs(body: str) -> tuple[str | None, str]:
     parts = _top_level_split(body, "=")
     if len(parts) < 2:
         return None, body
-    if len(parts) > 2 and "," in body:
-        return None, body  # "AB=4, CD=5": several assignments, left to the sympy path
+    if len(parts) > 2:
+        return None, body  # chains "x = 3 = 5" and "AB=4, CD=5": the sympy path checks every link
     lhs, rhs = parts[0].strip(), parts[-1].strip()
     if not lhs or not rhs:
         return None, body
