@@ -50,6 +50,8 @@ def test_known_failures_of_the_anchors(gold, response, expected):
         (r"The solutions are $\boxed{1}$ and $\boxed{-2}$.", "1, -2"),
         ("<think>maybe \\boxed{4}</think>\n<answer>3</answer>", "3"),
         ("<answer>so \\boxed{7}</answer>", "7"),
+        ("<think>try \\boxed{4}</think>\nThe answer is 3.", "3"),
+        ("<think>so \\boxed{4}</think>", "4"),  # nothing after the block: the block is all there is
         ("**Answer:** 12", "12"),
         ("Our answer is $5$.\nWait, recheck.\nThus the value we want is $6$.", "6"),  # last word wins
         (r"Let me see: \boxed{1} no no no \boxed{2}", "2"),  # a changed mind is not a list
@@ -170,7 +172,7 @@ def test_equivalence(gold, answer, expected):
         ("5", r"\boxed{\infty}"),
         ("(1,2)", r"\boxed{\mathbb{R}}"),
         ("5", r"\boxed{\pm 5}"),
-        ("x \ge 5", r"\boxed{x > 5}"),
+        (r"x \ge 5", r"\boxed{x > 5}"),
     ],
 )
 def test_near_misses_are_wrong(gold, response):
@@ -267,3 +269,6 @@ def test_parse_gold():
     assert parse_gold(r"2^{2^{2^{2^{2}}}}") is None  # refused: not a usable gold
     assert parse_gold(r"\sqrt{2}+x").kind == "expr"  # parsed in the killable worker
     assert parse_gold(5) is None  # type: ignore[arg-type]
+    assert parse_gold("(a) 5 (b) 7") is None  # several answers
+    assert parse_gold("We prove that the sequence converges by induction on n.") is None  # prose
+    assert parse_gold(r"\text{Evelyn}").kind == "text"

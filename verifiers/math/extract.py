@@ -3,6 +3,9 @@
 Pure string work: no sympy, no parsing of mathematics. Every regex here is linear
 (no nested quantifiers) so a hostile 1 MB response cannot stall the grader.
 
+Only the text after a closing </think> counts when there is any, and only the text before the
+first chat-turn marker (<|im_start|>, ...) when a model runs on into the next turn.
+
 Order of anchors (first that exists wins):
   0. the last ``<answer>...</answer>`` tag (RL prompt formats);
   1. the last ``\\boxed{...}`` / ``\\fbox{...}`` (several boxes on the same line form a list);
@@ -160,6 +163,9 @@ def extract_answer(text: str) -> Extraction | None:
     turn_end = _TURN_END_RE.search(text)
     if turn_end:
         text = text[: turn_end.start()]
+    think_end = text.rfind("</think>")
+    if think_end >= 0 and text[think_end + 8 :].strip():
+        text = text[think_end + 8 :]  # drafts inside the reasoning block do not count
     tail = text[-TAIL_CHARS:]
     tags = _ANSWER_TAG_RE.findall(tail)
     if tags and tags[-1].strip():

@@ -425,37 +425,41 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
         return Answer(text=text, kind="unparsed", note=why)
     if not allow_sympy:
         return Answer(text=text, kind="needs_sympy")
-    target = body
-    expr = sympy_parse(target)
+    expr = sympy_parse(body)
     if expr is None:
         return Answer(text=text, kind="unparsed", note="not a readable formula")
-    if _lost_variables(target, expr):
+    if _lost_variables(body, expr):
         return Answer(text=text, kind="unparsed", note="the parser dropped part of the formula")
-    decs = [len(d) for d in _DECIMAL_RE.findall(target)]
+    decs = [len(d) for d in _DECIMAL_RE.findall(body)]
     return Answer(
         text=text, kind="expr", body=body, expr=expr, decimals=max(decs) if decs else None, percent=percent, lhs=lhs
     )
 
 
 _PROSE_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{4,}")
+_PART_MARK_RE = re.compile(r"(?<![A-Za-z0-9])\((?:[a-d]|i{1,3}|iv)\)")  # "(a) 5 (b) 7": several answers
+_ANCHORS = ("boxed", "answer_line", "answer_tag")
 
 
 def parse_gold(gold: str, *, allow_sympy: bool = True) -> Answer | None:
     """The parsed gold answer, or None when it is not one parseable answer.
 
     Gold strings may be bare LaTeX (no `$`), boxed, or a worked solution ending in
-    "#### 18" / "The answer is ...".
+    "#### 18" / "The answer is ...". None for: empty text, unreadable formulas, refused
+    huge numbers, multi-part answers ("(a) 5 (b) 7") and prose without an answer anchor.
     """
-    if gold is None:
-        return None
-    gold = str(gold)
-    if not gold.strip():
+    if not isinstance(gold, str) or not gold.strip():
         return None
     ext = extract_answer(gold)
     if ext is None:
         return None
-    raw = ext.text if ext.anchor in ("boxed", "answer_line") else gold
-    if ext.anchor not in ("boxed", "answer_line") and len(_PROSE_RE.findall(re.sub(r"\\text\{[^{}]*\}", "", gold))) > 3:
-        raw = ext.text  # a worked solution without anchor: its last sentence
+    if ext.anchor in _ANCHORS:
+        raw = ext.text
+    elif len(_PROSE_RE.findall(re.sub(r"\\text\{[^{}]*\}", "", gold))) > 3:
+        return None  # a sentence or a proof, not an answer
+    else:
+        raw = gold
+    if len(_PART_MARK_RE.findall(raw)) >= 2:
+        return None
     ans = parse_answer(raw, allow_sympy=allow_sympy)
     return None if ans.kind == "unparsed" else ans
