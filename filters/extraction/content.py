@@ -81,6 +81,7 @@ class Block:
     text: str
     owner: etree._Element
     link_chars: int
+    chain: tuple = ()  # block-level ancestors from the start element down to `owner`
     weight: float = 0.0
 
 
@@ -117,7 +118,7 @@ class Linearizer:
                 text = text.strip()
             if text and self.owners:
                 prefix = self.prefix + ("> " * self.quote)
-                self.blocks.append(Block(self.kind, prefix, text, self.owners[-1], self.link_chars))
+                self.blocks.append(Block(self.kind, prefix, text, self.owners[-1], self.link_chars, tuple(self.owners)))
         self.parts = []
         self.link_chars = 0
         self.kind = "p"
@@ -201,7 +202,7 @@ class Linearizer:
             lines.append("| " + " | ".join(row) + " |")
             if i == 0:
                 lines.append("|" + "---|" * width)
-        self.blocks.append(Block("table", "", "\n".join(lines), table, links))
+        self.blocks.append(Block("table", "", "\n".join(lines), table, links, tuple(self.owners)))
 
 
 _HIDDEN_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:hidden|hide\w*|sr-only|visually-hidden|screen-reader-text)(?:$|[\s_-])", re.I)
@@ -296,15 +297,9 @@ def _block_weight(block: Block, store: ProtectedStore) -> float:
 def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore) -> list[Block]:
     if not blocks:
         return []
-    chains: dict[int, tuple[etree._Element, ...]] = {}
     block_chains: list[tuple[etree._Element, ...]] = []
     for b in blocks:
-        key = id(b.owner)
-        chain = chains.get(key)
-        if chain is None:
-            chain = tuple(reversed([b.owner, *b.owner.iterancestors()]))
-            chains[key] = chain
-        block_chains.append(chain)
+        block_chains.append(b.chain or tuple(reversed([b.owner, *b.owner.iterancestors()])))
         b.weight = _block_weight(b, store)
 
     agg: dict[etree._Element, float] = {}
@@ -345,7 +340,7 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
     node = block_chains[0][0]
     if node not in clean:
         return [b for b, keep in zip(blocks, keep_flags) if keep]
-    while True:
+    for _ in range(len(clean)):  # bounded: each step goes one level down
         kids = children.get(node)
         if not kids:
             break
@@ -358,14 +353,12 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
 
     # A lead paragraph often sits just before the body container (under the same parent
     # or grandparent): keep prose blocks there too.
-    lead_scopes = []
-    up = node
-    for _ in range(LEAD_LEVELS):
-        up = up.getparent()
-        if up is None:
-            break
-        lead_scopes.append(up)
     first_main = next((i for i, chain in enumerate(block_chains) if node in chain), len(blocks))
+    lead_scopes: tuple = ()
+    if first_main < len(blocks):
+        node_chain = block_chains[first_main]
+        at = node_chain.index(node)
+        lead_scopes = node_chain[max(0, at - LEAD_LEVELS) : at]
 
     kept_idx: list[int] = []
     for i, (b, chain, keep) in enumerate(zip(blocks, block_chains, keep_flags)):

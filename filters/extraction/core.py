@@ -136,7 +136,6 @@ def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float =
         body = root.find("body")
         start = body if body is not None else root
         lin = Linearizer(deadline)
-        lin.owners.append(start)
         lin.walk(start)
         lin.flush()
         blocks = select_main(lin.blocks, start, store)
