@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -141,13 +142,15 @@ def _write_conf(root: Path, partition: str, node: str, cpus: int, memory_mb: int
     while slurmd_port == ctld_port:
         slurmd_port = _free_port()
     conf = root / "slurm.conf"
+    user = pwd.getpwuid(os.geteuid()).pw_name
     (root / "plugstack.conf").write_text("")  # keep the system's SPANK plugins out
     conf.write_text(
         f"""# Written by tests/infra/slurm.py: a private single-node cluster for the test suite.
 ClusterName=rctest
 SlurmctldHost={node}(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
+# The daemons run as whoever starts them (root here); a non-root slurmd can only run that user's jobs.
+SlurmUser={user}
+SlurmdUser={user}
 SlurmctldPort={ctld_port}
 SlurmdPort={slurmd_port}
 AuthType=auth/munge
@@ -195,7 +198,7 @@ PartitionName={partition} Nodes={node} Default=YES MaxTime=INFINITE State=UP Ove
 
 def _start_munge(root: Path) -> int:
     munge_dir = root / "munge"
-    munge_dir.mkdir(mode=0o700, exist_ok=True)
+    munge_dir.mkdir(mode=0o755, exist_ok=True)  # clients must reach the socket; the key itself is 0400
     key = munge_dir / "munge.key"
     if not key.exists():
         # munged needs a secret key only it can read; random bytes are what `mungekey` writes too.
@@ -204,7 +207,7 @@ def _start_munge(root: Path) -> int:
             f.write(os.urandom(1024))
     pid_file = munge_dir / "munged.pid"
     cmd = [
-        _which("munged"), "--force",  # --force: munged refuses to run as root otherwise
+        _which("munged"), "--force",  # --force: munged refuses to run as root (or with odd dir permissions) otherwise
         f"--key-file={key}", f"--socket={munge_dir / 'munge.socket'}", f"--pid-file={pid_file}",
         f"--log-file={root / 'log' / 'munged.log'}", f"--seed-file={munge_dir / 'munged.seed'}",
     ]
