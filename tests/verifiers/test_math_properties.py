@@ -6,7 +6,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verifiers.math.grader import grade_fast
+from verifiers.math.grader import STATUSES, NeedsSympy, grade_fast, grade_inprocess
 
 ints = st.integers(min_value=-10**12, max_value=10**12)
 
@@ -49,3 +49,25 @@ def test_percent_only_where_written(whole, frac):
     assert grade_fast(f"{text}\\%", f"\\boxed{{{text}}}").correct  # "x%" accepts the number x ...
     assert grade_fast(f"{text}\\%", f"\\boxed{{{float(pct / 100)!r}}}").correct  # ... and x/100
     assert not grade_fast(text, f"\\boxed{{{float(pct / 100)!r}}}").correct  # no % written: x != x/100
+
+
+_PIECES = list("0123456789+-*/^_{}()[]$\\ .,=<>%!abcxyzABC\n") + ["\\frac", "\\boxed", "\\sqrt", "\\pi", "**", "Answer:"]
+latexish = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(latexish, latexish)
+def test_fast_path_never_crashes(gold, response):
+    # Any text either gets a verdict in-process or is handed to the sympy workers; nothing else.
+    try:
+        verdict = grade_fast(gold, response)
+    except NeedsSympy:
+        return
+    assert verdict.status in STATUSES
+
+
+@settings(max_examples=300, deadline=None)
+@given(latexish, latexish)
+def test_full_path_never_crashes(gold, response):
+    verdict = grade_inprocess(gold, response)  # in-process: short inputs, no timeout needed
+    assert verdict.status in STATUSES and isinstance(verdict.correct, bool)
