@@ -383,7 +383,7 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
     out = []
     for i in kept_idx:
         b = blocks[i]
-        if _is_intro_line(b) and (i + 1 not in kept_set or blocks[i + 1].kind == "h" and _is_intro_line(blocks[i + 1])):
+        if _is_intro_line(b) and (i + 1 not in kept_set or (b.kind == "h" and _same_or_higher_heading(blocks[i + 1], b))):
             continue
         out.append(b)
     return out
@@ -434,6 +434,11 @@ def _refine_with_hints(node, clean, children):
             if _is_body_hint(anc):
                 return anc
     return node
+
+
+def _same_or_higher_heading(nxt: Block, b: Block) -> bool:
+    """`nxt` is a heading at `b`'s level or above: `b` heads an empty section."""
+    return nxt.kind == "h" and nxt.prefix.count("#") <= b.prefix.count("#")
 
 
 def _is_intro_line(b: Block) -> bool:
