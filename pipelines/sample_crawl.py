@@ -252,14 +252,14 @@ def _with_annotation(mathml: str, latex: str) -> str:
             f"{html.escape(latex, quote=False)}</annotation></semantics></math>")
 
 
-def _render_math(style: str, latex: str, display: bool, rng: random.Random) -> str:
+def _render_math(style: str, latex: str, display: bool, rng: random.Random, dollars: bool = False) -> str:
     if style == "mathjax":
         mode = "; mode=display" if display else ""
         return f'<script type="math/tex{mode}">{latex}</script>'
-    if style == "tex":
+    if style == "tex":  # dollars: force $ delimiters (each page has some), else mix in \( \) and \[ \]
         if display:
-            return f"$${_esc(latex)}$$" if rng.random() < 0.6 else f"\\[{_esc(latex)}\\]"
-        return f"${_esc(latex)}$" if rng.random() < 0.7 else f"\\({_esc(latex)}\\)"
+            return f"$${_esc(latex)}$$" if dollars or rng.random() < 0.6 else f"\\[{_esc(latex)}\\]"
+        return f"${_esc(latex)}$" if dollars or rng.random() < 0.7 else f"\\({_esc(latex)}\\)"
     mathml = _with_annotation(latex_to_mathml(latex, display="block" if display else "inline"), latex)
     if style == "katex":
         # KaTeX renders MathML for screen readers plus an HTML layout (here flattened to one span).
@@ -291,8 +291,8 @@ def _math(w: _Writer, style: str) -> tuple[str, str, str]:
     title = f"{course.capitalize()} notes: {w.choice(['worked examples', 'a few derivations', 'exercises with solutions', 'revision sheet'])} ({w.rng.randint(1, 40)})"
     parts = [f"<h1>{_esc(title)}</h1>",
              f"<p>{_esc(w.choice(MATH_INTROS).format(course=course, year=w.rng.randint(2005, 2023)))}</p>"]
-    for before, latex, display in _math_items(w):
-        formula = _render_math(style, latex, display, w.rng)
+    for i, (before, latex, display) in enumerate(_math_items(w)):
+        formula = _render_math(style, latex, display, w.rng, dollars=i == 0)
         parts.append(f"<p>{_esc(before)}</p>\n<p>{formula}</p>" if display else f"<p>{_esc(before)} {formula}.</p>")
     parts.append(f"<p>{_esc(w.choice(MATH_OUTROS))} {_esc(w.fill(w.choice(T.TEMPLATES)))}</p>")
     return title, "<main>\n" + "\n".join(parts) + "\n</main>", MATH_HEADS[style]
@@ -441,17 +441,17 @@ SYNDICATION_HOSTS = ["news-mirror.example", "aggregator.example", "reader-digest
 
 
 def _near_duplicate(w: _Writer, source: SamplePage) -> SamplePage:
-    """The same article with small edits (a changed word, an update note, a new title suffix) at another URL."""
+    """The same article with small edits (a new title suffix plus a changed word or an update note) at another URL."""
     text = source.body.decode("utf-8")
     text = text.replace("</title>", " (updated)</title>", 1)
-    for old, new in w.rng.sample([(" the ", " this "), (" is ", " remains "), (" and ", " & "), (" a ", " one ")], 1):
-        # Change one occurrence, somewhere in the body: a small edit, not a rewrite.
-        hits = [m.start() for m in re.finditer(re.escape(old), text)]
-        if hits:
-            at = w.choice(hits)
-            text = text[:at] + new + text[at + len(old):]
-    note = f"<p>Update {w.date()}: this post was edited for clarity.</p>"
-    text = text.replace("</body>", f"{note}\n</body>", 1)
+    old, new = w.choice([(" the ", " this "), (" is ", " remains "), (" and ", " & "), (" a ", " one ")])
+    # Change one occurrence somewhere in the text (a small edit, not a rewrite), or add a short note.
+    hits = [m.start() for m in re.finditer(re.escape(old), text[text.index("<body>"):])]
+    if hits and w.rng.random() < 0.5:
+        at = text.index("<body>") + w.choice(hits)
+        text = text[:at] + new + text[at + len(old):]
+    else:
+        text = text.replace("</body>", f"<p>Updated {w.date()}.</p>\n</body>", 1)
     path = source.url.split("/", 3)[3]
     url = (f"https://{w.choice(SYNDICATION_HOSTS)}/{path}" if w.rng.random() < 0.6
            else f"{source.url.split('?')[0]}?utm_source=feed&utm_medium=rss&id={w.rng.randint(1, 10**6)}")
