@@ -255,6 +255,9 @@ def start_cluster(root: Path, partition: str = "debug", timeout: float = 30) -> 
     cpus, memory_mb = _machine_cpus(), _machine_memory_mb()
     conf = _write_conf(root, partition, node, cpus, memory_mb)
     env = {**os.environ, "SLURM_CONF": str(conf)}
+    # Pid files left by an earlier cluster in this dir must not be mistaken for the new daemons'.
+    for stale in (root / "munge" / "munged.pid", root / "run" / "slurmctld.pid", root / "run" / "slurmd.pid"):
+        stale.unlink(missing_ok=True)
     pids: dict[str, int] = {}
     try:
         pids["munged"] = _start_munge(root)

@@ -125,3 +125,23 @@ def test_watchdog_stops_the_cluster_when_its_owner_is_killed(tmp_path):
         for proc in (holder, owner):
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_a_dead_cluster_is_restarted_by_the_next_user(tmp_path):
+    _slurm_installable()
+    root = tmp_path / "cluster"
+    holder = _holder(root)
+    try:
+        old_ctld = int(holder.stdout.readline())
+        os.kill(old_ctld, signal.SIGKILL)  # slurmctld crashes while the cluster is in use
+        with shared_cluster(root) as cluster:
+            assert cluster.pids["slurmctld"] != old_ctld
+            assert cluster.command("sinfo", "-h", "-o", "%T").stdout.strip() == "idle"
+            proc = cluster.command("srun", "-n", "1", "-t", "1", "true")
+            assert proc.returncode == 0, proc.stderr
+            holder.communicate("leave\n", timeout=30)
+            pids = list(cluster.pids.values())
+        assert _wait_dead(pids, timeout=1)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
