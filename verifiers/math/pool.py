@@ -104,6 +104,13 @@ class WorkerPool:
         self.timeout_s = float(timeout_s)
         self._workers = [_Worker() for _ in range(workers)]
 
+    @property
+    def size(self) -> int:
+        return len(self._workers)
+
+    def add_worker(self) -> None:
+        self._workers.append(_Worker())
+
     def run(
         self,
         items: list[tuple[int, str, str]],
@@ -260,35 +267,43 @@ def grade_many(
     """
     pairs = list(pairs)
     n = len(pairs)
+    workers = workers or max(1, (os.cpu_count() or 2))
     results: list[Grade | None] = [None] * n
     slow: list[tuple[int, str, str]] = []
     done = 0
     step = max(1, n // 100)
-    for i, pair in enumerate(pairs):
-        try:
-            gold, response = pair
-            results[i] = grade_fast(gold, response)
-            done += 1
-        except NeedsSympy:
-            slow.append((i, gold, response))
-        except (TypeError, ValueError) as exc:
-            results[i] = Grade(False, "unparseable", None, f"bad input: {exc}")
-            done += 1
-        if progress and done % step == 0:
-            progress(done, n)
-    if slow:
-        workers = workers or max(1, (os.cpu_count() or 2))
-        workers = min(workers, len(slow))
-
-        def on_result(idx: int, verdict: Grade) -> None:
-            nonlocal done
-            results[idx] = _with_extracted(verdict, pairs[idx][1])
-            done += 1
+    pool: WorkerPool | None = None
+    try:
+        for i, pair in enumerate(pairs):
+            try:
+                gold, response = pair
+                results[i] = grade_fast(gold, response)
+                done += 1
+            except NeedsSympy:
+                slow.append((i, gold, response))
+                # Start workers as the sympy work shows up, so they boot while this loop goes on.
+                if pool is None:
+                    pool = WorkerPool(1, timeout_s)
+                elif pool.size < workers and len(slow) > 8 * pool.size:
+                    pool.add_worker()
+            except (TypeError, ValueError) as exc:
+                results[i] = Grade(False, "unparseable", None, f"bad input: {exc}")
+                done += 1
             if progress and done % step == 0:
                 progress(done, n)
+        if pool is not None:
 
-        with WorkerPool(workers, timeout_s) as pool:
+            def on_result(idx: int, verdict: Grade) -> None:
+                nonlocal done
+                results[idx] = _with_extracted(verdict, pairs[idx][1])
+                done += 1
+                if progress and done % step == 0:
+                    progress(done, n)
+
             pool.run(slow, on_result)
+    finally:
+        if pool is not None:
+            pool.close()
     if progress:
         progress(n, n)
     return results  # type: ignore[return-value]
