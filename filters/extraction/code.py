@@ -14,7 +14,7 @@ from filters.extraction.math import replace_with_text
 from filters.extraction.protect import ProtectedStore
 
 _LANG_CLASS_RE = re.compile(
-    r"(?:^|\s)(?:language|lang|brush|highlight-source|highlight|hljs|sourceCode|code)[-:_ ]\s*([A-Za-z][\w+#.-]{0,20})"
+    r"(?:^|\s)(?:language|lang|brush|highlight-source|highlight|hljs|sourceCode|code)(?:-|_|:\s*)([A-Za-z][\w+#.-]{0,20})"
 )
 _KNOWN_LANGS = frozenset(
     "python py javascript js typescript ts java c cpp c++ csharp cs go golang rust ruby rb php bash sh shell zsh "
@@ -110,6 +110,19 @@ def _syntaxhighlighter_lines(el: etree._Element) -> str | None:
     return "\n".join(_verbatim(ln).replace("\n", "") for ln in code_lines)
 
 
+def _is_code_container(el: etree._Element) -> bool:
+    cls = el.get("class") or ""
+    return bool(_CODE_CONTAINER_RE.search(cls)) or (el.tag == "table" and "file-line" in cls)
+
+
+def _line_table(table: etree._Element) -> str | None:
+    """GitHub/gist-style code tables: one row per line, a number cell and a code cell."""
+    cells = [td for td in table.iter("td") if "blob-code" in (td.get("class") or "") or (td.get("class") or "") == "code"]
+    if not cells:
+        return None
+    return "\n".join(_verbatim(td).replace("\n", "") for td in cells)
+
+
 def _is_number_gutter(text: str) -> bool:
     return bool(text) and all(ln.strip().isdigit() for ln in text.split("\n") if ln.strip())
 
@@ -122,7 +135,7 @@ def rewrite_code_nodes(root: etree._Element, store: ProtectedStore, candidates: 
         # Containers first: they own the <code> elements inside them.
         candidates = [*_CONTAINER_CANDIDATES(root), *_TAG_CANDIDATES(root)]
     for el in candidates:
-        if el.tag in ("div", "table", "td") and not _CODE_CONTAINER_RE.search(el.get("class") or ""):
+        if el.tag in ("div", "table", "td") and not _is_code_container(el):
             continue
         parent = el.getparent()
         if parent is None:
@@ -137,9 +150,14 @@ def rewrite_code_nodes(root: etree._Element, store: ProtectedStore, candidates: 
         cls = el.get("class") or ""
         if tag in ("div", "table", "td"):
             # Highlighter output without <pre>: one element per line, or <br> lines.
-            if not _CODE_CONTAINER_RE.search(cls) or next(el.iter("pre"), None) is not None:
-                continue
-            text = _syntaxhighlighter_lines(el) if "syntaxhighlighter" in cls else None
+            if next(el.iter("pre"), None) is not None:
+                continue  # the <pre> inside is the code block
+            if "syntaxhighlighter" in cls:
+                text = _syntaxhighlighter_lines(el)
+            elif tag == "table":
+                text = _line_table(el)
+            else:
+                text = None
             if text is None:
                 text = _verbatim(el)
         elif tag == "code" and not any(a.tag in ("pre", "xmp") for a in el.iterancestors()):

@@ -48,7 +48,7 @@ _STRONG_BP_RE = re.compile(
 _WEAK_BP_RE = re.compile(
     r"(?:^|[\s_-])(widget|widgets|banner|popup|modal|pagination|pager|toolbar|masthead|popular|trending|rating|"
     r"voting|vote|hidden|hide|hide[A-Z]\w*|login|signin|signup|copyright|print|caption|credit|credits|overlay|"
-    r"lightbox|popmake)(?:$|[\s_-])",
+    r"lightbox|popmake|signature)(?:$|[\s_-])",
     re.I,
 )
 _CONTENT_RE = re.compile(r"content|article|entry|post|body|text|answer|question|story|thread", re.I)

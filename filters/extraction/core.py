@@ -89,7 +89,7 @@ def _candidates(root: etree._Element) -> tuple[list, list]:
         if tag in _CODE_TAGS:
             code_nodes.append(el)
         elif cls and tag in _CODE_CONTAINER_TAGS and (
-            "ode" in cls or "ODE" in cls or "syntax" in cls or "hilite" in cls
+            "ode" in cls or "ODE" in cls or "syntax" in cls or "hilite" in cls or "file-line" in cls
         ):
             code_nodes.append(el)
     return math_nodes, code_nodes

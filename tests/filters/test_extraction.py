@@ -384,3 +384,15 @@ def test_datatrove_step_counts_timeouts_and_keeps_going(tmp_path):
     kept = list(step.run(iter(docs)))
     assert [d.id for d in kept] == ["ok"]
     assert step.stats["timeout"].total == 1
+
+
+def test_github_style_line_table_becomes_one_code_block():
+    rows = "".join(
+        f'<tr><td class="blob-num js-line-number" data-line-number="{i}"></td>'
+        f'<td class="blob-code blob-code-inner js-file-line">{line}</td></tr>'
+        for i, line in enumerate(["def add(a, b):", "    return a + b"], 1)
+    )
+    html = page(PROSE + f'<table class="highlight tab-size js-file-line-container">{rows}</table>')
+    res = extract(html)
+    assert "```\ndef add(a, b):\n    return a + b\n```" in res.text
+    assert res.n_code_blocks == 1
