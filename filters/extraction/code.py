@@ -14,13 +14,14 @@ from filters.extraction.math import replace_with_text
 from filters.extraction.protect import ProtectedStore
 
 _LANG_CLASS_RE = re.compile(
-    r"(?:^|\s)(?:language|lang|brush|highlight-source|highlight|hljs|sourceCode|code)(?:-|_|:\s*)([A-Za-z][\w+#.-]{0,20})"
+    r"(?:^|\s)(language|lang|brush|highlight-source|highlight|hljs|sourceCode|code)(?:-|_|:\s*)([A-Za-z][\w+#.-]{0,20})"
 )
 _KNOWN_LANGS = frozenset(
     "python py javascript js typescript ts java c cpp c++ csharp cs go golang rust ruby rb php bash sh shell zsh "
     "console powershell sql html xml css scss json yaml yml toml ini kotlin swift scala r matlab perl lua haskell "
     "julia dart elixir erlang clojure fortran ocaml lisp scheme tex latex markdown md dockerfile makefile diff "
-    "objectivec objc vb vbnet groovy nginx apache cmake gradle asm nasm verilog vhdl solidity graphql".split()
+    "objectivec objc vb vbnet groovy nginx apache cmake gradle asm nasm verilog vhdl solidity graphql "
+    "shell-session jsx tsx vue svelte protobuf terraform hcl".split()
 )
 _NOT_LANGS = frozenset({"none", "text", "plain", "plaintext", "nohighlight", "line", "numbers", "source", "block", "code"})
 _GUTTER_RE = re.compile(r"(^|[\s_-])(gutter|line-?numbers?|linenos?|lineno|ln-num|hljs-ln-n|line-number|rouge-gutter|lnt)($|[\s_-])", re.I)
@@ -38,29 +39,38 @@ _CONTAINER_CANDIDATES = etree.XPath(
 )
 
 
+def _class_lang(cls: str) -> str:
+    """`language-x` / `lang-x` name a language outright; other highlighter prefixes
+    (`brush:`, `highlight-`, `hljs-`…) and bare class tokens count only for known names
+    (so `code-container` is not a language)."""
+    for m in _LANG_CLASS_RE.finditer(cls):
+        name = m.group(2).lower()
+        if name in _NOT_LANGS:
+            continue
+        if m.group(1).lower() in ("language", "lang") or name in _KNOWN_LANGS:
+            return name
+    for tok in cls.lower().split():
+        if tok in _KNOWN_LANGS:
+            return tok
+    return ""
+
+
 def _lang_of(el: etree._Element) -> str:
     node: etree._Element | None = el
-    for _ in range(3):  # the element, its first code child, and two ancestors
+    for _ in range(3):  # the element and two ancestors
         if node is None:
             break
         for attr in ("data-lang", "data-language", "lang"):
             v = (node.get(attr) or "").strip().lower()
             if v and v in _KNOWN_LANGS:
                 return v
-        cls = node.get("class") or ""
-        m = _LANG_CLASS_RE.search(cls)
-        if m and m.group(1).lower() not in _NOT_LANGS:
-            return m.group(1).lower()
-        for tok in cls.lower().split():
-            if tok in _KNOWN_LANGS:
-                return tok
+        lang = _class_lang(node.get("class") or "")
+        if lang:
+            return lang
         node = node.getparent()
-    child = next(el.iter("code"), None)
+    child = next(el.iter("code"), None)  # <pre><code class="language-x">
     if child is not None and child is not el:
-        cls = child.get("class") or ""
-        m = _LANG_CLASS_RE.search(cls)
-        if m and m.group(1).lower() not in _NOT_LANGS:
-            return m.group(1).lower()
+        return _class_lang(child.get("class") or "")
     return ""
 
 

@@ -396,3 +396,16 @@ def test_github_style_line_table_becomes_one_code_block():
     res = extract(html)
     assert "```\ndef add(a, b):\n    return a + b\n```" in res.text
     assert res.n_code_blocks == 1
+
+
+def test_language_tag_only_when_the_page_states_one():
+    html = page(
+        PROSE
+        + '<div class="code-container"><pre>ls -la\ncd /tmp</pre></div>'
+        + '<div class="highlight-ruby"><pre>puts 1\nputs 2</pre></div>'
+        + '<pre class="brush: php;">echo 1;\necho 2;</pre>'
+    )
+    text = extract_text(html)
+    assert "```\nls -la\ncd /tmp\n```" in text
+    assert "```ruby\nputs 1\nputs 2\n```" in text
+    assert "```php\necho 1;\necho 2;\n```" in text
