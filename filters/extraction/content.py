@@ -34,6 +34,8 @@ SKIP_TAGS = frozenset(
     "input textarea audio video map area source track img picture frame frameset applet base label".split()
 )
 BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "header", "dialog", "menu"})
+# "hidden-xs", "hide-on-mobile": hidden on some screens only, visible on a desktop.
+_NOT_RESPONSIVE = r"(?!-(?:on-|for-)?(?:xs|sm|md|lg|xl|xxl|mobile|phone|tablet|desktop|small|medium|large|print)\b)"
 # Strong signals: these containers are boilerplate whatever else their class says.
 _STRONG_BP_RE = re.compile(
     r"(?:^|[\s_-])(nav|navbar|navigation|menu|menubar|footer|sidebar|share|sharing|shares|social|sociable|cookie|"
@@ -47,7 +49,8 @@ _STRONG_BP_RE = re.compile(
 # Weak signals: overridden when the same class/id also names content ("edit-post-popup").
 _WEAK_BP_RE = re.compile(
     r"(?:^|[\s_-])(widget|widgets|banner|popup|modal|pagination|pager|toolbar|masthead|popular|trending|rating|"
-    r"voting|vote|hidden|hide|hide[A-Z]\w*|login|signin|signup|copyright|print|caption|credit|credits|overlay|"
+    r"voting|vote|hidden" + _NOT_RESPONSIVE + r"|hide" + _NOT_RESPONSIVE + r"|hide[A-Z]\w*|login|signin|signup|"
+    r"copyright|print|caption|credit|credits|overlay|"
     r"lightbox|popmake|signature)(?:$|[\s_-])",
     re.I,
 )
@@ -205,7 +208,11 @@ class Linearizer:
         self.blocks.append(Block("table", "", "\n".join(lines), table, links, tuple(self.owners)))
 
 
-_HIDDEN_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:hidden|hide\w*|sr-only|visually-hidden|screen-reader-text)(?:$|[\s_-])", re.I)
+_HIDDEN_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:hidden" + _NOT_RESPONSIVE + r"|hide" + _NOT_RESPONSIVE + r"\w*|sr-only|visually-hidden|"
+    r"screen-reader-text)(?:$|[\s_-])",
+    re.I,
+)
 
 
 def _is_hidden_inline(el: etree._Element) -> bool:
@@ -443,7 +450,7 @@ def _same_or_higher_heading(nxt: Block, b: Block) -> bool:
 
 def _is_intro_line(b: Block) -> bool:
     if b.kind == "h":
-        return True
+        return len(b.text) < 80  # a long heading is a standfirst, not a section title
     return len(b.text) < 80 and b.text.rstrip().endswith((":", "?", "!", "…")) and "\ue000" not in b.text
 
 
