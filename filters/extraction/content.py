@@ -65,6 +65,7 @@ DOMINANCE = 0.6  # a child must hold this share of its parent's weight to be des
 MIN_BLOCK_CHARS = 25  # shorter blocks carry no weight (dates, "Share", buttons)
 MAX_LINK_DENSITY = 0.5
 HINT_SHARE = 0.3  # a hinted article-body element must hold this share of the main node
+TAIL_MAX_CHARS = 40
 LEAD_LEVELS = 3  # how far above the main element a lead paragraph is looked for
 LEAD_MIN_WEIGHT = 150
 
@@ -393,6 +394,10 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
         if _is_intro_line(b) and (i + 1 not in kept_set or (b.kind == "h" and _same_or_higher_heading(blocks[i + 1], b))):
             continue
         out.append(b)
+    # Short lines closing the article ("About the author", "Source: …", a date) are
+    # bylines and credits, not content.
+    while out and len(out[-1].text) < TAIL_MAX_CHARS and out[-1].kind in ("p", "h") and "\ue000" not in out[-1].text:
+        out.pop()
     return out
 
 
