@@ -32,6 +32,12 @@ _WORD = re.compile(r"\w+", re.U)
 _SYMBOLS = ("#", "...", "…")
 _PUNCT_END = (".", "!", "?", '"', "'", "。", "！", "？", ":", ";")
 
+# Minimum share of words containing a letter for pages with math or code (stock Gopher: 0.8).
+MATH_CODE_MIN_ALPHA_WORDS = 0.6
+
+# Scripts written without spaces between words.
+UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "km", "my", "bo", "wuu", "yue"}
+
 # Rule groups that make up the recorded verdicts.
 RULES = ("gopher", "c4", "fineweb")
 
@@ -41,7 +47,9 @@ def prose_only(text: str) -> str:
     (so a sentence with math still ends with punctuation and still has words), Markdown heading
     markers removed."""
     text = _FENCED.sub("\n", text)
-    text = _DISPLAY_MATH.sub(" formula.", text)
+    # Display math goes entirely (a placeholder line would repeat, tripping the duplicate-line
+    # rules); inline math becomes a word so its sentence keeps its shape.
+    text = _DISPLAY_MATH.sub("", text)
     text = _INLINE_MATH.sub("formula", text)
     return _HEADING.sub("", text)
 
@@ -72,8 +80,10 @@ class QualitySignals(BaseFilter):
     """Records signal columns and the verdict of datatrove's Gopher (quality + repetition), C4 and
     FineWeb rules on the document's prose.
 
-    The English-calibrated rules (Gopher stop words, C4 sentence rules) are only judged for
-    documents whose `language` is in `rule_languages`; the repetition rules apply to every language.
+    The English-calibrated rules (Gopher quality, C4, FineWeb) are only judged for documents whose
+    `language` is in `rule_languages`, as FineWeb did; Gopher's repetition rules apply to every
+    language. On pages with math or code (extractor metadata) the letter-word share and C4's
+    curly-bracket rule are relaxed.
     """
 
     name = "📐 Quality signals"
@@ -89,8 +99,16 @@ class QualitySignals(BaseFilter):
         self.rule_languages = set(rule_languages or ["en"])
         # FineWeb's settings of the stock filters (examples/fineweb.py).
         self.gopher_repetition = GopherRepetitionFilter()
+        # Word n-gram rules need word boundaries; for unspaced scripts datatrove's default tokenizer
+        # yields whole clauses as "words", so only the line and paragraph duplicate rules apply.
+        self.gopher_repetition_unspaced = GopherRepetitionFilter(top_n_grams=(), dup_n_grams=())
         self.gopher_quality = GopherQualityFilter()
+        # On math and code pages numbers, operators and symbols are words, so the stock
+        # "≥ 80% of words contain a letter" rule rejects most of them (FineMath's finding).
+        self.gopher_quality_technical = GopherQualityFilter(max_non_alpha_words_ratio=MATH_CODE_MIN_ALPHA_WORDS)
         self.c4 = C4QualityFilter(filter_no_terminal_punct=False)
+        # C4 drops any page with a `{`: every LaTeX or C-family page. Not on technical pages.
+        self.c4_technical = C4QualityFilter(filter_no_terminal_punct=False, filter_curly_bracket=False)
         self.fineweb = FineWebQualityFilter()
 
     @staticmethod
@@ -102,13 +120,15 @@ class QualitySignals(BaseFilter):
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         prose = prose_only(doc.text)
         doc.metadata.update(compute_signals(prose))
-        english_rules = doc.metadata.get("language", "en") in self.rule_languages
+        language = doc.metadata.get("language", "en")
+        english_rules = language in self.rule_languages
+        technical = bool(doc.metadata.get("has_math") or doc.metadata.get("has_code"))
         failed: dict[str, list[str]] = {rule: [] for rule in RULES}
         for group, rule, applies in (
-            ("gopher", self.gopher_repetition, True),
-            ("gopher", self.gopher_quality, english_rules),
-            ("c4", self.c4, english_rules),
-            ("fineweb", self.fineweb, True),
+            ("gopher", self.gopher_repetition_unspaced if language in UNSPACED_LANGUAGES else self.gopher_repetition, True),
+            ("gopher", self.gopher_quality_technical if technical else self.gopher_quality, english_rules),
+            ("c4", self.c4_technical if technical else self.c4, english_rules),
+            ("fineweb", self.fineweb, english_rules),
         ):
             if applies and (reason := self._verdict(rule, prose, doc.id)):
                 failed[group].append(reason if reason.startswith(group) else f"{group}_{reason}")

@@ -171,10 +171,20 @@ class Stage:
     name: str
     pipeline: list[PipelineStep]
     tasks: int
+    reads: str | tuple | None = None  # intermediate folder this stage reads, if any
+
+    def has_no_input(self) -> bool:
+        """True when the intermediate folder it reads exists locally and holds no shard: every
+        document was rejected upstream (datatrove's reader would fail on the empty folder)."""
+        path = self.reads[0] if isinstance(self.reads, tuple) else self.reads
+        if path is None or "://" in path:
+            return False
+        return not any(Path(path).glob("*.parquet"))
 
 
 def _folder(cfg: Config, path: str):
-    return (path, cfg.output_storage_options) if cfg.output_storage_options else path
+    """A datatrove folder argument; remote paths get the configured fsspec options."""
+    return (path, cfg.output_storage_options) if cfg.output_storage_options and "://" in path else path
 
 
 def make_extractor(cfg: ExtractConfig):
@@ -236,7 +246,7 @@ def build_stages(cfg: Config) -> list[Stage]:
         url_cfg = ExactDedupConfig(content_getter=url_of, hash_config=HashConfig(precision=64))
         nxt = _folder(cfg, f"{work}/url_deduped") if cfg.dedup.minhash else final
         stages += [
-            Stage("url_signatures", [_intermediate_reader(current), ExactDedupSignature(f"{work}/url/sigs", url_cfg)], n),
+            Stage("url_signatures", [_intermediate_reader(current), ExactDedupSignature(f"{work}/url/sigs", url_cfg)], n, current),
             Stage("url_find", [ExactFindDedups(f"{work}/url/sigs", f"{work}/url/dups", url_cfg)], 1),
             Stage(
                 "url_filter",
@@ -248,6 +258,7 @@ def build_stages(cfg: Config) -> list[Stage]:
                     document_writer(nxt),
                 ],
                 n,
+                current,
             ),
         ]
         current = nxt
@@ -260,7 +271,7 @@ def build_stages(cfg: Config) -> list[Stage]:
             hash_config=HashConfig(precision=64),
         )
         stages += [
-            Stage("minhash_signatures", [_intermediate_reader(current), MinhashDedupSignature(f"{work}/minhash/sigs", config=mh)], n),
+            Stage("minhash_signatures", [_intermediate_reader(current), MinhashDedupSignature(f"{work}/minhash/sigs", config=mh)], n, current),
             Stage("minhash_buckets", [MinhashDedupBuckets(f"{work}/minhash/sigs", f"{work}/minhash/buckets", config=mh)], mh.num_buckets),
             Stage(
                 "minhash_cluster",
@@ -279,6 +290,7 @@ def build_stages(cfg: Config) -> list[Stage]:
                     document_writer(final),
                 ],
                 n,
+                current,
             ),
         ]
     return stages
@@ -384,6 +396,9 @@ def run(cfg: Config, config_path: Path | str = "config") -> dict:
     print(f"crawl: {len(stages)} stages, {cfg.executor.tasks} tasks, executor={cfg.executor.type}", file=sys.stderr)
     if cfg.executor.type == "local":
         for i, (stage, log_dir) in enumerate(zip(stages, log_dirs)):
+            if stage.has_no_input():
+                print(f"no documents left before {stage.name}; the remaining stages have nothing to do", file=sys.stderr)
+                break
             done = _completed(log_dir, stage.tasks)
             note = f" (resuming: {done}/{stage.tasks} tasks already done)" if 0 < done < stage.tasks else ""
             note = " (already complete)" if done >= stage.tasks else note

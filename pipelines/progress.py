@@ -89,10 +89,29 @@ def print_summary(reports: list[StageReport], elapsed: float, output_dir: str, s
     }
 
 
+def _report_progress(name: str, log_dir: Path, tasks: int, poll: float, fd: int) -> None:
+    """Loop of the progress process: prints task completions to `fd` until terminated."""
+    import time
+
+    out = open(fd, "w", closefd=False)
+    start, last = time.time(), -1
+    while True:
+        time.sleep(poll)
+        d = log_dir / "completions"
+        done = len(list(d.iterdir())) if d.is_dir() else 0
+        if done != last:
+            print(f"      {name}: {done}/{tasks} tasks done, {time.time() - start:.0f}s", file=out, flush=True)
+            last = done
+
+
 class quiet_stage:
     """Runs a stage with the engine's stderr (datatrove's per-task log blocks, also kept in the
-    stage's logs/ folder) captured to `<log_dir>/stderr.log`, while a thread prints task progress.
-    Warnings and errors from the capture are echoed at the end. RC_VERBOSE=1 disables capturing."""
+    stage's logs/ folder) captured to `<log_dir>/stderr.log`, while a separate process prints task
+    progress. Warnings and errors from the capture are echoed at the end. RC_VERBOSE=1 disables it.
+
+    The reporter is a process, not a thread: with workers=1 datatrove runs tasks in this process,
+    and its extractor sandbox forks; forking while another thread may hold a lock can deadlock
+    the child."""
 
     def __init__(self, name: str, log_dir: str, tasks: int, poll_seconds: float = 2.0):
         import os
@@ -101,9 +120,8 @@ class quiet_stage:
         self.enabled = os.environ.get("RC_VERBOSE") != "1"
 
     def __enter__(self):
+        import multiprocessing
         import os
-        import threading
-        import time
 
         if not self.enabled:
             return self
@@ -112,22 +130,11 @@ class quiet_stage:
         self._saved = os.dup(2)
         self._capture = open(self.log_dir / "stderr.log", "ab")
         os.dup2(self._capture.fileno(), 2)
-        self._stop = threading.Event()
-        out = os.fdopen(os.dup(self._saved), "w")
-        start = time.time()
-
-        def report():
-            last = -1
-            while not self._stop.wait(self.poll):
-                d = self.log_dir / "completions"
-                done = len(list(d.iterdir())) if d.is_dir() else 0
-                if done != last:
-                    print(f"      {self.name}: {done}/{self.tasks} tasks done, {time.time() - start:.0f}s", file=out, flush=True)
-                    last = done
-            out.close()
-
-        self._thread = threading.Thread(target=report, daemon=True)
-        self._thread.start()
+        ctx = multiprocessing.get_context("fork")
+        self._reporter = ctx.Process(
+            target=_report_progress, args=(self.name, self.log_dir, self.tasks, self.poll, self._saved), daemon=True
+        )
+        self._reporter.start()
         return self
 
     def __exit__(self, *exc):
@@ -135,8 +142,8 @@ class quiet_stage:
 
         if not self.enabled:
             return False
-        self._stop.set()
-        self._thread.join()
+        self._reporter.terminate()
+        self._reporter.join()
         sys.stderr.flush()
         os.dup2(self._saved, 2)
         os.close(self._saved)
