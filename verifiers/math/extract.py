@@ -223,4 +223,8 @@ def _last_sentence(text: str) -> Extraction | None:
     sentences = [p for p in re.split(r"(?<!\d)\.(?:\s+|$)|(?<!\\)[!?](?:\s+|$)", last) if p.strip()]
     if not sentences:
         return None
+    # Sign-offs ("I hope it is correct.") carry no answer: take the last sentence that has one.
+    for sentence in reversed(sentences):
+        if re.search(r"\d|\$|\\\(|\\\[", sentence):
+            return Extraction(reduce_phrase(sentence), "last_sentence")
     return Extraction(reduce_phrase(sentences[-1]), "last_sentence")

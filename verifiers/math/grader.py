@@ -111,9 +111,9 @@ def grade_inprocess(gold: str, response: str) -> Grade:
         return Grade(False, "no_answer", None, "no final answer found in the response")
     p = parse_answer(ext.text)
     verdict = _decide(gold, g, ext, p)
-    if verdict.correct or g is None or ext.anchor != "last_sentence":
+    if verdict.status != "unparseable" or g is None or ext.anchor != "last_sentence":
         return verdict
-    # No explicit anchor: let Math-Verify's extraction pick the last formula of the tail.
+    # No anchor and our reading of the last sentence failed: let Math-Verify's extraction pick the last formula.
     from verifiers.math.parse import sympy_parse_response
 
     expr = sympy_parse_response(response[-TAIL_CHARS:])

@@ -378,7 +378,8 @@ def _lost_variables(source: str, expr: Any) -> bool:
 
 
 # ---------------------------------------------------------------- public
-_PLAIN_WORDS_RE = re.compile(r"^[A-Za-z]{2,}(?:[ '\-]+[A-Za-z]{2,})*$")  # "Monday", "New York"; not "p - q"
+# Words, not a formula: "Monday", "New York", "I hope it is correct"; but "p - q" and "ab" are algebra.
+_PLAIN_WORDS_RE = re.compile(r"^(?=.*[A-Za-z]{3})[A-Za-z]+(?:[ '\-]+[A-Za-z]+)*$")
 _DECIMAL_RE = re.compile(r"(?<![\d.])\d*\.(\d+)")
 
 
@@ -418,7 +419,7 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
         return Answer(text=text, kind="number", body=body, number=value, decimals=dec, percent=percent, lhs=lhs)
     if _RATIO_RE.match(body):  # "7:32", "12:00": compared digit for digit
         return Answer(text=text, kind="text", body="".join(body.split()), lhs=lhs)
-    if _PLAIN_WORDS_RE.match(inner) and len(inner) > 1:
+    if _PLAIN_WORDS_RE.match(inner) and not (len(inner) <= 3 and inner.islower()):
         return Answer(text=text, kind="text", body=inner)
     why = refusal(text)
     if why:
