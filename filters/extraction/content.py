@@ -358,6 +358,7 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
         node = best
 
     node = _refine_with_hints(node, clean, children)
+    node = _include_thread(node, clean, block_chains, keep_flags)
 
     # A lead paragraph often sits just before the body container (under the same parent
     # or grandparent): keep prose blocks there too.
@@ -446,6 +447,55 @@ def _refine_with_hints(node, clean, children):
             if _is_body_hint(anc):
                 return anc
     return node
+
+
+_THREAD_ITEMTYPE_RE = re.compile(r"schema\.org/(?:Question|Answer|DiscussionForumPosting)$")
+_THREAD_CLASS_RE = re.compile(r"(?:^|\s)(?:question|answer|js-question|js-answer)(?:\s|$)")
+
+
+def _is_thread_post(el: etree._Element) -> bool:
+    itemtype = el.get("itemtype")
+    if itemtype and _THREAD_ITEMTYPE_RE.search(itemtype.strip()):
+        return True
+    cls = el.get("class")
+    return bool(cls and _THREAD_CLASS_RE.search(cls))
+
+
+def _include_thread(node, clean, block_chains, keep_flags):
+    """On a Q&A page or forum thread the question and every answer belong to the main
+    content, even when the answers together outweigh the question (the descent would then
+    step into the answers' container). Lift the node to the lowest common ancestor of all
+    posts (schema.org Question/Answer/DiscussionForumPosting, or `question`/`answer`
+    classes) that carry weight."""
+    post_chains = []
+    seen = set()
+    for chain, keep in zip(block_chains, keep_flags):
+        if not keep:
+            continue
+        for i, el in enumerate(chain):
+            if el in seen or not clean.get(el):
+                continue
+            seen.add(el)
+            if _is_thread_post(el):
+                post_chains.append(chain[: i + 1])
+    # A "post" that contains other posts is a page-wide wrapper (SE puts the Question
+    # microdata on the whole content area, sidebar included): only innermost posts count.
+    wrappers = {el for chain in post_chains for el in chain[:-1]}
+    post_chains = [chain for chain in post_chains if chain[-1] not in wrappers]
+    if len(post_chains) < 2:
+        return node
+    node_chain = next((c[: c.index(node) + 1] for c in block_chains if node in c), None)
+    if node_chain is None:
+        return node
+    common = node_chain
+    for chain in post_chains:
+        n = 0
+        for a, b in zip(common, chain):
+            if a is not b:
+                break
+            n += 1
+        common = common[:n]
+    return common[-1] if common else node
 
 
 def _same_or_higher_heading(nxt: Block, b: Block) -> bool:

@@ -409,3 +409,24 @@ def test_language_tag_only_when_the_page_states_one():
     assert "```\nls -la\ncd /tmp\n```" in text
     assert "```ruby\nputs 1\nputs 2\n```" in text
     assert "```php\necho 1;\necho 2;\n```" in text
+
+
+def test_qa_page_keeps_short_question_when_answers_outweigh_it():
+    answers = "".join(
+        f'<div class="answer" itemtype="https://schema.org/Answer"><div class="s-prose"><p>'
+        + f"Answer {i} explains at length, with several sentences, commas, and examples, why the series converges; "
+        * 4
+        + "</p></div></div>"
+        for i in range(1, 5)
+    )
+    html = page(
+        '<div id="content"><div id="mainbar">'
+        '<div class="question" itemtype="https://schema.org/Question"><div class="s-prose">'
+        "<p>Does the series of 1/n^2 converge, and to what value?</p></div></div>"
+        f'<div id="answers"><h2>4 Answers</h2>{answers}</div></div>'
+        '<div id="sidebar"><p>Hot network questions: a list of unrelated links and teasers to click.</p></div></div>'
+    )
+    text = extract_text(html)
+    assert "Does the series of 1/n^2 converge" in text
+    assert all(f"Answer {i} explains" in text for i in range(1, 5))
+    assert "Hot network questions" not in text
