@@ -81,6 +81,10 @@ def test_extraction_formats(response, extracted):
         ("18", "<|im_start|>assistant\nSo the answer is $\\boxed{18}$.<|im_end|>", True),
         ("18", "The answer is $\\boxed{18}$.<|im_end|><|im_start|>user\nNow solve \\boxed{20}", True),
         ("2/3", "so P(A) = 2/3. Therefore the probability is 2/3.", True),
+        (r"2\sqrt{3}", "The answer is 2√3.", True),  # Unicode math
+        (r"(-\infty, -3] \cup [3, +\infty)", r"\boxed{(-∞, -3] ∪ [3, ∞)}", True),
+        (r"\frac{1}{2}", r"\boxed{½}", True),
+        ("12", "Therefore there are 12 sequences. I hope it is correct.", True),  # sign-off skipped
         ("18", r"\boxed{18} is wrong; the correct answer is \boxed{20}.", False),
     ],
 )

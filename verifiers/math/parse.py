@@ -62,6 +62,11 @@ _UNIT_WORD_RE = re.compile(
     r"hours?|minutes?|seconds?|days?|weeks?|years?|kg|g|grams?|pounds?|lbs?|liters?|litres?|mph|students?|people|ways|points?)"
     r"(?:\s*\^\s*\{?[23]\}?|²|³)?\.?\s*$"
 )
+_UNICODE_TEX = (
+    ("π", "\\pi "), ("√", "\\sqrt"), ("∞", "\\infty "), ("×", "\\times "), ("·", "\\cdot "), ("÷", "/"),
+    ("≤", "\\le "), ("≥", "\\ge "), ("≠", "\\ne "), ("½", "1/2"), ("⅓", "1/3"), ("¼", "1/4"), ("¾", "3/4"),
+    ("²", "^2"), ("³", "^3"), ("∪", "\\cup "), ("±", "\\pm "), ("–", "-"),
+)
 _AND_RE = re.compile(r"\s*(?:\\text\s*\{\s*(?:and|or)\s*\}|(?<![A-Za-z\\])(?:and|or)(?![A-Za-z]))\s*")
 _NUMBER_THEN_WORDS_RE = re.compile(r"^(.*?\d)\s+[A-Za-z][A-Za-z .'-]*$")  # "3 apples", "12 red marbles"
 _SQRT_PAREN_RE = re.compile(r"\\sqrt\s*\(([^()]*)\)")  # invalid "\sqrt(2)" means \sqrt{2}
@@ -84,6 +89,9 @@ def _strip_delimiters(s: str) -> str:
 def normalize(s: str) -> str:
     """Canonical text for an answer: spacing commands, \\dfrac, \\$, trailing dots removed."""
     s = s.replace("−", "-").replace("\u00a0", " ")
+    if not s.isascii():  # models sometimes answer in Unicode math
+        for uni, tex in _UNICODE_TEX:
+            s = s.replace(uni, tex)
     s = _strip_delimiters(s)
     s = s.replace("\\$", "").replace("$", "")
     s = re.sub(r",\\!\s*", ",", s).replace("\\!", "")  # 10,\!080 -> 10,080
