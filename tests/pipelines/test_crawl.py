@@ -228,3 +228,15 @@ def test_resume_with_changed_settings_is_refused(tmp_path, sample_crawl_dir):
     changed = write_config(tmp_path, sample_crawl_dir, dedup={"minhash": False, "url": False}, quality={"mode": "tag"})
     proc = run_cli(changed, timeout=120)
     assert proc.returncode == 2 and "different settings" in proc.stderr
+
+
+def test_shipped_sample_crawl_is_what_the_generator_makes(tmp_path):
+    """data/sample-crawl is generated, not hand-edited: regenerating it gives the same bytes."""
+    from pipelines.sample_crawl import generate_sample_warc
+
+    shipped = sorted((REPO_ROOT / "data" / "sample-crawl").glob("sample-*.warc.gz"))
+    assert len(shipped) == 4
+    for i, path in enumerate(shipped):
+        fresh = tmp_path / path.name
+        generate_sample_warc(fresh, n_pages=100, seed=i)
+        assert fresh.read_bytes() == path.read_bytes(), f"{path.name} differs from the generator's output"
