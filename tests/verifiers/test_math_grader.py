@@ -99,6 +99,17 @@ def test_megabyte_response_is_fast():
     assert g.correct and time.monotonic() - start < 1.0
 
 
+@pytest.mark.parametrize(
+    "response",
+    ["\\boxed{" * 3000, "\\boxed{1}" * 2000, "{" * 20000 + "\\boxed{5}", "$" * 20000, "\\(" * 10000, "<answer>" * 3000],
+)
+def test_pathological_responses_stay_fast(response):
+    start = time.monotonic()
+    g = grade("5", response, timeout_s=5)
+    assert time.monotonic() - start < 3.0
+    assert g.status in ("ok", "unparseable", "no_answer")
+
+
 def test_no_answer_and_unparseable_are_told_apart():
     assert grade("5", "").status == "no_answer"
     assert grade("5", "   \n ").status == "no_answer"

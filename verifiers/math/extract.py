@@ -58,36 +58,37 @@ _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|mathrm|mbox|textit|operatorname|beg
 
 @dataclass(frozen=True)
 class Extraction:
-    """The answer text found, and which anchor found it ("boxed", "answer_line", "bold", "last_sentence", "whole")."""
+    """The answer text found, and which anchor found it ("answer_tag", "boxed", "answer_line", "bold", "last_sentence")."""
 
     text: str
     anchor: str
 
 
-def _braced(s: str, start: int) -> tuple[str, int] | None:
-    """The content of the balanced {...} group opening at s[start]; None if unbalanced."""
-    depth = 0
-    for i in range(start, len(s)):
-        c = s[i]
-        if c == "{" and (i == 0 or s[i - 1] != "\\"):
-            depth += 1
-        elif c == "}" and (i == 0 or s[i - 1] != "\\"):
-            depth -= 1
-            if depth == 0:
-                return s[start + 1 : i], i + 1
-    return None
+def _matching_braces(s: str) -> dict[int, int]:
+    """Index of each unescaped "{" -> index of its "}" (one pass, so 10,000 unclosed boxes stay linear)."""
+    pairs, stack = {}, []
+    for i, c in enumerate(s):
+        if c in "{}" and (i == 0 or s[i - 1] != "\\"):
+            if c == "{":
+                stack.append(i)
+            elif stack:
+                pairs[stack.pop()] = i
+    return pairs
 
 
 def find_boxed(text: str) -> list[tuple[str, int, int]]:
     """All \\boxed/\\fbox contents as (content, start, end), in order."""
     out = []
+    pairs = None
     for m in _BOX_RE.finditer(text):
         j = m.end()
         if j < len(text) and text[j] == "{":
-            got = _braced(text, j)
-            if got is None:
-                continue
-            content, end = got
+            if pairs is None:
+                pairs = _matching_braces(text)
+            close = pairs.get(j)
+            if close is None:
+                continue  # unbalanced
+            content, end = text[j + 1 : close], close + 1
         else:  # "\boxed 5": one token up to whitespace or "$"
             tok = re.match(r"[^\s$]+", text[j:])
             if tok is None:
