@@ -256,7 +256,7 @@ _fragment = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=2000, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_fragment, st.sampled_from(["", "<script>MathJax={tex:{inlineMath:[['$','$']]}}</script>"]))
 def test_fuzz_random_markup_never_crashes_or_stalls(fragment, head):
     t0 = time.monotonic()
