@@ -430,3 +430,16 @@ def test_qa_page_keeps_short_question_when_answers_outweigh_it():
     assert "Does the series of 1/n^2 converge" in text
     assert all(f"Answer {i} explains" in text for i in range(1, 5))
     assert "Hot network questions" not in text
+
+
+def test_rendered_mathjax_without_source_uses_assistive_mathml():
+    v3 = ('<mjx-container class="MathJax CtxtMenu_Attached_0" jax="CHTML" display="true">'
+          '<mjx-math class="MJX-TEX" aria-hidden="true"><mjx-mi>x</mjx-mi></mjx-math>'
+          '<mjx-assistive-mml display="block"><math display="block"><msup><mi>x</mi><mn>2</mn></msup></math>'
+          "</mjx-assistive-mml></mjx-container>")
+    v2 = ('<span class="MathJax" id="MathJax-Element-2-Frame"><nobr><span class="math">y</span></nobr>'
+          '<span class="MJX_Assistive_MathML"><math><mi>y</mi><mo>=</mo><mn>3</mn></math></span></span>')
+    res = extract(page(PROSE + f"<p>Square:</p>{v3}<p>and inline {v2} as well, which completes the example.</p>"))
+    assert "$$x^{2}$$" in res.text
+    assert "$y = 3$" in res.text
+    assert res.n_formulas == 2
