@@ -43,7 +43,7 @@ _STRONG_BP_RE = re.compile(
     r"subscription|advert|advertisement|ads|ad|adsbygoogle|sponsor|sponsored|promo|tags|tagcloud|byline|comments|"
     r"comment|commentlist|disqus|outbrain|taboola|meta|post-meta|entry-meta|skiplink|sr-only|screen-reader-text|"
     r"visually-hidden|author|authors|author-bio|authorbox|about-author|about-the-author|buybox|buy-box|paywall|"
-    r"purchase)(?:$|[\s_-])",
+    r"purchase|user-info|user-details|user-action-time|usercard|user-card|reputation)(?:$|[\s_-])",
     re.I,
 )
 # Weak signals: overridden when the same class/id also names content ("edit-post-popup").
