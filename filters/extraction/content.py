@@ -2,7 +2,7 @@
 
 Main-content selection (hand-written: neither trafilatura nor Resiliparse exposes its
 selector on a DOM we have already rewritten, and trafilatura's is too slow for our
-budget):
+budget); docs/extraction.md has the full story:
 1. every block (paragraph, list item, heading, table, code block) gets a weight: its
    non-link characters, zero for short or link-dominated blocks;
 2. blocks under elements that look like boilerplate (nav/aside/footer/header, hidden
@@ -10,9 +10,11 @@ budget):
    dropped, unless that element holds most of the page's weight (a wrapper called
    `has-sidebar` is not a sidebar);
 3. starting at <body>, descend into the child holding most of the remaining weight
-   while it holds at least DOMINANCE of its parent's. A Q&A page stops at the element
-   that holds the question *and* all answers, because no single post dominates;
-4. keep the blocks under that element, minus link lists.
+   while it holds at least DOMINANCE of its parent's; then snap to an unambiguous
+   article-body container, and on Q&A / forum pages lift to the element holding the
+   question and every answer;
+4. keep the blocks under that element minus link lists, plus a lead paragraph just
+   before it and math/code blocks anywhere; drop orphan headings and closing bylines.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from filters.extraction.protect import BLOCK_KINDS, TOKEN_RE, ProtectedStore
+from filters.extraction.protect import TOKEN_RE, ProtectedStore
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body center dd details dialog div dl dt fieldset figcaption figure footer "
@@ -58,8 +60,7 @@ _CONTENT_RE = re.compile(r"content|article|entry|post|body|text|answer|question|
 _BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "menu", "menubar"})
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS_RE = re.compile(r"\s+")
-BR = "\x00"  # line-break marker inside a block; control characters are stripped from the input
-_SPACES_RE = re.compile(r"[ \t\f\v\r]+")
+BR = "\x00"  # line-break marker inside a block; parsed text never holds NUL (lxml maps it to U+FFFD)
 
 DOMINANCE = 0.6  # a child must hold this share of its parent's weight to be descended into
 MIN_BLOCK_CHARS = 25  # shorter blocks carry no weight (dates, "Share", buttons)
@@ -287,7 +288,7 @@ def _block_weight(block: Block, store: ProtectedStore) -> float:
     if "\ue000" in text:
         extra = 0
         for m in TOKEN_RE.finditer(text):
-            extra += store.weight(m.group(1), m.group(2)) - len(m.group(0))
+            extra += store.weight(m.group(2)) - len(m.group(0))
         n += extra
         if n > 0 and block.kind != "h":
             return max(0.0, n - block.link_chars)
@@ -531,4 +532,4 @@ def render(blocks: list[Block], store: ProtectedStore, escape_dollars: bool) -> 
     return TOKEN_RE.sub(lambda m: store.render(int(m.group(2))), out)
 
 
-__all__ = ["Block", "Linearizer", "ExtractionTimeout", "select_main", "render", "BLOCK_KINDS"]
+__all__ = ["Block", "Linearizer", "ExtractionTimeout", "select_main", "render"]

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 
 OPEN, CLOSE = "\ue000", "\ue001"
-TOKEN_RE = re.compile(OPEN + r"([MDCIB])(\d+)" + CLOSE)
-# Kinds: M inline math, D display math, C inline code, B block code, I (unused, reserved).
-BLOCK_KINDS = frozenset("DB")
+# Kinds: M inline math, D display math, C inline code, B block code.
+TOKEN_RE = re.compile(OPEN + r"([MDCB])(\d+)" + CLOSE)
 STRAY_RE = re.compile("[\ue000\ue001]")
 
 
@@ -37,7 +36,7 @@ class ProtectedStore:
         self.items.append(Protected(kind, content, lang))
         return f"{OPEN}{kind}{len(self.items) - 1}{CLOSE}"
 
-    def weight(self, token_kind: str, index: str) -> int:
+    def weight(self, index: str) -> int:
         """Characters the placeholder stands for, used when scoring blocks by text length."""
         return len(self.items[int(index)].content)
 

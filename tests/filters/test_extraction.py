@@ -413,7 +413,7 @@ def test_language_tag_only_when_the_page_states_one():
 
 def test_qa_page_keeps_short_question_when_answers_outweigh_it():
     answers = "".join(
-        f'<div class="answer" itemtype="https://schema.org/Answer"><div class="s-prose"><p>'
+        '<div class="answer" itemtype="https://schema.org/Answer"><div class="s-prose"><p>'
         + f"Answer {i} explains at length, with several sentences, commas, and examples, why the series converges; "
         * 4
         + "</p></div></div>"
