@@ -20,7 +20,9 @@ from filters.extraction.protect import ProtectedStore
 
 # ---------------------------------------------------------------- delimiters
 
-DEFAULT_INLINE = (("\\(", "\\)"),)
+# MathJax's default inline pair, plus WordPress LaTeX shortcodes left unrendered
+# ("$latex x^2$" on WordPress.com, "[latex]x^2[/latex]" with the WP-LaTeX plugin).
+DEFAULT_INLINE = (("\\(", "\\)"), ("$latex ", "$"), ("[latex]", "[/latex]"))
 DEFAULT_DISPLAY = (("$$", "$$"), ("\\[", "\\]"))
 ENVIRONMENTS = "equation|align|gather|multline|eqnarray|alignat|flalign|displaymath"
 

@@ -443,3 +443,9 @@ def test_rendered_mathjax_without_source_uses_assistive_mathml():
     assert "$$x^{2}$$" in res.text
     assert "$y = 3$" in res.text
     assert res.n_formulas == 2
+
+
+def test_wordpress_latex_shortcodes_left_unrendered():
+    text = extract_text(page(PROSE + "<p>Shortcodes: $latex e^{i\\pi}=-1$ and [latex]\\sqrt{2}[/latex] stay math.</p>"))
+    assert "$e^{i\\pi}=-1$" in text
+    assert "$\\sqrt{2}$" in text
