@@ -125,7 +125,10 @@ def test_no_answer_and_unparseable_are_told_apart():
         ("0.75", r"\frac34", True),
         (r"\frac{1}{3}", "0.333", False),  # a decimal prediction must carry 6 digits
         (r"\frac{1}{3}", "0.333333", True),
-        ("7.78", r"\frac{70}{9}", True),  # a decimal gold is rounded: the exact value rounds to it
+        ("7.78", "7.7778", True),  # a decimal gold was rounded: a longer decimal that rounds to it is fine
+        ("7.78", r"\frac{70}{9}", False),  # ... but an exact value must match to 6 decimals
+        ("0.3", r"\frac{1}{3}", False),
+        ("0.3", "0.33", False),
         (r"2\frac{1}{2}", "5/2", True),  # mixed number
         (r"3\sqrt{2}", r"\sqrt{18}", True),
         (r"3\sqrt{2}", r"\sqrt{17}", False),

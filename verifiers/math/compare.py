@@ -2,7 +2,7 @@
 
 Rules (why each exists is in docs/math_grader.md):
 - numbers are exact rationals; a tolerance applies only when a side was written as a decimal
-  (so 123456 != 123457 and 1/2004! != 1/2006!);
+  (so 123456 != 123457 and 1/2004! != 1/2006!), and never more than rounding explains;
 - a percentage is read as a percentage only on the side where % was written (0.5 != 50);
 - constant expressions are compared exactly (sympy simplify), then numerically with a
   *relative* tolerance at 50 digits, never with an absolute one (tiny values stay distinct);
@@ -34,8 +34,10 @@ def _decimal_close(g: Fraction, g_dec: int | None, p: Fraction, p_dec: int | Non
     if g_dec is None and p_dec is None:
         return False  # both exact: no tolerance at all
     diff = abs(g - p)
-    if g_dec is not None and (p_dec is None or p_dec >= g_dec):
-        # The gold was rounded to g_dec digits: accept a prediction that rounds to it.
+    if g_dec is not None and g_dec >= 2 and p_dec is not None and p_dec > g_dec:
+        # A gold like 7.78 is usually "to the nearest hundredth": a longer decimal that rounds to
+        # it (7.7778) is right. One-digit golds (0.3) are usually exact, and an exact prediction
+        # gets no slack at all (1/3 != 0.3, 70/9 != 7.78).
         if diff <= Fraction(1, 2 * 10**g_dec):
             return True
     # Otherwise both must agree to FLOAT_DIGITS decimals (1/3 == 0.333333, 1/3 != 0.333).
