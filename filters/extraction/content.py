@@ -510,13 +510,16 @@ def _is_intro_line(b: Block) -> bool:
     return len(b.text) < 80 and b.text.rstrip().endswith((":", "?", "!", "…")) and "\ue000" not in b.text
 
 
+_UNESCAPED_DOLLAR_RE = re.compile(r"(?<!\\)\$")
+
+
 def render(blocks: list[Block], store: ProtectedStore, escape_dollars: bool) -> str:
     pieces: list[str] = []
     prev_kind = ""
     for b in blocks:
         text = b.text
         if escape_dollars and "$" in text:
-            text = text.replace("$", "\\$")
+            text = _UNESCAPED_DOLLAR_RE.sub(r"\\$", text)  # a page's own "\$" stays as it is
         if b.prefix:
             text = b.prefix + text.replace("\n", "\n" + " " * len(b.prefix))
         sep = "\n" if (b.kind == "li" and prev_kind == "li") else "\n\n"
