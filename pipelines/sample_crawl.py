@@ -316,11 +316,12 @@ def _code(w: _Writer) -> tuple[str, str, str]:
     title = f"{snippets[0][1]} — notes from a {topic} side project"
     parts = [f"<h1>{_esc(title)}</h1>"]
     parts += [f"<p>{_esc(p)}</p>" for p in w.paragraphs(topic, 2, (2, 4))]
-    for language, caption, code in snippets:
+    prose = w.rng.sample(T.CODE_PROSE, min(len(T.CODE_PROSE), 2 * len(snippets)))
+    for k, (language, caption, code) in enumerate(snippets):
         parts.append(f"<h2>{_esc(caption)}</h2>")
-        parts.append(f"<p>{_esc(w.choice(T.CODE_PROSE))} The function below is called from <code>main()</code>.</p>")
+        parts.append(f"<p>{_esc(prose[(2 * k) % len(prose)])} The function below is called from <code>main()</code>.</p>")
         parts.append(_code_block(language, code))
-        parts.append(f"<p>{_esc(w.choice(T.CODE_PROSE))}</p>")
+        parts.append(f"<p>{_esc(prose[(2 * k + 1) % len(prose)])}</p>")
     return title, "<article>\n" + "\n".join(parts) + "\n</article>", ""
 
 
@@ -363,15 +364,19 @@ def _forum(w: _Writer) -> tuple[str, str, str]:
         answer_bodies += [f"<p>{_esc(p)}</p>" for p in w.paragraphs(topic, w.rng.randint(1, 3), (2, 3))]
     n_answers = w.rng.randint(2, 5)
     votes = sorted((w.rng.randint(-2, 60) for _ in range(n_answers)), reverse=True)
+    # Drawn without replacement: real threads rarely repeat a whole line, and a repeated template
+    # line would (rightly) trip the duplicate-line quality rules.
+    openers = w.rng.sample(ANSWER_OPENERS, n_answers)
+    comments = w.rng.sample(FORUM_COMMENTS, len(FORUM_COMMENTS))
     answers = []
     for i in range(n_answers):
         body = answer_bodies[i % len(answer_bodies)] if i < len(answer_bodies) else f"<p>{_esc(w.fill(w.choice(T.TEMPLATES)))}</p>"
         accepted = " accepted-answer" if i == 0 and w.rng.random() < 0.7 else ""
         answers.append(
             f'<div class="answer{accepted}" data-score="{votes[i]}"><div class="vote-count">{votes[i]}</div>'
-            f'<div class="post-text"><p>{_esc(w.choice(ANSWER_OPENERS))}</p>{body}</div>'
+            f'<div class="post-text"><p>{_esc(openers[i])}</p>{body}</div>'
             f'<div class="user-info">answered {w.date()} by <a class="user" href="/users/{i}">{w.choice(T.USERNAMES)}</a></div>'
-            f'<ul class="comments">' + "".join(f'<li class="comment">{_esc(w.choice(FORUM_COMMENTS))}</li>' for _ in range(w.rng.randint(0, 2)))
+            f'<ul class="comments">' + "".join(f'<li class="comment">{_esc(comments.pop())}</li>' for _ in range(min(len(comments), w.rng.randint(0, 2))))
             + "</ul></div>"
         )
     related = "".join(f"<li><a href=\"/q/{w.rng.randint(1000, 99999)}\">{_esc(w.fill('How to {verb} a {adj} {noun}?'))}</a></li>" for _ in range(5))

@@ -29,6 +29,9 @@ def write_config(tmp_path: Path, input_path: Path | str, **sections) -> Path:
         "input": {"path": str(input_path), "format": "warc"},
         "output_dir": str(tmp_path / "out"),
         "executor": {"tasks": 2, "workers": 2},
+        # Generous: the CI machine may be loaded, and a per-document timeout that fires in one run
+        # and not in another would make outputs differ between runs compared here.
+        "extract": {"timeout": 30},
     }
     for key, value in sections.items():
         if isinstance(value, dict) and isinstance(cfg.get(key), dict):
