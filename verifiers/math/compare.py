@@ -5,13 +5,16 @@ Rules (why each exists is in docs/math_grader.md):
   (so 123456 != 123457 and 1/2004! != 1/2006!), and never more than rounding explains;
 - a percentage is read as a percentage only on the side where % was written (0.5 != 50);
 - constant expressions are compared exactly (sympy simplify), then numerically with a
-  *relative* tolerance at 50 digits, never with an absolute one (tiny values stay distinct);
+  *relative* tolerance at 60 digits, never with an absolute one (tiny values stay distinct);
+  infinities only equal themselves;
+- a chain with a false link between constants ("3 = 5", "1 = 2 = 3") earns nothing;
 - relations vs sets keep Math-Verify's asymmetry: gold `1<x<2` accepts the set `(1,2)`,
   gold `(1,2)` does not accept the inequality `1<x<2`;
 - equations are equal when one is a non-zero multiple of the other (2x+4y-3=0 == y=-x/2+3/4).
 """
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -137,8 +140,6 @@ def _canon(s: str) -> str:
 
 
 def _strip_text(s: str) -> str:
-    import re
-
     return re.sub(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}", r"\1", s)
 
 
