@@ -45,7 +45,7 @@ _STRONG_BP_RE = re.compile(
     r"subscription|advert|advertisement|ads|ad|adsbygoogle|sponsor|sponsored|promo|tags|tagcloud|byline|comments|"
     r"comment|commentlist|disqus|outbrain|taboola|meta|post-meta|entry-meta|skiplink|sr-only|screen-reader-text|"
     r"visually-hidden|author|authors|author-bio|authorbox|about-author|about-the-author|buybox|buy-box|paywall|"
-    r"purchase|user-info|user-details|user-action-time|usercard|user-card|reputation)(?:$|[\s_-])",
+    r"purchase|user-info|user-details|user-action-time|usercard|user-card|reputation|disclosure|disclaimer)(?:$|[\s_-])",
     re.I,
 )
 # Weak signals: overridden when the same class/id also names content ("edit-post-popup").
@@ -66,7 +66,7 @@ DOMINANCE = 0.6  # a child must hold this share of its parent's weight to be des
 MIN_BLOCK_CHARS = 25  # shorter blocks carry no weight (dates, "Share", buttons)
 MAX_LINK_DENSITY = 0.5
 HINT_SHARE = 0.3  # a hinted article-body element must hold this share of the main node
-TAIL_MAX_CHARS = 40
+TAIL_MAX_CHARS = 60
 LEAD_LEVELS = 3  # how far above the main element a lead paragraph is looked for
 LEAD_MIN_WEIGHT = 150
 
@@ -398,7 +398,10 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
         out.append(b)
     # Short lines closing the article ("About the author", "Source: …", a date) are
     # bylines and credits, not content.
-    while out and len(out[-1].text) < TAIL_MAX_CHARS and out[-1].kind in ("p", "h") and "\ue000" not in out[-1].text:
+    # So are calls to action that open with a short question ("Want more? Subscribe…").
+    while out and out[-1].kind in ("p", "h") and "\ue000" not in out[-1].text and (
+        len(out[-1].text) < TAIL_MAX_CHARS or _CTA_RE.match(out[-1].text)
+    ):
         out.pop()
     return out
 
@@ -510,6 +513,7 @@ def _is_intro_line(b: Block) -> bool:
     return len(b.text) < 80 and b.text.rstrip().endswith((":", "?", "!", "…")) and "\ue000" not in b.text
 
 
+_CTA_RE = re.compile(r"[^.?!\n]{3,45}[?!]\s")
 _UNESCAPED_DOLLAR_RE = re.compile(r"(?<!\\)\$")
 
 
