@@ -449,3 +449,14 @@ def test_wordpress_latex_shortcodes_left_unrendered():
     text = extract_text(page(PROSE + "<p>Shortcodes: $latex e^{i\\pi}=-1$ and [latex]\\sqrt{2}[/latex] stay math.</p>"))
     assert "$e^{i\\pi}=-1$" in text
     assert "$\\sqrt{2}$" in text
+
+
+def test_closing_byline_and_call_to_action_are_trimmed():
+    html = page(
+        "<article>" + PROSE + PROSE.replace("Let us", "Then we")
+        + "<p>Want more? Sign up for our weekly newsletter and get the best stories in your inbox every Friday.</p>"
+        + "<p>About the author</p></article>"
+    )
+    text = extract_text(html)
+    assert "Then we work through" in text
+    assert "Want more?" not in text and "About the author" not in text
