@@ -386,6 +386,8 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
             continue  # outside the main content; math and code blocks are kept anyway
         if b.link_chars > MAX_LINK_DENSITY * len(b.text) and "\ue000" not in b.text:
             continue
+        if _SERVER_ERROR_RE.match(b.text):
+            continue  # "Warning: … in /var/www/….php on line 12" printed into the page
         kept_idx.append(i)
     # A heading, or a short line ending in ':' / '?', whose next block was dropped
     # introduced something we dropped ("Related articles:", "Want more?").
@@ -513,7 +515,8 @@ def _is_intro_line(b: Block) -> bool:
     return len(b.text) < 80 and b.text.rstrip().endswith((":", "?", "!", "…")) and "\ue000" not in b.text
 
 
-_CTA_RE = re.compile(r"[^.?!\n]{3,45}[?!]\s")
+_CTA_RE = re.compile(r"¿?(?:[^.?!\n]|\.(?=\S)){3,60}[?!]\s")
+_SERVER_ERROR_RE = re.compile(r"(?:Warning|Notice|Deprecated|Fatal error|Parse error|Strict Standards): .{0,400}? on line \d+", re.S)
 _UNESCAPED_DOLLAR_RE = re.compile(r"(?<!\\)\$")
 
 

@@ -460,3 +460,11 @@ def test_closing_byline_and_call_to_action_are_trimmed():
     text = extract_text(html)
     assert "Then we work through" in text
     assert "Want more?" not in text and "About the author" not in text
+
+
+def test_php_warnings_printed_into_the_page_are_dropped():
+    warning = ("<p><b>Warning</b>: Creating default object from empty value in "
+               "<b>/www/htdocs/wp-includes/class-wp.php</b> on line <b>12</b></p>")
+    text = extract_text(page("<article>" + warning + PROSE + PROSE + "</article>"))
+    assert "Let us work through" in text
+    assert "Creating default object" not in text
