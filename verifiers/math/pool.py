@@ -27,6 +27,9 @@ from verifiers.math.parse import Answer
 from verifiers.math.parse import parse_gold as _parse_gold_inprocess
 
 DEFAULT_CHUNK = 8
+# A worker costs ~0.5-1 s of CPU to start (sympy + Math-Verify imports) and a sympy item ~15 ms:
+# add one only when the sympy queue can repay that.
+WORK_PER_EXTRA_WORKER = 64
 
 
 _PKG_ROOT = str(Path(__file__).resolve().parents[2])  # so the worker imports this same checkout
@@ -284,7 +287,7 @@ def grade_many(
                 # Start workers as the sympy work shows up, so they boot while this loop goes on.
                 if pool is None:
                     pool = WorkerPool(1, timeout_s)
-                elif pool.size < workers and len(slow) > 8 * pool.size:
+                elif pool.size < workers and len(slow) > WORK_PER_EXTRA_WORKER * pool.size:
                     pool.add_worker()
             except (TypeError, ValueError) as exc:
                 results[i] = Grade(False, "unparseable", None, f"bad input: {exc}")
