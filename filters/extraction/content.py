@@ -253,6 +253,8 @@ def _boilerplate_level(el: etree._Element) -> int:
     """2: certainly boilerplate (nav, footer, share bar…); 1: probably (hidden, popup…); 0: no."""
     tag = el.tag
     if tag in BOILERPLATE_TAGS:
+        if tag == "header" and _inside_article(el):
+            return 0  # an article's own header: title, standfirst (the lead rule decides)
         return 2
     if tag in ("html", "body", "main", "article"):
         return 0
@@ -280,6 +282,10 @@ def _boilerplate_level(el: etree._Element) -> int:
     if style and _HIDDEN_STYLE_RE.search(style):
         return 1
     return level
+
+
+def _inside_article(el: etree._Element) -> bool:
+    return any(a.tag == "article" for a in el.iterancestors())
 
 
 def _block_weight(block: Block, store: ProtectedStore) -> float:

@@ -468,3 +468,19 @@ def test_php_warnings_printed_into_the_page_are_dropped():
     text = extract_text(page("<article>" + warning + PROSE + PROSE + "</article>"))
     assert "Let us work through" in text
     assert "Creating default object" not in text
+
+
+def test_article_header_standfirst_is_kept_site_header_is_not():
+    standfirst = ("Penalties for those who refuse to self-isolate are to be increased, the government said on "
+                  "Tuesday, as ministers try to slow the spread of the virus across the country this winter.")
+    html = page(
+        '<header class="site-header"><p>Welcome to the Daily Example, your trusted source for news since 1890, '
+        "read by millions every single day.</p></header>"
+        f"<article><header><h1>Self-isolation fines rise</h1><p>{standfirst}</p></header>"
+        f'<div class="article-body">{PROSE}{PROSE.replace("Let us", "Next we")}{PROSE.replace("Let us", "Finally we")}</div>'
+        "</article>"
+    )
+    text = extract_text(html)
+    assert standfirst in text
+    assert "Finally we work through" in text
+    assert "trusted source" not in text
