@@ -124,6 +124,7 @@ def _braced_whole(s: str) -> bool:
 # ---------------------------------------------------------------- fast path
 _NUM = r"(?:[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _NUMBER_RE = re.compile(rf"^([+-])?\s*({_NUM})$")
+_SCIENTIFIC_RE = re.compile(r"^([+-])?\s*(\d+)(\.\d+)?[eE]([+-]?\d{1,4})$")
 _SLASH_RE = re.compile(rf"^([+-])?\s*({_NUM})\s*/\s*({_NUM})$")
 _FRAC_RE = re.compile(r"^([+-])?\s*\\frac\s*(?:\{\s*([+-]?\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))$")
 _MIXED_RE = re.compile(r"^([+-])?\s*(\d+)\s*(?:\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}|\s(\d+)\s*/\s*(\d+))$")
@@ -181,6 +182,14 @@ def _to_fraction(num: str) -> tuple[Fraction, int | None]:
 
 def _fast_number(s: str) -> tuple[Fraction, int | None] | None:
     """Exact value of a plain numeric literal, or None."""
+    m = _SCIENTIFIC_RE.match(s)
+    if m:  # "1.5e6", "2E-3": decimal digits left after the shift, if any
+        exponent = int(m.group(4))
+        if abs(exponent) > 400:
+            return None
+        value = Fraction(m.group(2) + (m.group(3) or "")) * Fraction(10) ** exponent
+        digits = len((m.group(3) or ".")[1:]) - exponent
+        return (-value if m.group(1) == "-" else value), (digits if digits > 0 else None)
     m = _NUMBER_RE.match(s)
     if m:
         value, dec = _to_fraction(m.group(2))
