@@ -83,14 +83,12 @@ def _verbatim(el: etree._Element) -> str:
         tag = node.tag
         if isinstance(tag, str):
             cls = node.get("class") or ""
-            if cls and _GUTTER_RE.search(cls):
-                parts.append(node.tail or "") if node is not el else None
+            if (cls and _GUTTER_RE.search(cls)) or tag in ("script", "style", "button"):
+                if node is not el and node.tail:  # skip the element, keep the text after it
+                    parts.append(node.tail)
                 return
             if tag == "br":
                 parts.append("\n")
-            elif tag in ("script", "style", "button"):
-                parts.append(node.tail or "") if node is not el else None
-                return
             else:
                 if tag in ("div", "p", "li", "tr") and parts and not parts[-1].endswith("\n"):
                     parts.append("\n")

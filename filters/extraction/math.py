@@ -250,7 +250,7 @@ def rewrite_math_nodes(root: etree._Element, store: ProtectedStore, candidates: 
                 except Exception:  # noqa: BLE001
                     tex = None
             if not tex:
-                el.getparent().remove(el) if el.getparent() is not None else None
+                replace_with_text(el, "")
                 continue
         elif tag == "math":
             tex = _mathml_to_tex(el)
