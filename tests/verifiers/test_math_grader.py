@@ -85,6 +85,7 @@ def test_extraction_formats(response, extracted):
         (r"(-\infty, -3] \cup [3, +\infty)", r"\boxed{(-∞, -3] ∪ [3, ∞)}", True),
         (r"\frac{1}{2}", r"\boxed{½}", True),
         ("12", "Therefore there are 12 sequences. I hope it is correct.", True),  # sign-off skipped
+        ("5", "Therefore, $x = 5$.\n\nLet me know if you have other questions!", True),
         ("18", r"\boxed{18} is wrong; the correct answer is \boxed{20}.", False),
     ],
 )

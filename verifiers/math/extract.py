@@ -216,16 +216,18 @@ def _last_sentence(text: str) -> Extraction | None:
         inner = next(g for g in spans[-1].groups() if g is not None).strip()
         if inner:
             return Extraction(inner, "last_sentence")
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     if not lines:
         return None
-    last = lines[-1].strip()
+    # Closing lines without a number or formula ("Is there anything else?") carry no answer.
+    has_value = re.compile(r"\d|\$|\\\(|\\\[")
+    last = next((ln for ln in reversed(lines[-5:]) if has_value.search(ln)), lines[-1])
     # Split on sentence ends that are not decimal points; keep the last sentence with content.
     sentences = [p for p in re.split(r"(?<!\d)\.(?:\s+|$)|(?<!\\)[!?](?:\s+|$)", last) if p.strip()]
     if not sentences:
         return None
     # Sign-offs ("I hope it is correct.") carry no answer: take the last sentence that has one.
     for sentence in reversed(sentences):
-        if re.search(r"\d|\$|\\\(|\\\[", sentence):
+        if has_value.search(sentence):
             return Extraction(reduce_phrase(sentence), "last_sentence")
     return Extraction(reduce_phrase(sentences[-1]), "last_sentence")
