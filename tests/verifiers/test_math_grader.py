@@ -15,6 +15,8 @@ KNOWN_FAILURES = [
     (r"\frac{2^{2005}+1}{3\cdot2^{2006}}", r"$\boxed{\frac{1}{3\cdot 2^{2006}}}$", False),
     (r"1-\frac{1}{\mathrm{e}}", r"$\boxed{1+\frac{1}{\mathrm{e}}}$", False),  # Math-Verify says equal
     (r"1-\frac{1}{\mathrm{e}}", r"$\boxed{1-\frac{1}{e}}$", True),
+    (r"1, 2, \ldots, n", r"$\boxed{1, 3, 5, \ldots, 2n-1}$", False),  # Math-Verify #14
+    (r"1, 3, 5, \ldots, 2n-1", r"$\boxed{1, 3, 5, \cdots, -1+2n}$", True),
     ("123456", r"\boxed{123457}", False),  # Qwen: isclose(rel_tol=1e-4)
     ("1000000", r"\boxed{1000001}", False),
     ("0.5", r"\boxed{50}", False),  # Qwen: percentage guess gold*100

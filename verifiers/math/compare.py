@@ -89,6 +89,8 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
     """(equal, reason)."""
     if _canon(g.text) == _canon(p.text) and g.text:
         return True, "identical answer text"
+    if g.kind == "sequence" or p.kind == "sequence":
+        return _sequences_equal(g, p), "element-by-element sequence comparison"
     if g.lhs and p.lhs and _canon(g.lhs) != _canon(p.lhs):
         return False, f"different left sides {p.lhs} vs {g.lhs}"
     if g.kind == "choice" and p.choice:  # a letter gold meets a letter (maybe followed by its value)
@@ -116,6 +118,18 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
     ctx = _Ctx(g_dec=g.decimals, p_dec=p.decimals, g_pct=g.percent, p_pct=p.percent)
     ok = expr_equal(_unify_symbols(ge), _unify_symbols(pe), ctx)
     return ok, "symbolic comparison"
+
+
+def _sequences_equal(g: Answer, p: Answer) -> bool:
+    if g.kind != p.kind or len(g.items) != len(p.items):
+        return False
+    for a, b in zip(g.items, p.items):
+        if isinstance(a, str) or isinstance(b, str):  # the ellipsis marker
+            if a != b:
+                return False
+        elif not answers_equal(a, b)[0]:
+            return False
+    return True
 
 
 def _unify_symbols(e: Any) -> Any:

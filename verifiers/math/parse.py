@@ -33,7 +33,8 @@ MAX_DIGITS = 1_000_000  # largest integer (in decimal digits) an answer may ask 
 class Answer:
     """A parsed answer.
 
-    kind: "number" (exact `number`), "choice" (letter), "expr" (sympy `expr`),
+    kind: "number" (exact `number`), "choice" (letter), "expr" (sympy `expr`), "sequence" (`items`,
+    for lists with an ellipsis such as "1, 3, 5, \\ldots, 2n-1"),
     "text" (plain words, compared as text) or "unparsed" (could not be read).
     `decimals` is the most digits written after a decimal point (None: no decimal written);
     `percent` is True only when a % (or "percent") was written.
@@ -49,6 +50,7 @@ class Answer:
     choice: str | None = None
     expr: Any = field(default=None, compare=False)
     note: str = ""
+    items: tuple = ()  # kind "sequence": the parsed elements, with ELLIPSIS for \\ldots
 
 
 # ---------------------------------------------------------------- normalisation
@@ -420,6 +422,8 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
         # "\textbf{(B) } 12": the letter for a letter gold, the value for a value gold.
         value = parse_answer(c.group(2), allow_sympy=allow_sympy)
         return replace(value, text=text, choice=c.group(1))
+    if _DOTS_RE.search(text):
+        return _parse_sequence(text, allow_sympy)
     body, percent = _strip_units(text)
     lhs, body = split_lhs(body)
     if lhs is not None:
@@ -452,6 +456,32 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
     return Answer(
         text=text, kind="expr", body=body, expr=expr, decimals=max(decs) if decs else None, percent=percent, lhs=lhs
     )
+
+
+ELLIPSIS = "..."
+_DOTS_RE = re.compile(r"\\(?:l|c)?dots(?![a-zA-Z])|\.\.\.|…")
+
+
+def _parse_sequence(text: str, allow_sympy: bool) -> Answer:
+    """"1, 3, 5, \\ldots, 2n-1": elements in order, the ellipsis kept as a marker.
+
+    Sympy would drop the \\ldots and call this equal to "1, 2, \\ldots, n" (Math-Verify #14).
+    """
+    items = []
+    for part in _top_level_split(text, ","):
+        part = part.strip()
+        if _DOTS_RE.fullmatch(part):
+            items.append(ELLIPSIS)
+            continue
+        item = parse_answer(part, allow_sympy=allow_sympy)
+        if item.kind == "needs_sympy":
+            return Answer(text=text, kind="needs_sympy")
+        if item.kind == "unparsed":
+            return Answer(text=text, kind="unparsed", note=f"sequence element {part!r}: {item.note}")
+        items.append(item)
+    if ELLIPSIS not in items:
+        return Answer(text=text, kind="unparsed", note="ellipsis inside an element")
+    return Answer(text=text, kind="sequence", body=text, items=tuple(items))
 
 
 _PROSE_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{4,}")
