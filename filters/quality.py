@@ -76,6 +76,24 @@ def compute_signals(text: str) -> dict[str, float | int]:
     }
 
 
+def _share_word_splits() -> None:
+    """Three of the stock filters split the same prose into words with spaCy, one after another;
+    that splitting is most of their cost. Point their module-level `split_into_words` at one
+    memoised copy so each document is split once. Rules and results are unchanged."""
+    import functools
+
+    from datatrove.pipeline.filters import fineweb_quality_filter, gopher_quality_filter, gopher_repetition_filter
+    from datatrove.utils import text as dt_text
+
+    if getattr(gopher_quality_filter.split_into_words, "_rc_shared", False):
+        return
+    cached = functools.lru_cache(maxsize=8)(dt_text.split_into_words)
+    shared = lambda text, language: list(cached(text, language))  # noqa: E731 - callers may mutate
+    shared._rc_shared = True
+    for module in (fineweb_quality_filter, gopher_quality_filter, gopher_repetition_filter):
+        module.split_into_words = shared
+
+
 class QualitySignals(BaseFilter):
     """Records signal columns and the verdict of datatrove's Gopher (quality + repetition), C4 and
     FineWeb rules on the document's prose.
@@ -95,6 +113,7 @@ class QualitySignals(BaseFilter):
         exclusion_writer: DiskWriter | None = None,
     ):
         super().__init__(exclusion_writer)
+        _share_word_splits()
         self.mode = mode
         self.rule_languages = set(rule_languages or ["en"])
         # FineWeb's settings of the stock filters (examples/fineweb.py).
