@@ -68,6 +68,8 @@ def _as_expr(a: Answer) -> Any:
         return sp.Rational(a.number.numerator, a.number.denominator)
     if a.kind in ("text", "choice"):
         return sp.Symbol(a.body.lower())
+    if a.kind == "list":
+        return sp.FiniteSet(*(_as_expr(item) for item in a.items))
     return a.expr
 
 
@@ -103,6 +105,10 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
     if g.kind == "text" or p.kind == "text":
         ok = _canon(_strip_text(g.body)).lower() == _canon(_strip_text(p.body)).lower()
         return ok, "text comparison"
+    if g.kind == p.kind == "list":
+        return _number_lists_equal(g.items, p.items), "unordered list comparison"
+    if {g.kind, p.kind} == {"list", "number"}:
+        return False, "a list against a single number"
     if g.kind == p.kind == "number":
         ok = numbers_equal(g, p)
         return ok, "exact number comparison" if (g.decimals is None and p.decimals is None) else "decimal comparison"
@@ -118,6 +124,21 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
     ctx = _Ctx(g_dec=g.decimals, p_dec=p.decimals, g_pct=g.percent, p_pct=p.percent)
     ok = expr_equal(_unify_symbols(ge), _unify_symbols(pe), ctx)
     return ok, "symbolic comparison"
+
+
+def _number_lists_equal(ga: tuple, pa: tuple) -> bool:
+    """Unordered, with multiplicity: {3, 5, 7} == {7, 3, 5}."""
+    if len(ga) != len(pa):
+        return False
+    left = list(pa)
+    for a in ga:
+        for i, b in enumerate(left):
+            if numbers_equal(a, b):
+                del left[i]
+                break
+        else:
+            return False
+    return True
 
 
 def _sequences_equal(g: Answer, p: Answer) -> bool:

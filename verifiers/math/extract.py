@@ -32,7 +32,7 @@ _MATH_SPAN_RE = re.compile(r"\$\$([^$]{1,2000})\$\$|\$((?:\\\$|[^$\n]){1,1000})\
 _NUMBER_TOKEN_RE = re.compile(
     r"(?<![A-Za-z\d])(?:[-−]?\$?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?\s*(?:\\?%|percent\b)?|[-−]?\.\d+)(?![\d])"
 )
-_GLUE_NOISE_RE = re.compile(r"\\(?:text|mbox|textbf)\s*\{([^{}]*)\}|\\q?quad|\\[()\[\],;! ]|[$.,;:+\-&()]")
+_GLUE_NOISE_RE = re.compile(r"\\(?:text|mbox|textbf)\s*\{([^{}]*)\}|\\q?quad|\\[()\[\],;! ]|[$.,;:+\-&()\\]")
 
 
 def _is_list_glue(between: str) -> bool:

@@ -33,8 +33,9 @@ MAX_DIGITS = 1_000_000  # largest integer (in decimal digits) an answer may ask 
 class Answer:
     """A parsed answer.
 
-    kind: "number" (exact `number`), "choice" (letter), "expr" (sympy `expr`), "sequence" (`items`,
-    for lists with an ellipsis such as "1, 3, 5, \\ldots, 2n-1"),
+    kind: "number" (exact `number`), "choice" (letter), "expr" (sympy `expr`), "list" (`items`:
+    plain numbers, an unordered answer list such as "3, 5, 7"), "sequence" (`items`, for lists with
+    an ellipsis such as "1, 3, 5, \\ldots, 2n-1"),
     "text" (plain words, compared as text) or "unparsed" (could not be read).
     `decimals` is the most digits written after a decimal point (None: no decimal written);
     `percent` is True only when a % (or "percent") was written.
@@ -106,7 +107,9 @@ def normalize(s: str) -> str:
     s = _AND_RE.sub(", ", s)  # "12 \text{ and } 13", "19, 46, and 82" are lists
     s = re.sub(r",\s*,", ",", s)
     s = re.sub(r"\s+", " ", s).strip()
-    s = s.rstrip(".;").strip()
+    s = s.rstrip(";").strip()
+    while s.endswith(".") and not s.endswith("..."):  # a full stop, but keep an ellipsis
+        s = s[:-1].rstrip()
     while s.startswith("{") and s.endswith("}") and _braced_whole(s):
         s = s[1:-1].strip()
     return s
@@ -223,6 +226,27 @@ def _fast_number(s: str) -> tuple[Fraction, int | None] | None:
         value = whole + Fraction(num, den)
         return (-value if m.group(1) == "-" else value), None
     return None
+
+
+def _number_list(body: str) -> tuple | None:
+    """"3, 5, 7" or "35 cm, 4" (units per element) as number Answers; None if not such a list."""
+    if "," not in body or "=" in body or body[:1] in "([{" or body[-1:] in ")]}":
+        return None
+    items = []
+    for part in _top_level_split(body, ","):
+        part, percent = _strip_units(part.strip())
+        if not part:
+            return None
+        try:
+            fast = _fast_number(part)
+            if fast is None and (m := _NUMBER_THEN_WORDS_RE.match(part)):
+                fast = _fast_number(m.group(1))
+        except (ValueError, ZeroDivisionError):
+            return None
+        if fast is None:
+            return None
+        items.append(Answer(text=part, kind="number", body=part, number=fast[0], decimals=fast[1], percent=percent))
+    return tuple(items) if len(items) >= 2 else None
 
 
 def _strip_units(s: str) -> tuple[str, bool]:
@@ -438,6 +462,9 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
     if fast is not None:
         value, dec = fast
         return Answer(text=text, kind="number", body=body, number=value, decimals=dec, percent=percent, lhs=lhs)
+    numbers = _number_list(body)
+    if numbers is not None:
+        return Answer(text=text, kind="list", body=body, items=numbers, lhs=lhs)
     if _RATIO_RE.match(body):  # "7:32", "12:00": compared digit for digit
         return Answer(text=text, kind="text", body="".join(body.split()), lhs=lhs)
     if _PLAIN_WORDS_RE.match(inner) and not (len(inner) <= 3 and inner.islower()):
@@ -468,19 +495,22 @@ def _parse_sequence(text: str, allow_sympy: bool) -> Answer:
     Sympy would drop the \\ldots and call this equal to "1, 2, \\ldots, n" (Math-Verify #14).
     """
     items = []
-    for part in _top_level_split(text, ","):
+    parts = _top_level_split(text, ",")
+    if len(parts) < 2:
+        return Answer(text=text, kind="unparsed", note="an ellipsis outside a list")
+    for part in parts:
         part = part.strip()
         if _DOTS_RE.fullmatch(part):
             items.append(ELLIPSIS)
             continue
+        if _DOTS_RE.search(part):
+            return Answer(text=text, kind="unparsed", note="ellipsis inside a list element")
         item = parse_answer(part, allow_sympy=allow_sympy)
         if item.kind == "needs_sympy":
             return Answer(text=text, kind="needs_sympy")
         if item.kind == "unparsed":
             return Answer(text=text, kind="unparsed", note=f"sequence element {part!r}: {item.note}")
         items.append(item)
-    if ELLIPSIS not in items:
-        return Answer(text=text, kind="unparsed", note="ellipsis inside an element")
     return Answer(text=text, kind="sequence", body=text, items=tuple(items))
 
 
