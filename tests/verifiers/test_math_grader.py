@@ -297,3 +297,31 @@ def test_parse_gold():
     assert parse_gold("(a) 5 (b) 7") is None  # several answers
     assert parse_gold("We prove that the sequence converges by induction on n.") is None  # prose
     assert parse_gold(r"\text{Evelyn}").kind == "text"
+
+
+def _grade_in_daemon(queue) -> None:
+    queue.put(grade(r"\sqrt{8}", r"\boxed{2\sqrt{2}}").correct)
+
+
+def test_grade_works_from_a_daemonic_process():
+    # dask workers are daemonic processes, which multiprocessing forbids to have children;
+    # our grading workers are plain subprocesses, so this must work.
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_grade_in_daemon, args=(queue,), daemon=True)
+    proc.start()
+    try:
+        assert queue.get(timeout=120) is True
+    finally:
+        proc.join(timeout=30)
+
+
+def test_grade_is_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = [(rf"\sqrt{{{n * n * 2}}}", rf"\boxed{{{n}\sqrt{{2}}}}") for n in range(2, 14)]
+    with ThreadPoolExecutor(4) as pool:
+        verdicts = list(pool.map(lambda p: grade(*p), pairs))
+    assert all(v.correct for v in verdicts), verdicts
