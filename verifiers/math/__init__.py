@@ -12,7 +12,6 @@ from verifiers.math.parse import Answer
 from verifiers.math.pool import grade, grade_many, parse_gold
 
 
-
 def __getattr__(name: str):
     if name == "GRADE_ARROW_TYPE":  # lazy: see verifiers.math.grader
         from verifiers.math import grader
