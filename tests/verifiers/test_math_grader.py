@@ -157,6 +157,8 @@ def test_no_answer_and_unparseable_are_told_apart():
         ("(C)", "C", True),
         ("B", "C", False),
         (r"\text{Evelyn}", "Evelyn", True),
+        (r"\text{odd}", "odd", True),
+        (r"\text{eat}", "tea", False),  # no anagrams
         ("x^2+2x+1", "(x+1)^2", True),
         ("x^2+2x+1", "(x-1)^2", False),
         (r"\pi/2", r"\frac{\pi}{2}", True),

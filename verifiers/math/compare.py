@@ -91,6 +91,9 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
     """(equal, reason)."""
     if _canon(g.text) == _canon(p.text) and g.text:
         return True, "identical answer text"
+    gw, pw = _canon(_strip_text(g.text)), _canon(_strip_text(p.text))
+    if gw and (gw == pw or (gw.isalpha() and len(gw) >= 2 and gw.lower() == pw.lower())):
+        return True, "identical answer text"  # "\text{odd}" == "odd", "\text{Yes}" == "yes"
     if g.kind == "sequence" or p.kind == "sequence":
         return _sequences_equal(g, p), "element-by-element sequence comparison"
     if g.lhs and p.lhs and _canon(g.lhs) != _canon(p.lhs):
@@ -294,6 +297,7 @@ def expr_equal(g, p, ctx: _Ctx) -> bool:
 
 
 def _symbols_equal(g, p) -> bool:
+    """A one-word answer read as a symbol: same name (case-insensitive); e is Euler's number."""
     sp = _sympy()
 
     def name(e):
@@ -301,15 +305,10 @@ def _symbols_equal(g, p) -> bool:
             return e.name.lower().replace("\\", "").replace(" ", "")
         if e == sp.E:
             return "e"
-        if isinstance(e, sp.Mul) and all(isinstance(a, sp.Symbol) or a == sp.E for a in e.args):
-            # \text{Evelyn} may come back as e*l*n*v*y*... ; compare letter multisets
-            return "".join(sorted("".join(a.name if isinstance(a, sp.Symbol) else "e" for a in e.args)))
         return None
 
     a, b = name(g), name(p)
-    if a is None or b is None:
-        return False
-    return a == b or "".join(sorted(a)) == "".join(sorted(b)) and (isinstance(g, sp.Mul) or isinstance(p, sp.Mul))
+    return a is not None and a == b
 
 
 def _pct_values(e, is_pct: bool) -> list:
