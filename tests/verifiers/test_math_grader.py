@@ -161,6 +161,8 @@ def test_no_answer_and_unparseable_are_told_apart():
         (r"\text{eat}", "tea", False),  # no anagrams
         ("x^2+2x+1", "(x+1)^2", True),
         ("x^2+2x+1", "(x-1)^2", False),
+        ("(x+1)^{12}", "x^{12}+12x^{11}+66x^{10}+220x^9+495x^8+792x^7+924x^6+792x^5+495x^4+220x^3+66x^2+12x+1", True),
+        ("(x+1)^{12}", "x^{12}+12x^{11}+66x^{10}+220x^9+495x^8+792x^7+924x^6+792x^5+495x^4+220x^3+66x^2+12x+2", False),
         (r"\pi/2", r"\frac{\pi}{2}", True),
         (r"1 \pm \sqrt{19}", r"1+\sqrt{19}, 1-\sqrt{19}", True),
         ("-2 + 7i", "7i-2", True),

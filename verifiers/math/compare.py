@@ -362,7 +362,7 @@ def _scalar_equal(g, p, ctx: _Ctx) -> bool:
         return False
     if not free:
         return _constants_equal(g, p, g_dec, p_dec)
-    if _differs_somewhere(g - p, free):
+    if _differs_somewhere(g, p, free):
         return False  # a witness point proves inequality; simplify would only be slower
     try:
         diff = sp.simplify(g - p)
@@ -375,25 +375,29 @@ def _scalar_equal(g, p, ctx: _Ctx) -> bool:
         return False
 
 
-_PROBES = ((0.5772156649, 1.3247179572, 2.6854520010), (1.6180339887, 0.7390851332, 3.3598856662))
+# Positive, "generic" test points (no small integers, where different expressions often agree).
+_PROBES = (("0.5772156649", "1.3247179572", "2.6854520010"), ("1.6180339887", "0.7390851332", "3.3598856662"))
 
 
-def _differs_somewhere(diff, free) -> bool:
-    """True when g - p is clearly non-zero at some positive test point (so g != p).
+def _differs_somewhere(g, p, free) -> bool:
+    """True when g and p clearly differ at some positive test point (so g != p).
 
-    Only a "not equal" can come out of this; equality still needs sympy's proof.
+    Only a "not equal" can come out of this; equality still needs sympy's proof. The points are
+    exact rationals and the values are evaluated to 30 digits, and "clearly" is relative to
+    their size, so rounding never makes equal expressions look different.
     """
     sp = _sympy()
     symbols = sorted(free, key=str)
     for probe in _PROBES:
-        point = {s: sp.Float(probe[i % len(probe)] + i // len(probe)) for i, s in enumerate(symbols)}
+        point = {s: sp.Rational(probe[i % len(probe)]) + i // len(probe) for i, s in enumerate(symbols)}
         try:
-            value = complex(diff.xreplace(point).evalf(30))
+            gv = complex(g.xreplace(point).evalf(30))
+            pv = complex(p.xreplace(point).evalf(30))
         except Exception:  # noqa: BLE001 - undefined at this point (division by zero, ...): no witness
             continue
-        if value != value or abs(value) == float("inf"):
+        if any(v != v or abs(v) == float("inf") for v in (gv, pv)):
             continue
-        if abs(value) > 1e-9:
+        if abs(gv - pv) > 1e-12 * max(1.0, abs(gv), abs(pv)):
             return True
     return False
 
