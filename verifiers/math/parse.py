@@ -1,12 +1,13 @@
 """Turn one answer string (already extracted) into an `Answer` value.
 
 Two paths:
-- fast path (pure Python, exact): integers, decimals, thousands separators, fractions, mixed
-  numbers, percentages, "x = 5", multiple-choice letters. `fractions.Fraction` keeps every
-  value exact, so 123456 and 123457 can never be "close enough".
-- sympy path: everything else goes through Math-Verify's LaTeX/expression parser
-  (latex2sympy2_extended underneath), which is good at LaTeX and unit normalisation.
-  We call it without its `signal.alarm` timeout; the caller runs us in a killable process.
+- fast path (pure Python, exact): integers, decimals, scientific notation, thousands
+  separators, fractions, mixed numbers, percentages, "x = 5", number lists, multiple-choice
+  letters, words. `fractions.Fraction` keeps every value exact, so 123456 and 123457 can never
+  be "close enough".
+- sympy path: our small reader (`latex_fast`) for the common LaTeX shapes, then Math-Verify's
+  LaTeX/expression parser (latex2sympy2_extended underneath) for the rest. We call it without
+  its `signal.alarm` timeout; the caller runs us in a killable process.
 
 Before the sympy path, `refusal` rejects inputs that would make sympy evaluate astronomically
 large numbers (power towers, huge factorials), so they fail fast instead of hitting the timeout.
@@ -22,7 +23,7 @@ from typing import Any
 
 from verifiers.math.extract import extract_answer
 
-# Largest integer we let sympy evaluate inside an exponent or a factorial.
+# Largest literal we let sympy evaluate as an exponent or a factorial argument.
 MAX_EXPONENT = 100_000
 MAX_FACTORIAL = 10_000
 MAX_ANSWER_CHARS = 2_000
@@ -51,7 +52,7 @@ class Answer:
     choice: str | None = None
     expr: Any = field(default=None, compare=False)
     note: str = ""
-    items: tuple = ()  # kind "sequence": the parsed elements, with ELLIPSIS for \\ldots
+    items: tuple = ()  # kinds "list"/"sequence": the parsed elements (ELLIPSIS marks a \\ldots)
 
 
 # ---------------------------------------------------------------- normalisation
