@@ -57,12 +57,12 @@ def _grade_file(args) -> int:
     ids, pairs, bad = _read_rows(src)
     todo = [i for i in range(len(pairs)) if i not in bad]
     start = time.monotonic()
-    last = [0.0]
+    last = [0.0, -1]  # when, and at what count, progress was last printed
 
     def progress(done: int, total: int) -> None:
         now = time.monotonic()
-        if now - last[0] >= 1.0 or done == total:
-            last[0] = now
+        if done != last[1] and (now - last[0] >= 1.0 or done == total):
+            last[0], last[1] = now, done
             print(f"\rgraded {done}/{total} ({now - start:.1f} s)", end="", file=sys.stderr, flush=True)
 
     graded = grade_many([pairs[i] for i in todo], workers=args.workers, timeout_s=args.timeout, progress=progress)
