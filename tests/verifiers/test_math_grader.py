@@ -73,6 +73,8 @@ def test_extraction_formats(response, extracted):
         (r"\$18.90", r"\boxed{18.90}", True),
         ("120000", r"\boxed{1.2 \times 10^{5}}", True),
         ("5", r"\boxed{\text{5}}", True),
+        ("5", r"\boxed{5 \mathrm{~cm}}", True),
+        ("5", r"\boxed{5\,\mathrm{m/s^2}}", True),
         (r"\text{(A)}", "The correct option is (A).", True),
         (r"\text{(A)}", r"The answer is \textbf{(A) } 12", True),
         ("12", r"The answer is \textbf{(A) } 12", True),  # AMC: the value behind the letter

@@ -60,7 +60,7 @@ _SPACING_RE = re.compile(r"(?<!\\)\\[!,;:> ]|\\(?:left|right|big|Big|bigg|Bigg)(
 _FRAC_VARIANT_RE = re.compile(r"\\[dtc]frac")
 _DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\s*\\text\{\s*degrees?\s*\}|\s+degrees?\b")
 _PERCENT_RE = re.compile(r"\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpercent(?:age)?\b|\bpct\b)\s*$")
-_UNIT_TEXT_RE = re.compile(r"\s*\\(?:text|mbox|mathrm|textbf|textnormal|textrm)\s*\{\s*[a-zA-Z][a-zA-Z .]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$")
+_UNIT_TEXT_RE = re.compile(r"\s*\\(?:text|mbox|mathrm|textbf|textnormal|textrm)\s*\{\s*[a-zA-Z][a-zA-Z .\/^0-9-]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$")
 _UNIT_WORD_RE = re.compile(
     r"\s*\b(?:cm|mm|km|m|meters?|metres?|inches|inch|feet|foot|ft|miles?|yards?|units?|sq|square|cubic|dollars?|cents?|"
     r"hours?|minutes?|seconds?|days?|weeks?|years?|kg|g|grams?|pounds?|lbs?|liters?|litres?|mph|students?|people|ways|points?)"
@@ -98,6 +98,7 @@ def normalize(s: str) -> str:
             s = s.replace(uni, tex)
     s = _strip_delimiters(s)
     s = s.replace("\\$", "").replace("$", "")
+    s = s.replace("~", " ")  # LaTeX non-breaking space
     s = re.sub(r",\\!\s*", ",", s).replace("\\!", "")  # 10,\!080 -> 10,080
     s = _SPACING_RE.sub(" ", s)
     s = _SQRT_PAREN_RE.sub(r"\\sqrt{\1}", s)
