@@ -261,7 +261,7 @@ def test_a_worker_killed_between_calls_is_replaced():
     from verifiers.math.pool import _single
 
     assert grade("2", r"\boxed{\sqrt{4}}", timeout_s=7.0).correct
-    worker = _single[7.0][1]._workers[0]
+    worker = _single["pool"][1]._workers[0]
     os.kill(worker.proc.pid, signal.SIGKILL)
     worker.proc.wait()
     assert grade("3", r"\boxed{\sqrt{9}}", timeout_s=7.0).correct
@@ -279,6 +279,8 @@ def test_grade_many_keeps_order_and_counts_bad_items():
 def test_grade_rejects_non_strings():
     with pytest.raises(TypeError):
         grade(5, "5")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        grade("x", r"\boxed{\sqrt{x}}", timeout_s=0)
 
 
 def test_grades_round_trip_through_arrow():

@@ -183,16 +183,19 @@ class WorkerPool:
 
 # ---------------------------------------------------------------- public helpers
 _single_lock = threading.Lock()
-_single: dict[float, tuple[int, WorkerPool]] = {}  # timeout -> (owner pid, pool) for grade()
+_single: dict[str, tuple[int, WorkerPool]] = {}  # "pool" -> (owner pid, the worker behind grade())
 
 
 def _shared_pool(timeout_s: float) -> WorkerPool:
-    got = _single.get(timeout_s)
+    """The one worker behind grade()/parse_gold() in this process (any timeout; callers hold the lock)."""
+    if not timeout_s > 0:
+        raise ValueError("timeout_s must be > 0")
+    got = _single.get("pool")
     if got is None or got[0] != os.getpid():  # a forked child must not use its parent's workers
-        pool = WorkerPool(1, timeout_s)
-        _single[timeout_s] = (os.getpid(), pool)
-        return pool
-    return got[1]
+        _single["pool"] = (os.getpid(), WorkerPool(1, timeout_s))
+    pool = _single["pool"][1]
+    pool.timeout_s = float(timeout_s)
+    return pool
 
 
 @atexit.register
@@ -227,7 +230,7 @@ def _run_shared(item: tuple, timeout_s: float):
                 _shared_pool(timeout_s).run([item], lambda _i, r: out.append(r))
                 return out[0]
             except (BrokenPipeError, EOFError, OSError):
-                _single.pop(timeout_s, None)
+                _single.pop("pool", None)
                 if attempt == 2:
                     raise
     raise AssertionError("unreachable")
