@@ -140,9 +140,9 @@ def main() -> int:
         stock_s = run_stock(tmp / "input", tmp / "stock", args.tasks, args.workers)
         ours_s = run_ours(tmp / "input", tmp / "ours", args.tasks, args.workers)
         print(f"\ninput: {n} HTML pages in {args.tasks + 1} WARC files; tasks={args.tasks} workers={args.workers}")
-        print(f"{'pipeline':<44} {'seconds':>8} {'docs/s':>8}")
-        print(f"{'datatrove stock (trafilatura + filters + MinHash)':<44} {stock_s:8.1f} {n / stock_s:8.1f}")
-        print(f"{'reasoning-curator crawl (all stages)':<44} {ours_s:8.1f} {n / ours_s:8.1f}")
+        print(f"{'pipeline':<50} {'seconds':>8} {'docs/s':>8}")
+        print(f"{'datatrove stock (trafilatura + filters + MinHash)':<50} {stock_s:8.1f} {n / stock_s:8.1f}")
+        print(f"{'reasoning-curator crawl (all stages)':<50} {ours_s:8.1f} {n / ours_s:8.1f}")
         print(f"ratio (ours / stock docs/s): {stock_s / ours_s:.2f}x")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
