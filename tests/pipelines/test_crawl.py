@@ -2,7 +2,6 @@
 dedup, bad input, and resume after SIGKILL."""
 from __future__ import annotations
 
-import gzip
 import os
 import signal
 import subprocess
