@@ -242,3 +242,35 @@ def test_shipped_sample_crawl_is_what_the_generator_makes(tmp_path):
         fresh = tmp_path / path.name
         generate_sample_warc(fresh, n_pages=100, seed=i)
         assert fresh.read_bytes() == path.read_bytes(), f"{path.name} differs from the generator's output"
+
+
+@pytest.mark.parametrize("fmt", ["html", "jsonl", "parquet"])
+def test_other_input_formats(tmp_path, fmt):
+    """HTML files, JSONL (already-extracted text) and Parquet (raw HTML, extracted by the job)."""
+    import json
+
+    import pyarrow as pa
+
+    pages = {f"page-{i}": article_html(f"Notes number {i} on rivers and mountains of the north") for i in range(5)}
+    inp = tmp_path / "in"
+    inp.mkdir()
+    if fmt == "html":
+        for name, html in pages.items():
+            (inp / f"{name}.html").write_text(html)
+        extra = {}
+    elif fmt == "jsonl":
+        from filters.extraction import extract_text
+
+        lines = [json.dumps({"id": k, "text": extract_text(v), "url": f"https://j.example/{k}"}) for k, v in pages.items()]
+        (inp / "docs.jsonl").write_text("\n".join(lines) + "\n")
+        extra = {}
+    else:
+        table = pa.table({"doc_id": list(pages), "html": list(pages.values())})
+        pq.write_table(table, inp / "docs.parquet")
+        extra = {"text_key": "html", "id_key": "doc_id", "content": "html"}
+    config = write_config(tmp_path, inp, input={"format": fmt, **extra}, dedup={"minhash": False, "url": False}, quality={"mode": "tag"})
+    assert run_main([str(config)]) == 0
+    docs = read_docs(tmp_path / "out")
+    assert sorted(Path(i).stem if fmt == "html" else i for i in docs["id"]) == sorted(pages)
+    assert all("rivers and mountains" in t for t in docs["text"])
+    assert (docs["language"] == "en").all()
