@@ -43,6 +43,7 @@ _OK = {"kind": "ok"}
 _OK_BYTES = json.dumps(_OK).encode()
 _SIGPIPE, _SIGXFSZ, _SIG_DFL = int(signal.SIGPIPE), int(signal.SIGXFSZ), int(signal.SIG_DFL)
 _TEST_STDIO = ()  # the test's sys.stdin/stdout/stderr, built once in the zygote (_make_test_stdio)
+_ZYGOTE_STDIO = ()
 
 ISOLATED = "--isolated" in sys.argv
 WRITABLE_DIRS = ("/tmp", "/dev/shm")
@@ -64,9 +65,13 @@ def _recv(fd):
     return json.loads(_read_exact(fd, n))
 
 
-def _send(fd, obj):
+def _frame(obj):
     data = json.dumps(obj).encode()
-    _write_all(fd, struct.pack(">I", len(data)) + data)
+    return struct.pack(">I", len(data)) + data
+
+
+def _send(fd, obj):
+    _write_all(fd, _frame(obj))
 
 
 def _write_all(fd, data):
@@ -133,6 +138,8 @@ def _child(job, test, fds):
         os.setpgid(0, 0)
         for fd in (PROTO_IN, PROTO_OUT):
             os.close(fd)  # the solution must not be able to speak the judge protocol
+        _INIT_STAT.close()
+        _INIT_CHILDREN.close()
         os.dup2(stdin_fd, 0)
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
@@ -232,26 +239,68 @@ def _memfd(name, data=b""):
 
 def _read_fd(fd, limit, tail=False):
     size = os.fstat(fd).st_size
-    os.lseek(fd, max(0, size - limit) if tail else 0, os.SEEK_SET)
-    chunks, left = [], limit
-    while left > 0:
-        b = os.read(fd, min(left, 1 << 20))
-        if not b:
-            break
-        chunks.append(b)
-        left -= len(b)
-    data = b"".join(chunks)
+    if not size:
+        return b"", False
+    data = os.pread(fd, min(size, limit), max(0, size - limit) if tail else 0)
     return data, size > len(data)
+
+
+class _ProcFile:
+    """A /proc file kept open and re-read with pread at offset 0, which makes the kernel
+    generate it afresh: one syscall per read on the per-test path, where Python's open()
+    costs seven and a buffered file object. The test process closes it (see _child)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.fd = -1
+
+    def read(self):
+        if self.fd < 0:
+            self.fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        size = 4096
+        while True:
+            data = os.pread(self.fd, size, 0)
+            if len(data) < size:
+                return data
+            size *= 4
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+_INIT_STAT = _ProcFile("/proc/1/stat")
+_INIT_CHILDREN = _ProcFile("/proc/1/task/1/children")
+_EMPTY_DIR_SIZE = {}  # WRITABLE_DIRS -> st_size of the empty tmpfs dir (see _dir_is_empty)
 
 
 def _only_us_left(me):
     """True when the namespace holds only its init and us. After the test process is reaped,
     anything it left is an orphan, i.e. a child of init (PID 1), so init's child list is enough."""
     try:
-        with open("/proc/1/task/1/children", "rb") as f:
-            return f.read().split() == [str(me).encode()]
+        return _INIT_CHILDREN.read().split() == [str(me).encode()]
     except OSError:  # kernel without CONFIG_PROC_CHILDREN
         return not [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+
+
+def _dir_is_empty(d):
+    """tmpfs gives a directory a size of 20 bytes per entry (plus "." and ".."), so one stat
+    says whether the test left anything there; listing both dirs costs ten syscalls per test.
+    The empty size is learned at start-up (_learn_empty_dirs); anything else is listed."""
+    try:
+        return os.stat(d).st_size == _EMPTY_DIR_SIZE.get(d, -1)
+    except OSError:
+        return False
+
+
+def _learn_empty_dirs():
+    for d in WRITABLE_DIRS:
+        try:
+            if not os.listdir(d):
+                _EMPTY_DIR_SIZE[d] = os.stat(d).st_size
+        except OSError:
+            pass
 
 
 def _clean_sandbox():
@@ -278,6 +327,8 @@ def _clean_sandbox():
     else:
         return False
     for d in WRITABLE_DIRS:
+        if _dir_is_empty(d):
+            continue
         try:
             names = os.listdir(d)
         except OSError:
@@ -305,6 +356,8 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _stat(pid):
+    if pid == 1:
+        return _INIT_STAT.read().rsplit(b")", 1)[1].split()
     with open(f"/proc/{pid}/stat", "rb") as f:
         return f.read().rsplit(b")", 1)[1].split()
 
@@ -430,8 +483,12 @@ def _run_one(job, i, test, fds):
     return frame
 
 
+_DONE = _frame({"done": True})
+
+
 def _serve():
     _send(PROTO_OUT, {"ready": True, "pid": os.getpid(), "isolated": ISOLATED})
+    fds = None
     while True:
         try:
             job = _recv(PROTO_IN)
@@ -439,24 +496,31 @@ def _serve():
             return
         if job.get("op") == "exit":
             return
-        # The memfds are reused across the job's tests (isolated mode kills every process that
-        # could still hold them after each test; unisolated mode cannot, so it takes fresh ones).
-        fds = _job_fds()
-        for i, test in enumerate(job["tests"]):
-            if not ISOLATED and i:
-                for fd in fds:
-                    os.close(fd)
+        tests = job["tests"]
+        last = b""  # the job's last test frame goes out with "done": one host wake-up, not two
+        for i, test in enumerate(tests):
+            if fds is None or not ISOLATED:
+                # The memfds are reused for every test of every job in isolated mode, which kills
+                # every process that could still hold them after each test; unisolated mode
+                # cannot, so it takes fresh ones per test.
+                if fds is not None:
+                    for fd in fds:
+                        os.close(fd)
                 fds = _job_fds()
             frame = _run_one(job, i, test, fds)
-            _send(PROTO_OUT, frame)
+            data = _frame(frame)
             if not frame["clean"]:
-                _send(PROTO_OUT, {"done": True, "dirty": True})
+                _write_all(PROTO_OUT, data + _frame({"done": True, "dirty": True}))
                 return  # the host replaces this sandbox
-            if frame["exit"] == EXIT_COMPILE and '"compile"' in frame["result"]:
-                break  # the same code will not compile for the other tests either
-        for fd in fds:
-            os.close(fd)
-        _send(PROTO_OUT, {"done": True})
+            if i == len(tests) - 1 or (frame["exit"] == EXIT_COMPILE and '"compile"' in frame["result"]):
+                last = data  # the same code will not compile for the other tests either
+                break
+            _write_all(PROTO_OUT, data)
+        if not ISOLATED and fds is not None:
+            for fd in fds:
+                os.close(fd)
+            fds = None
+        _write_all(PROTO_OUT, last + _DONE)
 
 
 def _main():
@@ -477,9 +541,11 @@ def _main():
         except Exception:
             pass
     builtins.exit = builtins.quit = _quit  # -S skips `site`, which normally adds these
-    global _TEST_STDIO
+    global _TEST_STDIO, _ZYGOTE_STDIO
+    _ZYGOTE_STDIO = (sys.stdin, sys.stdout, sys.stderr)  # the test replaces them; no dealloc there
     _TEST_STDIO = _make_test_stdio()
     if ISOLATED:
+        _learn_empty_dirs()
         # Not dumpable: a test process (same uid) cannot ptrace us or open our /proc/PID/fd
         # to reach the protocol pipes and forge results.
         try:
