@@ -21,6 +21,7 @@ import select
 import signal
 import struct
 import sys
+import _random
 import _signal
 import time
 import traceback
@@ -95,6 +96,40 @@ def _jsonable(value, depth=0):
     return {"__repr__": repr(value)}
 
 
+def _preload():
+    """Import _PRELOAD, but take over random's at-fork hook (Random.seed of the shared instance,
+    the only hook these modules register): through the Python-level method it costs ~50
+    copy-on-write page faults per test; _reseed_random does the same seeding in C."""
+    hooks = []
+    register = os.register_at_fork
+    os.register_at_fork = lambda **kw: hooks.append(kw)
+    try:
+        for name in _PRELOAD:
+            try:
+                __import__(name)
+            except Exception:
+                pass
+    finally:
+        os.register_at_fork = register
+    rnd = sys.modules.get("random")
+    for kw in hooks:
+        if rnd is not None and kw == {"after_in_child": rnd._inst.seed}:
+            _RANDOM.append(rnd._inst)
+        else:
+            register(**kw)
+
+
+_RANDOM = []  # random's shared Random instance, when preloaded
+
+
+def _reseed_random():
+    """What random's own at-fork hook does (Random.seed() from os.urandom, gauss_next reset),
+    so that every test draws a fresh random sequence as a fresh interpreter would."""
+    for inst in _RANDOM:
+        _random.Random.seed(inst)
+        inst.gauss_next = None
+
+
 def _quit(code=None):
     raise SystemExit(code)
 
@@ -136,6 +171,7 @@ def _child(job, test, fds):
     result = {"kind": "error"}
     try:
         os.setpgid(0, 0)
+        _reseed_random()
         for fd in (PROTO_IN, PROTO_OUT):
             os.close(fd)  # the solution must not be able to speak the judge protocol
         _INIT_STAT.close()
@@ -535,11 +571,9 @@ def _main():
     for path in sys.argv[1:]:
         if path.startswith("--path="):
             sys.path.append(path[len("--path="):])
-    for name in _PRELOAD:
-        try:
-            __import__(name)
-        except Exception:
-            pass
+    _preload()
+    if ISOLATED:
+        os.environ.pop("LD_BIND_NOW", None)  # set for the zygote only (see bwrap_command)
     builtins.exit = builtins.quit = _quit  # -S skips `site`, which normally adds these
     global _TEST_STDIO, _ZYGOTE_STDIO
     _ZYGOTE_STDIO = (sys.stdin, sys.stdout, sys.stderr)  # the test replaces them; no dealloc there

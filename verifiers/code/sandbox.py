@@ -90,6 +90,10 @@ def bwrap_command(cfg: SandboxConfig) -> list[str]:
         "--new-session", "--cap-drop", "ALL", "--hostname", "judge",
         "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
         "--setenv", "LANG", "C.UTF-8",
+        # Resolve every dynamic symbol when the zygote starts rather than lazily in each forked
+        # test (lazy binding writes the GOT: copy-on-write faults and symbol lookups per test).
+        # The zygote removes it from its environment, so tests do not see it.
+        "--setenv", "LD_BIND_NOW", "1",
         "--ro-bind", "/usr", "/usr",
         # The private /tmp comes before the read-only binds: an interpreter or library path that
         # lives under the host's /tmp (a checkout there) must stay visible on top of it.
