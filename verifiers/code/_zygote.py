@@ -117,6 +117,8 @@ def _preload():
             _RANDOM.append(rnd._inst)
         else:
             register(**kw)
+    if _RANDOM:  # runs in every forked test, and in any process a solution forks itself
+        register(after_in_child=_reseed_random)
 
 
 _RANDOM = []  # random's shared Random instance, when preloaded
@@ -171,7 +173,6 @@ def _child(job, test, fds):
     result = {"kind": "error"}
     try:
         os.setpgid(0, 0)
-        _reseed_random()
         for fd in (PROTO_IN, PROTO_OUT):
             os.close(fd)  # the solution must not be able to speak the judge protocol
         _INIT_STAT.close()
