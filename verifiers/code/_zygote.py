@@ -36,6 +36,11 @@ _PRELOAD = (
     "heapq", "bisect", "re", "string", "random", "fractions", "decimal", "copy", "operator",
     "datetime", "statistics", "hashlib", "array", "enum", "dataclasses", "numbers", "textwrap",
     "unicodedata", "struct", "abc", "contextlib", "types", "time",
+    # Not only for solutions that use it: the first compile() in a process builds the AST node
+    # types (~1 ms, builtin compile checks whether its argument is an AST), and every test
+    # compiles. Importing ast here does that once for all tests. (It used to come in by
+    # accident, through dataclasses -> inspect.)
+    "ast",
 )
 
 # Exit codes the test child uses to report what happened (the result memfd carries details).
