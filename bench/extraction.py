@@ -77,10 +77,11 @@ EXTRACTORS: dict[str, Callable[[str], str]] = {
 # ------------------------------------------------------------------ gold data
 
 
-def _walk_gt(node, formulas: list[str], code: list[str]) -> None:
+def walk_ground_truth(node, formulas: list[str], code: list[str]) -> None:
+    """Collect formulas and code blocks from an llm-web-kit ground-truth content list."""
     if isinstance(node, list):
         for x in node:
-            _walk_gt(x, formulas, code)
+            walk_ground_truth(x, formulas, code)
     elif isinstance(node, dict):
         t = node.get("type") or node.get("t")
         if t == "equation-inline" and isinstance(node.get("c"), str):
@@ -91,7 +92,7 @@ def _walk_gt(node, formulas: list[str], code: list[str]) -> None:
             code.append(node["content"].get("code_content", ""))
         for k, v in node.items():
             if k not in ("raw_content", "html"):
-                _walk_gt(v, formulas, code)
+                walk_ground_truth(v, formulas, code)
 
 
 def _markup_formulas(page: str) -> list[tuple[str, str]]:
@@ -160,7 +161,7 @@ def load(data: Path, limit: int | None):
             with gzip.open(web / "math" / llm[0], "rt") as fh:
                 d = json.loads(fh.readline())
             f_gt: list[str] = []
-            _walk_gt(d["content_list"], f_gt, code)
+            walk_ground_truth(d["content_list"], f_gt, code)
             formulas = [("tex", htmlmod.unescape(f)) for f in f_gt if f.strip()]
         else:
             if e["category"] == "math":

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.extraction import walk_ground_truth
 from filters.extraction import MathCodeExtractor, extract, extract_text
 from tests.conftest import require_or_skip
 
@@ -270,23 +271,6 @@ def test_fuzz_random_markup_never_crashes_or_stalls(fragment, head):
 # ------------------------------------------------------------------ real pages
 
 
-def _walk_gt(node, formulas, code):
-    if isinstance(node, list):
-        for x in node:
-            _walk_gt(x, formulas, code)
-    elif isinstance(node, dict):
-        t = node.get("type") or node.get("t")
-        if t == "equation-inline" and isinstance(node.get("c"), str):
-            formulas.append(node["c"])
-        elif t in ("equation-interline", "equation-inline") and isinstance(node.get("content"), dict):
-            formulas.append(node["content"]["math_content"])
-        elif t == "code" and isinstance(node.get("content"), dict):
-            code.append(node["content"]["code_content"])
-        for k, v in node.items():
-            if k not in ("raw_content", "html"):
-                _walk_gt(v, formulas, code)
-
-
 @pytest.mark.parametrize(
     "page_id",
     ["llmwebkit-bench-math_1", "llmwebkit-bench-math_katex_latex_1", "llmwebkit-bench-math_mathhelpforum_2",
@@ -301,7 +285,7 @@ def test_real_pages_keep_ground_truth_formulas_and_code(shared_data, page_id):
     with gzip.open(gt_file, "rt") as fh:
         gt = json.loads(fh.readline())
     formulas, code = [], []
-    _walk_gt(gt["content_list"], formulas, code)
+    walk_ground_truth(gt["content_list"], formulas, code)
     out = extract_text((pages / "pages" / f"{page_id}.html").read_text(encoding="utf-8", errors="replace"))
     flat = nows(out)
     found = [nows(htmlmod.unescape(f)) in flat for f in formulas if f.strip()]

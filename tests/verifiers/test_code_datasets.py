@@ -11,8 +11,7 @@ import warnings
 
 import pytest
 
-from tests.conftest import require_or_skip
-from verifiers.code import Judge, humaneval_job, mbpp_job, sandbox_problem
+from verifiers.code import humaneval_job, mbpp_job
 
 pytestmark = pytest.mark.sandbox
 
@@ -48,12 +47,6 @@ def mbpp_entry(rec) -> str:
     return next(n for n in names if re.search(rf"\b{n}\s*\(", rec["test_list"][0]))
 
 
-@pytest.fixture(scope="module")
-def judge():
-    problem = sandbox_problem()
-    require_or_skip(problem is None, f"bubblewrap unusable: {problem}")
-    with Judge(workers=2) as j:
-        yield j
 
 
 @pytest.fixture(scope="module")

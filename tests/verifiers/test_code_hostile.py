@@ -16,12 +16,7 @@ pytestmark = pytest.mark.sandbox
 OK = {"inputs": ["\n"], "outputs": ["ok\n"]}
 
 
-@pytest.fixture(scope="module")
-def judge():
-    problem = sandbox_problem()
-    require_or_skip(problem is None, f"bubblewrap unusable: {problem}")
-    with Judge(workers=1) as j:
-        yield j
+JUDGE_WORKERS = 1  # one sandbox: the tests inspect its processes
 
 
 def _children(pid: int) -> list[int]:

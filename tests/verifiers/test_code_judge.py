@@ -13,12 +13,6 @@ from verifiers.code import Judge, SandboxConfig, make_checker, run_tests, sandbo
 pytestmark = pytest.mark.sandbox
 
 
-@pytest.fixture(scope="module")
-def judge():
-    problem = sandbox_problem()
-    require_or_skip(problem is None, f"bubblewrap unusable: {problem}")
-    with Judge(workers=2) as j:
-        yield j
 
 
 ADD_STDIO = "a, b = map(int, input().split())\nprint(a + b)\n"
