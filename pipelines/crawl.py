@@ -359,7 +359,7 @@ def _slurm_executor(stage: Stage, cfg: Config, logging_dir: str, depends):
     )
 
 
-def _completed(logging_dir: str, tasks: int) -> int:
+def _completed(logging_dir: str) -> int:
     d = Path(logging_dir) / "completions"
     return len(list(d.iterdir())) if d.is_dir() else 0
 
@@ -368,16 +368,16 @@ def _wait_for_slurm(stages: list[Stage], log_dirs: list[str], poll: float) -> No
     """Block until the last stage has completed every task; fail if the jobs left the queue first."""
     last_dir, last_tasks = log_dirs[-1], stages[-1].tasks
     user = os.environ.get("USER") or "root"
-    while _completed(last_dir, last_tasks) < last_tasks:
+    while _completed(last_dir) < last_tasks:
         queued = subprocess.run(["squeue", "-h", "-u", user, "-o", "%i"], capture_output=True, text=True).stdout.strip()
-        if not queued and _completed(last_dir, last_tasks) < last_tasks:
+        if not queued and _completed(last_dir) < last_tasks:
             time.sleep(poll)  # completion markers can land just after the job leaves the queue
-            if _completed(last_dir, last_tasks) >= last_tasks:
+            if _completed(last_dir) >= last_tasks:
                 break
-            failed = [s.name for s, d in zip(stages, log_dirs) if _completed(d, s.tasks) < s.tasks]
+            failed = [s.name for s, d in zip(stages, log_dirs) if _completed(d) < s.tasks]
             raise RuntimeError(f"Slurm jobs ended but stages did not complete: {failed}; see their logs/ folders")
         print(
-            "  slurm: " + ", ".join(f"{s.name} {_completed(d, s.tasks)}/{s.tasks}" for s, d in zip(stages, log_dirs)),
+            "  slurm: " + ", ".join(f"{s.name} {_completed(d)}/{s.tasks}" for s, d in zip(stages, log_dirs)),
             file=sys.stderr,
             flush=True,
         )
@@ -411,7 +411,7 @@ def run(cfg: Config, config_path: Path | str = "config") -> dict:
             if stage.has_no_input():
                 print(f"no documents left before {stage.name}; the remaining stages have nothing to do", file=sys.stderr)
                 break
-            done = _completed(log_dir, stage.tasks)
+            done = _completed(log_dir)
             note = f" (resuming: {done}/{stage.tasks} tasks already done)" if 0 < done < stage.tasks else ""
             note = " (already complete)" if done >= stage.tasks else note
             print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
