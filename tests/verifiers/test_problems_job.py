@@ -27,7 +27,7 @@ def _write(tmp_path: Path, cfg: dict) -> Path:
     return path
 
 
-def test_shipped_config_is_valid() -> None:
+def test_shipped_config_is_valid(shared_data) -> None:  # the shipped config reads ../shared/data
     module, config = load_config(REPO_ROOT / "configs/problems.yaml")
     assert isinstance(config, Config) and config.cluster.executor == "dask"
     assert {b.name for b in config.benchmarks} >= {"math500", "aime24", "aime25", "amc23", "gsm8k", "humaneval", "mbpp"}
