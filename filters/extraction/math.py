@@ -1,12 +1,14 @@
 """Find math in a parsed page and replace it with protected placeholders.
 
 Markup kinds handled (after OpenWebMath / MegaMath, see docs/extraction.md):
-MathJax v2 `<script type="math/tex">`, rendered MathJax/KaTeX output, KaTeX's TeX
-annotation, MathML (x-tex annotation, else `alttext`, else MathML->LaTeX via
-`mathml_to_latex`), Wikipedia's `mwe-math-element`, StackExchange `math-container`,
-WordPress `wp-katex-eq` / `latex` images, LaTeX images (alt text or codecogs /
-latex.php / mimetex / mathtex URLs), and TeX delimiters in text read from the page's own
-MathJax / KaTeX configuration.
+MathJax v2 `<script type="math/tex">` and `math/asciimath` (AsciiMath -> LaTeX in
+`asciimath.py`), rendered MathJax/KaTeX output, KaTeX's TeX annotation, MathML (x-tex
+annotation, else `alttext`, else our MathML->LaTeX in `mathml.py`), Wikipedia's
+`mwe-math-element`, StackExchange `math-container`, WordPress `wp-katex-eq` / `latex`
+images, LaTeX images (alt text or codecogs / latex.php / mimetex / mathtex URLs), TeX
+delimiters in text read from the page's own MathJax / KaTeX configuration, and AsciiMath
+between backticks (or the page's asciimath2jax delimiters) where the page's MathJax loads
+AsciiMath.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from lxml import etree
 
+from filters.extraction.asciimath import asciimath_to_latex
+from filters.extraction.mathml import mathml_to_latex
 from filters.extraction.protect import ProtectedStore
 
 # ---------------------------------------------------------------- delimiters
@@ -63,10 +67,17 @@ def _js_literal_at(s: str, i: int, limit: int = 2000) -> str:
     return s[i:end]
 
 
+# MathJax loads its AsciiMath input: v2 combined configs (AM_CHTML, TeX-MML-AM_HTMLorMML…,
+# not TeX-AMS-…), the v2 `asciimath2jax` preprocessor, v3 `input/asciimath`.
+_ASCIIMATH_ON_RE = re.compile(r"(?:^|[-=/,\s'\"])AM_(?:HTMLorMML|CHTML|SVG|HTML)|asciimath2jax|input/asciimath", re.I)
+_ASCIIMATH_CONFIG_RE = re.compile(r"(?:asciimath2jax|asciimath)\s*:\s*\{[^{}]*?delimiters\s*:\s*(?=\[)", re.I)
+
+
 @dataclass
 class Delimiters:
     inline: list[tuple[str, str]] = field(default_factory=lambda: list(DEFAULT_INLINE))
     display: list[tuple[str, str]] = field(default_factory=lambda: list(DEFAULT_DISPLAY))
+    asciimath: list[tuple[str, str]] = field(default_factory=list)  # only where the page loads AsciiMath
 
     def regex(self) -> re.Pattern[str]:
         """One alternation, longest left delimiter first; group name says display or inline."""
@@ -78,12 +89,14 @@ class Delimiters:
             body = r"(?P<i%d>[^\n]*?\S)" % i if left == "$" else r"(?P<i%d>.+?)" % i
             guard = r"(?!\s)" if left == "$" else ""
             alts.append((len(left), f"(?<![\\\\$]){re.escape(left)}{guard}{body}(?<!\\\\){re.escape(right)}"))
+        for i, (left, right) in enumerate(self.asciimath):
+            alts.append((len(left), f"(?<!\\\\){re.escape(left)}(?P<a{i}>[^\\n]+?){re.escape(right)}"))
         alts.append((99, r"(?P<env>\\begin\{(" + ENVIRONMENTS + r")\*?\}.+?\\end\{\2\*?\})"))
         alts.sort(key=lambda a: -a[0])
         return re.compile("|".join(a[1] for a in alts), re.S)
 
     def lefts(self) -> list[str]:
-        return [left for left, _ in self.inline + self.display] + ["\\begin{"]
+        return [left for left, _ in self.inline + self.display + self.asciimath] + ["\\begin{"]
 
 
 def page_delimiters(html: str) -> Delimiters:
@@ -105,6 +118,17 @@ def page_delimiters(html: str) -> Delimiters:
                 target.append(pair)
     # A pair configured as display wins over the same pair as inline.
     delims.inline = [p for p in delims.inline if p not in delims.display]
+    if ("AM_" in html or "sciimath" in html or "sciiMath" in html) and _ASCIIMATH_ON_RE.search(html):
+        for m in _ASCIIMATH_CONFIG_RE.finditer(html):
+            for p in _PAIR_RE.finditer(_js_literal_at(html, m.end())):
+                pair = (_js_unescape(p.group(2)), _js_unescape(p.group(4)))
+                if pair[0] and pair[1] and pair not in delims.asciimath:
+                    delims.asciimath.append(pair)
+        if not delims.asciimath:
+            delims.asciimath.append(("`", "`"))  # asciimath2jax's default
+        taken = set(delims.asciimath)
+        delims.inline = [p for p in delims.inline if p not in taken]
+        delims.display = [p for p in delims.display if p not in taken]
     return delims
 
 
@@ -160,18 +184,11 @@ def _mathml_to_tex(math: etree._Element) -> str:
     alt = math.get("alttext")
     if alt and alt.strip():
         return clean_tex(alt)
-    # No TeX stated: convert the presentation MathML. The converter is pure Python;
-    # a converter failure keeps the formula's visible text rather than losing it.
-    from mathml_to_latex.converter import MathMLToLaTeX
-
-    for sem in list(math.iter("annotation", "annotation-xml")):
-        if sem.getparent() is not None:
-            sem.getparent().remove(sem)
+    # No TeX stated: convert the presentation MathML (mathml.py). A converter failure
+    # (RecursionError on absurd nesting) keeps the formula's visible text rather than losing it.
     try:
-        src = etree.tostring(math, encoding="unicode", with_tail=False)
-        src = re.sub(r"\sxmlns(:\w+)?=\"[^\"]*\"", "", src)
-        return MathMLToLaTeX.convert(src).strip()
-    except Exception:  # noqa: BLE001 - converter errors are many and untyped
+        return mathml_to_latex(math)
+    except RecursionError:
         return " ".join("".join(math.itertext()).split())
 
 
@@ -242,8 +259,10 @@ def rewrite_math_nodes(root: etree._Element, store: ProtectedStore, candidates: 
         display = False
         if tag == "script":
             typ = (el.get("type") or "").lower()
-            if typ.startswith("math/tex") or typ.startswith("math/asciimath"):
+            if typ.startswith("math/tex"):
                 tex, display = (el.text or "").strip(), "mode=display" in typ
+            elif typ.startswith("math/asciimath"):
+                tex, display = asciimath_to_latex(el.text or ""), "mode=display" in typ
             elif typ.startswith("math/mml"):
                 try:
                     tex = _mathml_to_tex(etree.fromstring((el.text or "").encode(), etree.HTMLParser()).find(".//math"))
@@ -326,6 +345,9 @@ def rewrite_math_text(root: etree._Element, delims: Delimiters, store: Protected
         count += 1
         if name == "env":
             return f" {store.add('D', tex)} "
+        if name.startswith("a"):
+            tex = asciimath_to_latex(tex)
+            return store.add("M", tex) if tex else m.group(0)
         return f" {store.add('D', tex)} " if name.startswith("d") else store.add("M", tex)
 
     for el in root.iter():
