@@ -3,6 +3,13 @@
 Block code (`<pre>`, multi-line `<code>`, SyntaxHighlighter tables, `<xmp>`) is kept
 verbatim with its indentation, minus line-number gutters; inline `<code>` becomes a
 backtick span. The language tag comes from the usual highlighter classes.
+
+Highlighter markup handled: line-number gutters in tables (Pygments `linenos`,
+highlight.js `hljs-ln`, Rouge `rouge-gutter`, WordPress SyntaxHighlighter `gutter`,
+GitHub `blob-num`) or inline (`span.linenos`), Prism's `line-numbers` plugin (a class on
+the `<pre>` itself, not a gutter), one element per line (`span.line` in GitLab and Rouge,
+`pre.CodeMirror-line`, GitHub's `react-file-line` / `blob-code` and `LC<n>` ids,
+SyntaxHighlighter's `div.line`) joined with one newline each, and `<br>`-separated lines.
 """
 from __future__ import annotations
 
@@ -24,11 +31,20 @@ _KNOWN_LANGS = frozenset(
     "shell-session jsx tsx vue svelte protobuf terraform hcl".split()
 )
 _NOT_LANGS = frozenset({"none", "text", "plain", "plaintext", "nohighlight", "line", "numbers", "source", "block", "code"})
-_GUTTER_RE = re.compile(r"(^|[\s_-])(gutter|line-?numbers?|linenos?|lineno|ln-num|hljs-ln-n|line-number|rouge-gutter|lnt)($|[\s_-])", re.I)
+_GUTTER_RE = re.compile(
+    r"(^|[\s_-])(gutter|line-?numbers?|linenos?|lineno|linenodiv|ln-num|hljs-ln-n|hljs-ln-numbers|line-number|"
+    r"rouge-gutter|lnt|blob-num|diff-line-num|CodeMirror-linenumber|react-line-numbers?)($|[\s_-])",
+    re.I,
+)
+# One element per code line (class tokens, or GitHub/GitLab's LC<n> ids).
+_LINE_CLASSES = frozenset({"line", "code-line", "codeline", "CodeMirror-line", "react-file-line", "blob-code",
+                           "hljs-ln-code", "highlight-line", "line-content", "cm-line"})
+_LINE_ID_RE = re.compile(r"^LC\d+$")
 
 _CODE_CONTAINER_RE = re.compile(
-    r"code-?block|codebox|code-?snippet|source-?code|syntaxhighlighter|wp_syntax|code_responsive|codehilite|"
-    r"CodeMirror-code|(?:^|\s)code(?:\s|$)",
+    # (a word boundary before code-block: XenForo's quote is a "bbCodeBlock bbCodeBlock--quote")
+    r"(?:^|[\s_-])code-?block|codebox|code-?snippet|source-?code|syntaxhighlighter|wp_syntax|code_responsive|codehilite|"
+    r"CodeMirror-code|react-code-lines|react-code-file-contents|file-content|bbCodeBlock--code|(?:^|\s)code(?:\s|$)",
     re.I,
 )
 _TAG_CANDIDATES = etree.XPath("//pre | //xmp | //listing | //code")
@@ -83,7 +99,7 @@ def _verbatim(el: etree._Element) -> str:
         tag = node.tag
         if isinstance(tag, str):
             cls = node.get("class") or ""
-            if (cls and _GUTTER_RE.search(cls)) or tag in ("script", "style", "button"):
+            if (node is not el and cls and _GUTTER_RE.search(cls)) or tag in ("script", "style", "button"):
                 if node is not el and node.tail:  # skip the element, keep the text after it
                     parts.append(node.tail)
                 return
@@ -107,6 +123,74 @@ def _verbatim(el: etree._Element) -> str:
     while lines and not lines[-1].strip():
         lines.pop()
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _is_line_element(node: etree._Element) -> bool:
+    cls = node.get("class")
+    if cls and not _LINE_CLASSES.isdisjoint(cls.split()):
+        return True
+    ident = node.get("id")
+    return bool(ident and _LINE_ID_RE.match(ident))
+
+
+def _in_gutter(node: etree._Element, top: etree._Element) -> bool:
+    while node is not None and node is not top:
+        cls = node.get("class")
+        if cls and _GUTTER_RE.search(cls):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _per_line_text(el: etree._Element) -> str | None:
+    """Code whose highlighter wraps each line in its own element (GitLab `span.line`
+    without newlines between them, one `pre` per line in CodeMirror, GitHub's
+    `react-file-line` divs): one line per innermost line element, gutters skipped.
+    Only when nothing but whitespace lies outside those elements, so no text is lost."""
+    lines = [n for n in el.iter(etree.Element) if n is not el and _is_line_element(n)]
+    if len(lines) < 2:
+        return None
+    lines = [n for n in lines if not _in_gutter(n, el)]
+    holders: set = set()  # proper ancestors (below el) of line elements
+    for n in lines:
+        p = n.getparent()
+        while p is not None and p is not el and p not in holders:
+            holders.add(p)
+            p = p.getparent()
+    inner = [n for n in lines if n not in holders]
+    if len(inner) < 2:
+        return None
+    inner_set = set(inner)
+
+    def outside(node: etree._Element) -> bool:
+        """Visible text under `node` that no line element holds."""
+        for child in node:
+            if child.tail and child.tail.strip():
+                return True
+            if not isinstance(child.tag, str) or child in inner_set:
+                continue
+            cls = child.get("class")
+            if (cls and _GUTTER_RE.search(cls)) or child.tag in ("script", "style", "button"):
+                continue
+            if child in holders:
+                if (child.text or "").strip() or outside(child):
+                    return True
+            elif "".join(child.itertext()).strip():
+                return True
+        return False
+
+    if (el.text or "").strip() or outside(el):
+        return None
+    return "\n".join(_verbatim(n).replace("\n", "").rstrip() for n in inner)
+
+
+def _drop_gutters(el: etree._Element) -> None:
+    """Line-number columns beside a code block (not inside it): removed so that the
+    numbers do not end up in the text around the code."""
+    for node in list(el.iter(etree.Element)):
+        cls = node.get("class")
+        if node is not el and cls and _GUTTER_RE.search(cls) and _is_number_gutter(" ".join(node.itertext()).replace(" ", "\n").strip()):
+            replace_with_text(node, "")
 
 
 def _syntaxhighlighter_lines(el: etree._Element) -> str | None:
@@ -158,9 +242,13 @@ def rewrite_code_nodes(root: etree._Element, store: ProtectedStore, candidates: 
         cls = el.get("class") or ""
         if tag in ("div", "table", "td"):
             # Highlighter output without <pre>: one element per line, or <br> lines.
-            if next(el.iter("pre"), None) is not None:
+            text = _per_line_text(el)
+            if text is None and next(el.iter("pre"), None) is not None:
+                _drop_gutters(el)
                 continue  # the <pre> inside is the code block
-            if "syntaxhighlighter" in cls:
+            if text is not None:
+                pass
+            elif "syntaxhighlighter" in cls:
                 text = _syntaxhighlighter_lines(el)
             elif tag == "table":
                 text = _line_table(el)
@@ -169,7 +257,7 @@ def rewrite_code_nodes(root: etree._Element, store: ProtectedStore, candidates: 
             if text is None:
                 text = _verbatim(el)
         elif tag == "code" and not any(a.tag in ("pre", "xmp") for a in el.iterancestors()):
-            text = _verbatim(el)
+            text = _per_line_text(el) or _verbatim(el)
             if "\n" not in text:
                 if text.strip():
                     replace_with_text(el, store.add("C", text.strip()))
@@ -177,10 +265,12 @@ def rewrite_code_nodes(root: etree._Element, store: ProtectedStore, candidates: 
                     replace_with_text(el, "")
                 continue
         elif tag in ("pre", "xmp", "listing") or tag != "code":
-            if any(_GUTTER_RE.search(a.get("class") or "") for a in [el, *el.iterancestors()]):
+            if any(_GUTTER_RE.search(a.get("class") or "") for a in el.iterancestors()) or (
+                _GUTTER_RE.search(cls) and _is_number_gutter(_verbatim(el))
+            ):
                 replace_with_text(el, "")  # a line-number column rendered as its own <pre>
                 continue
-            text = _verbatim(el)
+            text = _per_line_text(el) or _verbatim(el)
         else:
             continue
         if not text.strip():

@@ -45,7 +45,10 @@ _STRONG_BP_RE = re.compile(
     r"subscription|advert|advertisement|ads|ad|adsbygoogle|sponsor|sponsored|promo|tags|tagcloud|byline|comments|"
     r"comment|commentlist|disqus|outbrain|taboola|meta|post-meta|entry-meta|skiplink|sr-only|screen-reader-text|"
     r"visually-hidden|author|authors|author-bio|authorbox|about-author|about-the-author|buybox|buy-box|paywall|"
-    r"purchase|user-info|user-details|user-action-time|usercard|user-card|reputation|disclosure|disclaimer)(?:$|[\s_-])",
+    r"purchase|user-info|user-details|user-action-time|usercard|user-card|reputation|disclosure|disclaimer|"
+    # forum chrome around each post: signatures, the poster's box, post footers
+    r"signature|signaturecontainer|userinfo|usertitle|user-title|userTitle|message-user|message-attribution|"
+    r"message-footer|postprofile)(?:$|[\s_-])",
     re.I,
 )
 # Weak signals: overridden when the same class/id also names content ("edit-post-popup").
@@ -53,7 +56,7 @@ _WEAK_BP_RE = re.compile(
     r"(?:^|[\s_-])(widget|widgets|banner|popup|modal|pagination|pager|toolbar|masthead|popular|trending|rating|"
     r"voting|vote|hidden" + _NOT_RESPONSIVE + r"|hide" + _NOT_RESPONSIVE + r"|hide[A-Z]\w*|login|signin|signup|"
     r"copyright|print|caption|credit|credits|overlay|"
-    r"lightbox|popmake|signature)(?:$|[\s_-])",
+    r"lightbox|popmake)(?:$|[\s_-])",
     re.I,
 )
 _CONTENT_RE = re.compile(r"content|article|entry|post|body|text|answer|question|story|thread", re.I)
@@ -165,7 +168,7 @@ class Linearizer:
                     self.kind, self.prefix = "li", f"{indent}- "
             elif tag in ("ul", "ol", "menu"):
                 self.list_stack.append([tag == "ol", 0])
-            elif tag == "blockquote":
+            elif _is_quote(el):
                 self.quote += 1
         elif tag == "a":
             self.in_link += 1
@@ -180,7 +183,7 @@ class Linearizer:
             self.owners.pop()
             if tag in ("ul", "ol", "menu"):
                 self.list_stack.pop()
-            elif tag == "blockquote":
+            elif _is_quote(el):
                 self.quote -= 1
         elif tag == "a":
             self.in_link -= 1
@@ -208,6 +211,20 @@ class Linearizer:
             if i == 0:
                 lines.append("|" + "---|" * width)
         self.blocks.append(Block("table", "", "\n".join(lines), table, links, tuple(self.owners)))
+
+
+# Forum quote boxes written as divs (vBulletin, phpBB, SMF, XenForo…); a vBulletin
+# `blockquote.postcontent` is the post itself, not a quote.
+_QUOTE_CLASS_RE = re.compile(r"(?:^|\s)(?:bbcode_quote|quote|quotecontent|quotebox|bbCodeBlock--quote|bbCodeQuote|"
+                             r"post-quote|forum-quote|quoteblock)(?:\s|$)")
+_NOT_QUOTE_CLASS_RE = re.compile(r"(?:^|\s)(?:postcontent|post_message|postbody|restore)(?:\s|$)")
+
+
+def _is_quote(el: etree._Element) -> bool:
+    cls = el.get("class")
+    if el.tag == "blockquote":
+        return not (cls and _NOT_QUOTE_CLASS_RE.search(cls))
+    return bool(cls and _QUOTE_CLASS_RE.search(cls))
 
 
 _HIDDEN_CLASS_RE = re.compile(
@@ -462,7 +479,13 @@ def _refine_with_hints(node, clean, children):
 
 
 _THREAD_ITEMTYPE_RE = re.compile(r"schema\.org/(?:Question|Answer|DiscussionForumPosting)$")
-_THREAD_CLASS_RE = re.compile(r"(?:^|\s)(?:question|answer|js-question|js-answer)(?:\s|$)")
+# Q&A posts, and forum posts as phpBB (div.post), vBulletin (li.postcontainer / postbit),
+# XenForo (article.message--post), Discourse (topic-post), bbPress (bbp-reply) write them.
+_THREAD_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:question|answer|js-question|js-answer|post|postcontainer|postbit|message--post|forumpost|forum-post|"
+    r"topic-post|bbp-reply|bbp-topic|js-post)(?:\s|$)"
+)
+_THREAD_ID_RE = re.compile(r"^(?:p|post|post_|post-|js-post-|postid)\d+$")
 
 
 def _is_thread_post(el: etree._Element) -> bool:
@@ -470,7 +493,10 @@ def _is_thread_post(el: etree._Element) -> bool:
     if itemtype and _THREAD_ITEMTYPE_RE.search(itemtype.strip()):
         return True
     cls = el.get("class")
-    return bool(cls and _THREAD_CLASS_RE.search(cls))
+    if cls and _THREAD_CLASS_RE.search(cls):
+        return True
+    ident = el.get("id")
+    return bool(ident and _THREAD_ID_RE.match(ident))
 
 
 def _include_thread(node, clean, block_chains, keep_flags):

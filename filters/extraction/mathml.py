@@ -13,6 +13,7 @@ bounded by the page's time budget like the rest of the extraction.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -111,7 +112,9 @@ def _kids(el: etree._Element) -> list[etree._Element]:
 
 
 def _text(el: etree._Element) -> str:
-    return "".join(el.itertext()).strip()
+    text = "".join(el.itertext()).strip()
+    # Entities the parser did not know (it resolves HTML's, MathML's &af; &it; … mostly) stay literal.
+    return html.unescape(text) if "&" in text else text
 
 
 def _group(tex: str) -> str:
@@ -342,7 +345,8 @@ def _multiscripts(el: etree._Element) -> str:
         target.append(None if name == "none" else _conv(k))
 
     def pairs(items: list[str | None]) -> str:
-        return "".join(_script(items[i], items[i + 1] if i + 1 < len(items) else None) for i in range(0, len(items), 2))
+        # Consecutive script pairs are separated by an empty group: R^{i}{}_{j}.
+        return "{}".join(_script(items[i], items[i + 1] if i + 1 < len(items) else None) for i in range(0, len(items), 2))
 
     pre_tex = pairs(pre)
     return ("{}" + pre_tex if pre_tex else "") + base + pairs(post)
