@@ -614,8 +614,12 @@ def _write_records(out, pages: list[SamplePage], seed: int, filename: str) -> No
 
 def generate_sample_warc(path: str | os.PathLike, n_pages: int = DEFAULT_PAGES, seed: int = 0) -> SampleCrawl:
     """Write the sample crawl to `path` (.warc.gz) atomically; same seed and n_pages, same bytes."""
+    return write_warc(path, sample_pages(n_pages, seed), seed)
+
+
+def write_warc(path: str | os.PathLike, pages: list[SamplePage], seed: int) -> SampleCrawl:
+    """Write `pages` as request + response records to `path` (.warc.gz), atomically."""
     path = Path(path)
-    pages = sample_pages(n_pages, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -632,12 +636,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", help="where to write the .warc.gz")
     parser.add_argument("--pages", type=int, default=DEFAULT_PAGES, help=f"response records (default {DEFAULT_PAGES})")
     parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
+    parser.add_argument("--markup", action="store_true",
+                        help="markup mode (pipelines.sample_crawl_markup): --pages pages of each hard math/code/forum "
+                             "markup kind instead of the default crawl")
     args = parser.parse_args(argv)
     if args.pages < 1:
         parser.error(f"--pages must be at least 1, got {args.pages}")
     if not args.output.endswith(".warc.gz"):
         parser.error(f"output must end in .warc.gz, got {args.output!r}")
-    crawl = generate_sample_warc(args.output, args.pages, args.seed)
+    if args.markup:
+        from pipelines.sample_crawl_markup import markup_pages
+
+        per_kind = args.pages if args.pages != DEFAULT_PAGES else 2
+        crawl = write_warc(args.output, [m.page for m in markup_pages(args.seed, per_kind)], args.seed)
+    else:
+        crawl = generate_sample_warc(args.output, args.pages, args.seed)
     counts = ", ".join(f"{k}={n}" for k, n in sorted(crawl.kind_counts.items()))
     print(f"wrote {crawl.path} ({len(crawl.pages)} pages, {crawl.path.stat().st_size} bytes): {counts}")
     return 0

@@ -80,6 +80,7 @@ _NAMES = sorted({*_CONST, *_UNDEROVER, *_FUNCS, *_UNARY, *_WRAP, *_BINARY, *_LEF
 _NAME_RE = re.compile("|".join(re.escape(n) for n in _NAMES))
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _CMD_END_RE = re.compile(r"\\[A-Za-z]+$")
+_SCRIPT_END_RE = re.compile(r"[_^][A-Za-z0-9]$")
 
 
 def _tokens(src: str) -> list[tuple[str, str]]:
@@ -135,6 +136,8 @@ def _join(parts: list[str]) -> str:
             continue
         if out and (p[0].isalpha() or p[0].isdigit() and out[-1].isalpha()) and _CMD_END_RE.search(out):
             out += " "
+        elif out and p[0].isalnum() and _SCRIPT_END_RE.search(out):
+            out += " "  # x^n k, not x^nk
         out += p
     return out
 

@@ -42,8 +42,8 @@ _LINE_CLASSES = frozenset({"line", "code-line", "codeline", "CodeMirror-line", "
 _LINE_ID_RE = re.compile(r"^LC\d+$")
 
 _CODE_CONTAINER_RE = re.compile(
-    # (a word boundary before code-block: XenForo's quote is a "bbCodeBlock bbCodeBlock--quote")
-    r"(?:^|[\s_-])code-?block|codebox|code-?snippet|source-?code|syntaxhighlighter|wp_syntax|code_responsive|codehilite|"
+    # (not XenForo's "bbCodeBlock bbCodeBlock--quote": its code boxes are bbCodeBlock--code)
+    r"(?<!bb)code-?block|codebox|code-?snippet|source-?code|syntaxhighlighter|wp_syntax|code_responsive|codehilite|"
     r"CodeMirror-code|react-code-lines|react-code-file-contents|file-content|bbCodeBlock--code|(?:^|\s)code(?:\s|$)",
     re.I,
 )

@@ -479,13 +479,16 @@ def _refine_with_hints(node, clean, children):
 
 
 _THREAD_ITEMTYPE_RE = re.compile(r"schema\.org/(?:Question|Answer|DiscussionForumPosting)$")
-# Q&A posts, and forum posts as phpBB (div.post), vBulletin (li.postcontainer / postbit),
-# XenForo (article.message--post), Discourse (topic-post), bbPress (bbp-reply) write them.
+# Q&A posts, and forum posts as vBulletin (li.postcontainer / postbit), XenForo
+# (article.message--post), Discourse (topic-post), bbPress (bbp-reply) write them. A bare
+# `post` class (phpBB's div.post) counts only with a forum post's parts inside (postbody,
+# postprofile): WordPress calls every article and teaser `post`.
 _THREAD_CLASS_RE = re.compile(
-    r"(?:^|\s)(?:question|answer|js-question|js-answer|post|postcontainer|postbit|message--post|forumpost|forum-post|"
-    r"topic-post|bbp-reply|bbp-topic|js-post)(?:\s|$)"
+    r"(?:^|\s)(?:question|answer|js-question|js-answer|postcontainer|postbit|message--post|forumpost|forum-post|"
+    r"topic-post|bbp-reply|bbp-topic)(?:\s|$)"
 )
-_THREAD_ID_RE = re.compile(r"^(?:p|post|post_|post-|js-post-|postid)\d+$")
+_BARE_POST_RE = re.compile(r"(?:^|\s)post(?:\s|$)")
+_FORUM_PART_RE = re.compile(r"(?:^|\s)(?:postbody|postprofile|post-body|postbit|signature)(?:\s|$)")
 
 
 def _is_thread_post(el: etree._Element) -> bool:
@@ -493,10 +496,17 @@ def _is_thread_post(el: etree._Element) -> bool:
     if itemtype and _THREAD_ITEMTYPE_RE.search(itemtype.strip()):
         return True
     cls = el.get("class")
-    if cls and _THREAD_CLASS_RE.search(cls):
+    if not cls:
+        return False
+    if _THREAD_CLASS_RE.search(cls):
         return True
-    ident = el.get("id")
-    return bool(ident and _THREAD_ID_RE.match(ident))
+    if _BARE_POST_RE.search(cls):
+        for child in el.iterchildren():
+            for node in (child, *child.iterchildren()):  # two levels down: div.post > div.inner > div.postbody
+                ccls = node.get("class") if isinstance(node.tag, str) else None
+                if ccls and _FORUM_PART_RE.search(ccls):
+                    return True
+    return False
 
 
 def _include_thread(node, clean, block_chains, keep_flags):

@@ -126,6 +126,7 @@ def _group(tex: str) -> str:
 
 
 _TRAILING_CMD_RE = re.compile(r"\\[A-Za-z]+$")
+_SCRIPT_END_RE = re.compile(r"[_^][A-Za-z0-9]$")
 
 
 def _join(parts: list[str]) -> str:
@@ -136,6 +137,8 @@ def _join(parts: list[str]) -> str:
             continue
         if out and p[0].isalpha() and out[-1].isalpha() and _TRAILING_CMD_RE.search(out):
             out += " "
+        elif out and p[0].isalnum() and _SCRIPT_END_RE.search(out):
+            out += " "  # \\sum_{i=1}^n i, not ^ni
         out += p
     return out
 
