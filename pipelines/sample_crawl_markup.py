@@ -449,7 +449,6 @@ def _forum_page(w: _Writer, kind: str, extra: str = "") -> MarkupPage:
                          f'{q}</div><div class="bbCodeBlock-expandLink"><a role="button">Click to expand...</a></div></div></blockquote>')
             body = quote + body
         if i == code_post:
-            lines = "<br>\n".join(_esc(ln).replace("  ", "&nbsp; ") for ln in code.split("\n"))
             if kind == "forum_phpbb":
                 block = f'<div class="codebox"><p>Code: <a href="#" onclick="selectCode(this); return false;">Select all</a></p><pre><code>{_esc(code)}</code></pre></div>'
             elif kind == "forum_vbulletin":
@@ -458,7 +457,6 @@ def _forum_page(w: _Writer, kind: str, extra: str = "") -> MarkupPage:
                 block = (f'<div class="bbCodeBlock bbCodeBlock--screenLimited bbCodeBlock--code"><div class="bbCodeBlock-title">'
                          f'Code:</div><div class="bbCodeBlock-content" dir="ltr"><pre class="bbCodeCode" dir="ltr" '
                          f'data-xf-init="code-block" data-lang="{language}"><code>{_esc(code)}</code></pre></div></div>')
-            del lines
             body += block
         if i == n_posts - 1 and extra:
             body += extra

@@ -187,6 +187,8 @@ class Linearizer:
                 self.quote -= 1
         elif tag == "a":
             self.in_link -= 1
+        elif tag == "cite" and self.quote:
+            self.parts.append(BR)  # phpBB's "X wrote:" heads the quote on a line of its own
 
     def _table(self, table: etree._Element) -> None:
         rows: list[list[str]] = []
@@ -570,7 +572,9 @@ def render(blocks: list[Block], store: ProtectedStore, escape_dollars: bool) -> 
         if escape_dollars and "$" in text:
             text = _UNESCAPED_DOLLAR_RE.sub(r"\\$", text)  # a page's own "\$" stays as it is
         if b.prefix:
-            text = b.prefix + text.replace("\n", "\n" + " " * len(b.prefix))
+            # Continuation lines: indented under a list item, still quoted inside a quote.
+            cont = re.sub(r"[^>]", " ", b.prefix) if ">" in b.prefix else " " * len(b.prefix)
+            text = b.prefix + text.replace("\n", "\n" + cont)
         sep = "\n" if (b.kind == "li" and prev_kind == "li") else "\n\n"
         if pieces:
             pieces.append(sep)

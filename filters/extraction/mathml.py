@@ -57,7 +57,7 @@ _LARGE_OPS = {r"\sum", r"\prod", r"\coprod", r"\int", r"\iint", r"\iiint", r"\oi
 # mover / munder accents: the accent character -> TeX command (over, under).
 _OVER_ACCENTS = {
     "^": r"\hat", "\u0302": r"\hat", "ˆ": r"\hat", "~": r"\tilde", "\u0303": r"\tilde", "˜": r"\tilde",
-    "¯": r"\bar", "\u0304": r"\bar", "\u0305": r"\overline", "‾": r"\overline", "→": r"\vec", "\u20d7": r"\vec",
+    "¯": r"\bar", "\u0304": r"\bar", "\u0305": r"\overline", "‾": r"\overline", "―": r"\overline", "→": r"\vec", "\u20d7": r"\vec",
     "˙": r"\dot", "\u0307": r"\dot", "¨": r"\ddot", "\u0308": r"\ddot", "ˇ": r"\check", "\u030c": r"\check",
     "˘": r"\breve", "\u0306": r"\breve", "´": r"\acute", "\u0301": r"\acute", "`": r"\grave", "\u0300": r"\grave",
     "⏞": r"\overbrace", "︷": r"\overbrace", "⟶": r"\overrightarrow", "←": r"\overleftarrow",

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.extraction import walk_ground_truth
 from filters.extraction import MathCodeExtractor, extract, extract_text
 from tests.conftest import require_or_skip
+from tests.filters.conftest import llmwebkit_page
 
 
 def page(body: str, head: str = "") -> str:
@@ -279,14 +279,8 @@ def test_fuzz_random_markup_never_crashes_or_stalls(fragment, head):
 def test_real_pages_keep_ground_truth_formulas_and_code(shared_data, page_id):
     import html as htmlmod
 
-    pages = shared_data / "web" / "math"
-    gt_file = pages / "gt" / f"{page_id}.groundtruth.jsonl.gz"
-    require_or_skip(gt_file.exists(), f"{gt_file} missing")
-    with gzip.open(gt_file, "rt") as fh:
-        gt = json.loads(fh.readline())
-    formulas, code = [], []
-    walk_ground_truth(gt["content_list"], formulas, code)
-    out = extract_text((pages / "pages" / f"{page_id}.html").read_text(encoding="utf-8", errors="replace"))
+    html, formulas, code = llmwebkit_page(shared_data, page_id)
+    out = extract_text(html)
     flat = nows(out)
     found = [nows(htmlmod.unescape(f)) in flat for f in formulas if f.strip()]
     lines = [ln.strip() for c in code for ln in c.splitlines() if len(ln.strip()) >= 4]

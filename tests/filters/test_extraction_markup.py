@@ -4,8 +4,6 @@ AsciiMath, MathML without TeX, syntax-highlighter code, forum threads. Generated
 converters element by element, and real pages of each kind from shared data."""
 from __future__ import annotations
 
-import gzip
-import json
 import re
 
 import pytest
@@ -16,6 +14,7 @@ from filters.extraction.asciimath import asciimath_to_latex
 from filters.extraction.mathml import mathml_to_latex
 from pipelines.sample_crawl_markup import CODE_KINDS, FORUM_KINDS, MARKUP_KINDS, MATH_KINDS, markup_pages, norm_tex, score
 from tests.conftest import require_or_skip
+from tests.filters.conftest import llmwebkit_page
 
 # Goals of issue 11 (formula recall >= 0.98, code-line recall >= 0.97), per kind; forum
 # posts, dropped signatures and quotes are all-or-nothing on a generated page.
@@ -219,19 +218,6 @@ def test_forum_thread_keeps_every_post_quotes_once_and_drops_signatures():
 # ------------------------------------------------------------------ real pages of each kind
 
 
-def _gt(shared_data, page_id):
-    from bench.extraction import walk_ground_truth
-
-    pages = shared_data / "web" / "math"
-    gt_file = pages / "gt" / f"{page_id}.groundtruth.jsonl.gz"
-    require_or_skip(gt_file.exists(), f"{gt_file} missing")
-    with gzip.open(gt_file, "rt") as fh:
-        gt = json.loads(fh.readline())
-    formulas, code = [], []
-    walk_ground_truth(gt["content_list"], formulas, code)
-    return (pages / "pages" / f"{page_id}.html").read_text(encoding="utf-8", errors="replace"), formulas, code
-
-
 def _whole_line_recall(html: str, lines: list[str]) -> float:
     out_lines = {ln.strip() for ln in extract_text(html).splitlines()}
     lines = [ln.strip() for ln in lines if len(ln.strip()) >= 4]
@@ -242,7 +228,7 @@ def _whole_line_recall(html: str, lines: list[str]) -> float:
 def test_real_forum_code_one_div_per_line(shared_data):
     """A Telerik forum thread whose code blocks are one div per line (llm-web-kit ground
     truth): lines come out whole, not merged, split or prefixed by a line number."""
-    html, _, code = _gt(shared_data, "llmwebkit-bench-code_11")
+    html, _, code = llmwebkit_page(shared_data, "llmwebkit-bench-code_11")
     assert _whole_line_recall(html, [ln for c in code for ln in c.splitlines()]) >= 0.97
 
 
@@ -266,7 +252,7 @@ def test_real_syntaxhighlighter_pages_with_a_gutter(shared_data, page_id):
 def test_real_forum_with_vbulletin_quotes(shared_data):
     """mathhelpforum: vBulletin posts with `bbcode_quote` boxes; every post is kept and
     each quote is rendered as a Markdown quote."""
-    html, formulas, _ = _gt(shared_data, "llmwebkit-bench-math_mathhelpforum_2")
+    html, formulas, _ = llmwebkit_page(shared_data, "llmwebkit-bench-math_mathhelpforum_2")
     root = etree.fromstring(html, etree.HTMLParser())
     quotes = [" ".join("".join(q.itertext()).split()) for q in root.iter("div") if "bbcode_quote" in (q.get("class") or "")]
     require_or_skip(bool(quotes), "no bbcode_quote on the page")
