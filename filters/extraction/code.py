@@ -33,18 +33,20 @@ _KNOWN_LANGS = frozenset(
 _NOT_LANGS = frozenset({"none", "text", "plain", "plaintext", "nohighlight", "line", "numbers", "source", "block", "code"})
 _GUTTER_RE = re.compile(
     r"(^|[\s_-])(gutter|line-?numbers?|linenos?|lineno|linenodiv|ln-num|hljs-ln-n|hljs-ln-numbers|line-number|"
-    r"rouge-gutter|lnt|blob-num|diff-line-num|CodeMirror-linenumber|react-line-numbers?)($|[\s_-])",
+    r"rouge-gutter|lnt|blob-num|diff-line-num|CodeMirror-linenumber|react-line-numbers?|crayon-nums|crayon-num)($|[\s_-])",
     re.I,
 )
 # One element per code line (class tokens, or GitHub/GitLab's LC<n> ids).
 _LINE_CLASSES = frozenset({"line", "code-line", "codeline", "CodeMirror-line", "react-file-line", "blob-code",
-                           "hljs-ln-code", "highlight-line", "line-content", "cm-line"})
+                           "hljs-ln-code", "highlight-line", "line-content", "cm-line", "crayon-line",
+                           "token-line"})
 _LINE_ID_RE = re.compile(r"^LC\d+$")
 
 _CODE_CONTAINER_RE = re.compile(
     # (not XenForo's "bbCodeBlock bbCodeBlock--quote": its code boxes are bbCodeBlock--code)
     r"(?<!bb)code-?block|codebox|code-?snippet|source-?code|syntaxhighlighter|wp_syntax|code_responsive|codehilite|"
-    r"CodeMirror-code|react-code-lines|react-code-file-contents|file-content|bbCodeBlock--code|(?:^|\s)code(?:\s|$)",
+    r"CodeMirror-code|react-code-lines|react-code-file-contents|file-content|bbCodeBlock--code|crayon-syntax|"
+    r"(?:^|\s)code(?:\s|$)",
     re.I,
 )
 _TAG_CANDIDATES = etree.XPath("//pre | //xmp | //listing | //code")

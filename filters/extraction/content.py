@@ -226,7 +226,8 @@ def _is_quote(el: etree._Element) -> bool:
     cls = el.get("class")
     if el.tag == "blockquote":
         return not (cls and _NOT_QUOTE_CLASS_RE.search(cls))
-    return bool(cls and _QUOTE_CLASS_RE.search(cls))
+    # A quote box around a <blockquote> (Discourse's aside.quote) is one quote, not two.
+    return bool(cls and _QUOTE_CLASS_RE.search(cls)) and el.find(".//blockquote") is None
 
 
 _HIDDEN_CLASS_RE = re.compile(
@@ -271,6 +272,8 @@ def _is_data_table(table: etree._Element) -> bool:
 def _boilerplate_level(el: etree._Element) -> int:
     """2: certainly boilerplate (nav, footer, share bar…); 1: probably (hidden, popup…); 0: no."""
     tag = el.tag
+    if tag == "aside" and _QUOTE_CLASS_RE.search(el.get("class") or ""):
+        return 0  # Discourse quotes a post in <aside class="quote">
     if tag in BOILERPLATE_TAGS:
         if tag == "header" and _inside_article(el):
             return 0  # an article's own header: title, standfirst (the lead rule decides)
@@ -411,6 +414,8 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
             continue  # outside the main content; math and code blocks are kept anyway
         if b.link_chars > MAX_LINK_DENSITY * len(b.text) and "\ue000" not in b.text:
             continue
+        if b.kind == "p" and _SIGNATURE_RE.match(b.text):
+            continue  # vBulletin 3 signatures: an unnamed div opening with a line of underscores
         if _SERVER_ERROR_RE.match(b.text):
             continue  # "Warning: … in /var/www/….php on line 12" printed into the page
         kept_idx.append(i)
@@ -487,8 +492,9 @@ _THREAD_ITEMTYPE_RE = re.compile(r"schema\.org/(?:Question|Answer|DiscussionForu
 # postprofile): WordPress calls every article and teaser `post`.
 _THREAD_CLASS_RE = re.compile(
     r"(?:^|\s)(?:question|answer|js-question|js-answer|postcontainer|postbit|message--post|forumpost|forum-post|"
-    r"topic-post|bbp-reply|bbp-topic)(?:\s|$)"
+    r"topic-post|bbp-reply|bbp-topic|post_wrapper|cPost|ipsComment)(?:\s|$)"
 )
+_THREAD_ID_RE = re.compile(r"^post_message_\d+$")  # vBulletin 3: table-based posts, only the message has a name
 _BARE_POST_RE = re.compile(r"(?:^|\s)post(?:\s|$)")
 _FORUM_PART_RE = re.compile(r"(?:^|\s)(?:postbody|postprofile|post-body|postbit|signature)(?:\s|$)")
 
@@ -499,7 +505,8 @@ def _is_thread_post(el: etree._Element) -> bool:
         return True
     cls = el.get("class")
     if not cls:
-        return False
+        ident = el.get("id")
+        return bool(ident and _THREAD_ID_RE.match(ident))
     if _THREAD_CLASS_RE.search(cls):
         return True
     if _BARE_POST_RE.search(cls):
@@ -560,6 +567,7 @@ def _is_intro_line(b: Block) -> bool:
 
 
 _CTA_RE = re.compile(r"¿?(?:[^.?!\n]|\.(?=\S)){3,60}[?!]\s")
+_SIGNATURE_RE = re.compile(r"_{8,}\s*(?:\n|$)")
 _SERVER_ERROR_RE = re.compile(r"(?:Warning|Notice|Deprecated|Fatal error|Parse error|Strict Standards): .{0,400}? on line \d+", re.S)
 _UNESCAPED_DOLLAR_RE = re.compile(r"(?<!\\)\$")
 

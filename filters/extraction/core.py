@@ -82,7 +82,7 @@ def _candidates(root: etree._Element) -> tuple[list, list]:
     for el in root.iter(etree.Element):
         tag = el.tag
         cls = el.get("class")
-        if tag in _MATH_TAGS or (tag == "script" and (el.get("type") or "").startswith("math/")):
+        if tag in _MATH_TAGS or (tag == "script" and (el.get("type") or "").startswith("math/")) or tag.endswith(":math"):
             math_nodes.append(el)
         elif cls and ("ath" in cls or "tex" in cls or "katex" in cls or "MJX" in cls or "mjx" in cls):
             math_nodes.append(el)

@@ -245,6 +245,8 @@ def rewrite_math_nodes(root: etree._Element, store: ProtectedStore, candidates: 
     count = 0
     for el in _CANDIDATES(root) if candidates is None else candidates:
         tag = el.tag
+        if tag.endswith(":math"):  # <m:math xmlns:m="…MathML">: the HTML parser keeps the prefix
+            tag = "math"
         cls = _classes(el)
         img_tex = None
         if tag == "img":

@@ -279,3 +279,27 @@ def test_real_pages_with_mathml_only(shared_data, page_id):
     tex = re.findall(r"\$\$?(.+?)\$\$?", res.text, re.S)
     assert not any(re.search("[\u2061-\u2064\u2211\u222b]", t) for t in tex)
     assert sum("\\" in t for t in tex) >= len(maths) // 2
+
+
+def test_discourse_quote_box_and_vbulletin3_signature():
+    html = ("<html><body><div class='topic-post'><div class='cooked'><p>Question text about integrals, long enough to "
+            "carry weight in the page for sure.</p></div></div><div class='topic-post'><div class='cooked'>"
+            "<aside class='quote' data-username='bob'><div class='title'>bob:</div><blockquote><p>Question text about "
+            "integrals</p></blockquote></aside><p>Reply text that explains the answer in many words and sentences, quite "
+            "long really.</p><div>__________________<br>my signature here</div></div></div></body></html>")
+    out = extract_text(html)
+    assert "\n> Question text about integrals\n" in f"\n{out}\n" and "> > " not in out
+    assert "Reply text" in out and "my signature" not in out
+
+
+def test_namespaced_mathml_and_crayon_code():
+    res = extract("<html><body><p>Some text that is long enough to count as a paragraph here: <m:math xmlns:m="
+                  "'http://www.w3.org/1998/Math/MathML'><m:msup><m:mi>x</m:mi><m:mn>2</m:mn></m:msup></m:math>.</p>"
+                  "<div class='crayon-syntax crayon-theme-classic'><table class='crayon-table'><tr>"
+                  "<td class='crayon-nums'><div class='crayon-nums-content'><div class='crayon-num'>1</div>"
+                  "<div class='crayon-num'>2</div></div></td><td class='crayon-code'><div class='crayon-pre'>"
+                  "<div class='crayon-line'><span class='crayon-e'>print</span>(1)</div>"
+                  "<div class='crayon-line'><span class='crayon-e'>print</span>(2)</div></div></td></tr></table></div>"
+                  "</body></html>")
+    assert "$x^2$" in res.text
+    assert "```\nprint(1)\nprint(2)\n```" in res.text and res.n_code_blocks == 1
