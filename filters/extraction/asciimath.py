@@ -292,10 +292,13 @@ def asciimath_to_latex(src: str) -> str:
     """LaTeX for an AsciiMath expression (as MathJax's AsciiMath input would render it)."""
     parser = _Parser(src)
     parts: list[str] = []
-    while parser.peek() is not None:
-        parts.extend(n.tex for n in parser.intermediate_seq())
-        if parser.peek() is not None:  # an unmatched closing bracket: print it and go on
-            parts.append(_RIGHT.get(parser.take()[1], ""))
+    try:
+        while parser.peek() is not None:
+            parts.extend(n.tex for n in parser.intermediate_seq())
+            if parser.peek() is not None:  # an unmatched closing bracket: print it and go on
+                parts.append(_RIGHT.get(parser.take()[1], ""))
+    except RecursionError:  # absurdly nested brackets: keep the source rather than lose it
+        return src.strip()
     return _join(parts).strip()
 
 

@@ -45,7 +45,7 @@ _LINE_ID_RE = re.compile(r"^LC\d+$")
 _CODE_CONTAINER_RE = re.compile(
     # (not XenForo's "bbCodeBlock bbCodeBlock--quote": its code boxes are bbCodeBlock--code)
     r"(?<!bb)code-?block|codebox|code-?snippet|source-?code|syntaxhighlighter|wp_syntax|code_responsive|codehilite|"
-    r"CodeMirror-code|react-code-lines|react-code-file-contents|file-content|bbCodeBlock--code|crayon-syntax|"
+    r"CodeMirror-code|react-code-lines|react-code-file-contents|bbCodeBlock--code|crayon-syntax|"
     r"(?:^|\s)code(?:\s|$)",
     re.I,
 )

@@ -221,6 +221,7 @@ def _mo(el: etree._Element) -> str:
 
 
 def _escape_text(text: str) -> str:
+    text = "".join(ch for ch in text if ch not in _INVISIBLE)
     return re.sub(r"([{}%#&_$])", r"\\\1", text).replace("\\\\", r"\textbackslash ")
 
 

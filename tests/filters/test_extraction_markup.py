@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from filters.extraction import extract, extract_text
@@ -303,3 +305,30 @@ def test_namespaced_mathml_and_crayon_code():
                   "</body></html>")
     assert "$x^2$" in res.text
     assert "```\nprint(1)\nprint(2)\n```" in res.text and res.n_code_blocks == 1
+
+
+@settings(max_examples=150, deadline=1000, database=None)
+@given(st.lists(st.sampled_from(list("abxy12 ()[]{},|/_^+-*=<>:!\"`'\\") + [
+    "sqrt", "frac", "sum", "text", "sin", "(:", ":)", "{:", ":}", "root", "abs", "->", "oo"]), max_size=40).map("".join))
+def test_asciimath_never_crashes_on_garbage(src):
+    out = asciimath_to_latex(src)
+    assert isinstance(out, str)
+
+
+_MML_TAGS = ["mrow", "mi", "mn", "mo", "mfrac", "msqrt", "mroot", "msub", "msup", "msubsup", "munder", "mover",
+             "munderover", "mmultiscripts", "mprescripts", "none", "mtable", "mtr", "mtd", "mlabeledtr", "menclose",
+             "mfenced", "mstyle", "mpadded", "mphantom", "merror", "maction", "semantics", "annotation", "ms", "mspace",
+             "mglyph", "mtext", "div"]
+_mml = st.recursive(
+    st.text(alphabet=list("ax1+(){}|&;#\u2061\u2211"), max_size=4),
+    lambda children: st.builds(lambda tag, inner: f"<{tag}>{''.join(inner)}</{tag}>", st.sampled_from(_MML_TAGS),
+                               st.lists(children, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=150, deadline=1000, database=None)
+@given(_mml)
+def test_mathml_converter_never_crashes_on_random_trees(body):
+    out = _m(body)
+    assert isinstance(out, str) and not re.search("[\u2061-\u2064]", out)
