@@ -222,8 +222,22 @@ _QUOTE_CLASS_RE = re.compile(r"(?:^|\s)(?:bbcode_quote|quote|quotecontent|quoteb
 _NOT_QUOTE_CLASS_RE = re.compile(r"(?:^|\s)(?:postcontent|post_message|postbody|restore)(?:\s|$)")
 
 
+# vBulletin 3 writes a quote as a "Quote:" label followed by an unnamed table or div.
+_QUOTE_LABEL_XPATH = etree.XPath("//div[normalize-space(text())='Quote:' and not(*)]")
+
+
+def mark_quote_boxes(root: etree._Element) -> None:
+    """Tag the box after a bare "Quote:" label as a quote (`data-rc-quote`)."""
+    for label in _QUOTE_LABEL_XPATH(root):
+        box = label.getnext()
+        if box is not None and box.tag in ("table", "div"):
+            box.set("data-rc-quote", "1")
+
+
 def _is_quote(el: etree._Element) -> bool:
     cls = el.get("class")
+    if el.get("data-rc-quote"):
+        return el.find(".//blockquote") is None
     if el.tag == "blockquote":
         return not (cls and _NOT_QUOTE_CLASS_RE.search(cls))
     # A quote box around a <blockquote> (Discourse's aside.quote) is one quote, not two.
@@ -596,4 +610,4 @@ def render(blocks: list[Block], store: ProtectedStore, escape_dollars: bool) -> 
     return TOKEN_RE.sub(lambda m: store.render(int(m.group(2))), out)
 
 
-__all__ = ["Block", "Linearizer", "ExtractionTimeout", "select_main", "render"]
+__all__ = ["Block", "Linearizer", "ExtractionTimeout", "mark_quote_boxes", "select_main", "render"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from filters.extraction.code import rewrite_code_nodes
-from filters.extraction.content import ExtractionTimeout, Linearizer, render, select_main
+from filters.extraction.content import ExtractionTimeout, Linearizer, mark_quote_boxes, render, select_main
 from filters.extraction.math import page_delimiters, rewrite_math_nodes, rewrite_math_text
 from filters.extraction.protect import CLOSE, OPEN, STRAY_RE, TOKEN_RE, ProtectedStore
 
@@ -135,6 +135,8 @@ def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float =
             raise ExtractionTimeout("extraction exceeded its time budget")
         body = root.find("body")
         start = body if body is not None else root
+        if "Quote:" in text:
+            mark_quote_boxes(start)
         lin = Linearizer(deadline)
         lin.walk(start)
         lin.flush()

@@ -332,3 +332,15 @@ _mml = st.recursive(
 def test_mathml_converter_never_crashes_on_random_trees(body):
     out = _m(body)
     assert isinstance(out, str) and not re.search("[\u2061-\u2064]", out)
+
+
+def test_vbulletin3_quote_box_without_class_names():
+    post = ("<div id='post_message_{i}'>{quote}Reply number {i} explains the answer in many words and sentences, so "
+            "that it carries weight.</div>")
+    quote = ("<div style='margin:20px; margin-top:5px'><div class='smallfont'>Quote:</div><table><tr><td class='alt2'>"
+             "<div>Originally Posted by <strong>amy</strong></div><div style='font-style:italic'>Reply number 1 explains "
+             "the answer</div></td></tr></table></div>")
+    html = "<html><body>" + "".join(post.format(i=i, quote=quote if i == 2 else "") for i in (1, 2, 3)) + "</body></html>"
+    out = extract_text(html)
+    assert "> Reply number 1 explains the answer" in out
+    assert all(f"Reply number {i} explains the answer in many words" in out for i in (1, 2, 3))
