@@ -67,9 +67,12 @@ def _js_literal_at(s: str, i: int, limit: int = 2000) -> str:
     return s[i:end]
 
 
-# MathJax loads its AsciiMath input: v2 combined configs (AM_CHTML, TeX-MML-AM_HTMLorMML…,
+# The page loads AsciiMath: MathJax v2 combined configs (AM_CHTML, TeX-MML-AM_HTMLorMML…,
 # not TeX-AMS-…), the v2 `asciimath2jax` preprocessor, v3 `input/asciimath`.
-_ASCIIMATH_ON_RE = re.compile(r"(?:^|[-=/,\s'\"])AM_(?:HTMLorMML|CHTML|SVG|HTML)|asciimath2jax|input/asciimath", re.I)
+# Also Peter Jipsen's original ASCIIMathML.js (backticks too).
+_ASCIIMATH_ON_RE = re.compile(
+    r"(?:^|[-=/,\s'\"])AM_(?:HTMLorMML|CHTML|SVG|HTML)|asciimath2jax|input/asciimath|ASCIIMathML(?:\.min)?\.js", re.I
+)
 _ASCIIMATH_CONFIG_RE = re.compile(r"(?:asciimath2jax|asciimath)\s*:\s*\{[^{}]*?delimiters\s*:\s*(?=\[)", re.I)
 
 
@@ -118,7 +121,7 @@ def page_delimiters(html: str) -> Delimiters:
                 target.append(pair)
     # A pair configured as display wins over the same pair as inline.
     delims.inline = [p for p in delims.inline if p not in delims.display]
-    if ("AM_" in html or "sciimath" in html or "sciiMath" in html) and _ASCIIMATH_ON_RE.search(html):
+    if ("AM_" in html or "sciimath" in html or "sciiMath" in html or "SCIIMath" in html) and _ASCIIMATH_ON_RE.search(html):
         for m in _ASCIIMATH_CONFIG_RE.finditer(html):
             for p in _PAIR_RE.finditer(_js_literal_at(html, m.end())):
                 pair = (_js_unescape(p.group(2)), _js_unescape(p.group(4)))

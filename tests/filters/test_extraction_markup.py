@@ -101,6 +101,8 @@ def test_backticks_are_asciimath_only_where_the_page_loads_asciimath():
     assert "\\frac" not in off
     ams = '<script src="https://cdn.example/MathJax.js?config=TeX-AMS-MML_HTMLorMML"></script>'  # AMS is not AsciiMath
     assert "\\frac" not in extract_text(f"<html><head>{ams}</head><body>{body}</body></html>")
+    jipsen = '<script src="/js/ASCIIMathML.js"></script>'
+    assert "$\\frac{x^2}{2}$" in extract_text(f"<html><head>{jipsen}</head><body>{body}</body></html>")
     custom = extract_text(f"<html><head>{v3}</head><body><p>Custom delimiters: @@a/b@@ in this page.</p></body></html>")
     assert "$\\frac{a}{b}$" in custom
 
