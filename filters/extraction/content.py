@@ -154,6 +154,7 @@ class Linearizer:
         is_block = tag in BLOCK_TAGS
         if not is_block and el.attrib and _is_hidden_inline(el):
             return
+        quoted = False
         if is_block:
             self.flush()
             self.owners.append(el)
@@ -168,7 +169,8 @@ class Linearizer:
                     self.kind, self.prefix = "li", f"{indent}- "
             elif tag in ("ul", "ol", "menu"):
                 self.list_stack.append([tag == "ol", 0])
-            elif _is_quote(el):
+            elif (tag == "blockquote" or "uote" in (el.get("class") or "") or "data-rc-quote" in el.attrib) and _is_quote(el):
+                quoted = True
                 self.quote += 1
         elif tag == "a":
             self.in_link += 1
@@ -183,7 +185,7 @@ class Linearizer:
             self.owners.pop()
             if tag in ("ul", "ol", "menu"):
                 self.list_stack.pop()
-            elif _is_quote(el):
+            elif quoted:
                 self.quote -= 1
         elif tag == "a":
             self.in_link -= 1
@@ -236,12 +238,12 @@ def mark_quote_boxes(root: etree._Element) -> None:
 
 def _is_quote(el: etree._Element) -> bool:
     cls = el.get("class")
-    if el.get("data-rc-quote"):
-        return el.find(".//blockquote") is None
     if el.tag == "blockquote":
         return not (cls and _NOT_QUOTE_CLASS_RE.search(cls))
     # A quote box around a <blockquote> (Discourse's aside.quote) is one quote, not two.
-    return bool(cls and _QUOTE_CLASS_RE.search(cls)) and el.find(".//blockquote") is None
+    if (cls and "uote" in cls and _QUOTE_CLASS_RE.search(cls)) or el.get("data-rc-quote"):
+        return el.find(".//blockquote") is None
+    return False
 
 
 _HIDDEN_CLASS_RE = re.compile(

@@ -13,7 +13,7 @@ from lxml import etree
 
 from filters.extraction.code import rewrite_code_nodes
 from filters.extraction.content import ExtractionTimeout, Linearizer, mark_quote_boxes, render, select_main
-from filters.extraction.math import page_delimiters, rewrite_math_nodes, rewrite_math_text
+from filters.extraction.math import loads_asciimath, page_delimiters, rewrite_math_nodes, rewrite_math_text
 from filters.extraction.protect import CLOSE, OPEN, STRAY_RE, TOKEN_RE, ProtectedStore
 
 MAX_HTML_CHARS = 8_000_000  # bigger pages are truncated (and say so) to bound time and memory
@@ -73,15 +73,18 @@ _CODE_TAGS = frozenset({"pre", "code", "xmp", "listing"})
 _CODE_CONTAINER_TAGS = frozenset({"div", "table", "td"})
 
 
-def _candidates(root: etree._Element) -> tuple[list, list]:
+def _candidates(root: etree._Element) -> tuple[list, list, list]:
     """One pass over the tree collecting possible math and code nodes (document order).
     Cheap substring tests only; math.py / code.py decide. One Python pass is cheaper
     than three XPath searches with contains() on every class attribute."""
     math_nodes: list = []
     code_nodes: list = []
+    scripts: list = []
     for el in root.iter(etree.Element):
         tag = el.tag
         cls = el.get("class")
+        if tag == "script":
+            scripts.append(el)
         if tag in _MATH_TAGS or (tag == "script" and (el.get("type") or "").startswith("math/")) or tag.endswith(":math"):
             math_nodes.append(el)
         elif cls and ("ath" in cls or "tex" in cls or "katex" in cls or "MJX" in cls or "mjx" in cls):
@@ -92,7 +95,7 @@ def _candidates(root: etree._Element) -> tuple[list, list]:
             "ode" in cls or "ODE" in cls or "syntax" in cls or "hilite" in cls or "file-line" in cls
         ):
             code_nodes.append(el)
-    return math_nodes, code_nodes
+    return math_nodes, code_nodes, scripts
 
 
 def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float = DEFAULT_TIME_BUDGET_S,
@@ -122,9 +125,9 @@ def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float =
         return Extraction("", False, False, 0, 0, truncated)
 
     store = ProtectedStore()
-    delims = page_delimiters(text)
     try:
-        math_nodes, code_nodes = _candidates(root)
+        math_nodes, code_nodes, scripts = _candidates(root)
+        delims = page_delimiters(text, asciimath=loads_asciimath(scripts))
         rewrite_math_nodes(root, store, math_nodes)
         etree.strip_elements(root, *_STRIP_TAGS, with_tail=False)
         rewrite_code_nodes(root, store, code_nodes)

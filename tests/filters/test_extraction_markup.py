@@ -93,7 +93,8 @@ def test_asciimath_to_latex(am, tex):
 def test_backticks_are_asciimath_only_where_the_page_loads_asciimath():
     body = "<p>Let us see `x^2/2` and `sum_(k=1)^n k` in a sentence about the topic at hand.</p>"
     v2 = '<script src="https://cdn.example/mathjax/2.7.7/MathJax.js?config=AM_CHTML"></script>'
-    v3 = '<script>MathJax = {loader: {load: ["input/asciimath"]}, asciimath: {delimiters: [["@@", "@@"]]}};</script>'
+    v3 = ('<script>MathJax = {loader: {load: ["input/asciimath"]}, asciimath: {delimiters: [["@@", "@@"]]}};</script>'
+          '<script src="https://cdn.example/npm/mathjax@3/es5/startup.js"></script>')
     on = extract(f"<html><head>{v2}</head><body>{body}</body></html>")
     assert "$\\frac{x^2}{2}$" in on.text and "$\\sum_{k=1}^n k$" in on.text and on.n_formulas == 2
     off = extract_text(f"<html><head></head><body>{body}</body></html>")
