@@ -47,7 +47,7 @@ _STRONG_BP_RE = re.compile(
     r"visually-hidden|author|authors|author-bio|authorbox|about-author|about-the-author|buybox|buy-box|paywall|"
     r"purchase|user-info|user-details|user-action-time|usercard|user-card|reputation|disclosure|disclaimer|"
     # forum chrome around each post: signatures, the poster's box, post footers
-    r"signature|signaturecontainer|userinfo|usertitle|user-title|userTitle|message-user|message-attribution|"
+    r"signature|signaturecontainer|userinfo|usertitle|user-title|message-user|message-attribution|"
     r"message-footer|postprofile)(?:$|[\s_-])",
     re.I,
 )

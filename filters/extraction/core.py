@@ -74,7 +74,8 @@ _CODE_CONTAINER_TAGS = frozenset({"div", "table", "td"})
 
 
 def _candidates(root: etree._Element) -> tuple[list, list, list]:
-    """One pass over the tree collecting possible math and code nodes (document order).
+    """One pass over the tree collecting possible math and code nodes and the scripts
+    (document order).
     Cheap substring tests only; math.py / code.py decide. One Python pass is cheaper
     than three XPath searches with contains() on every class attribute."""
     math_nodes: list = []

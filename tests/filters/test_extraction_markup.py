@@ -255,8 +255,8 @@ def test_real_syntaxhighlighter_pages_with_a_gutter(shared_data, page_id):
 
 
 def test_real_forum_with_vbulletin_quotes(shared_data):
-    """mathhelpforum: vBulletin posts with `bbcode_quote` boxes; every post is kept and
-    each quote is rendered as a Markdown quote."""
+    """mathhelpforum: vBulletin posts with `bbcode_quote` boxes and signatures; the
+    formulas of every post are kept, each quote is a Markdown quote, signatures go."""
     html, formulas, _ = llmwebkit_page(shared_data, "llmwebkit-bench-math_mathhelpforum_2")
     root = etree.fromstring(html, etree.HTMLParser())
     quotes = [" ".join("".join(q.itertext()).split()) for q in root.iter("div") if "bbcode_quote" in (q.get("class") or "")]
@@ -267,6 +267,9 @@ def test_real_forum_with_vbulletin_quotes(shared_data):
     assert words and sum(w in quoted for w in words) / len(words) >= 0.8
     flat = re.sub(r"\s+", "", out)
     assert sum(re.sub(r"\s+", "", f) in flat for f in formulas) / len(formulas) >= 0.95
+    signatures = [" ".join("".join(e.itertext()).split()) for e in root.iter()
+                  if isinstance(e.tag, str) and "signature" in (e.get("class") or "").split()]
+    assert signatures and not any(sig[:40] in " ".join(out.split()) for sig in signatures)
 
 
 @pytest.mark.parametrize("page_id", ["mathjax-demos-page-mml-svg", "readability-mathjax"])
