@@ -143,11 +143,33 @@ def _join(parts: list[str]) -> str:
     return out
 
 
+def _fence(el: etree._Element) -> etree._Element | None:
+    """The `mo` of a fence: the element itself, or the one `mo` inside a wrapper `mrow`
+    (MathJax writes `\\big(` and `\\binom`'s parentheses as `<mrow><mo>(</mo></mrow>`)."""
+    while _local(el.tag) == "mrow":
+        kids = _kids(el)
+        if len(kids) != 1:
+            return None
+        el = kids[0]
+    return el if _local(el.tag) == "mo" else None
+
+
+def _stretchy(mo: etree._Element, inner: list[etree._Element]) -> bool:
+    """A fence written as \\left…\\right: said so (stretchy, fence, MathJax's OPEN class),
+    or around something tall, unless the page says stretchy="false"."""
+    if mo.get("stretchy") == "false":
+        return False
+    if mo.get("stretchy") == "true" or mo.get("fence") == "true" or mo.get("data-mjx-texclass") == "OPEN":
+        return True
+    return any(_local(x.tag) in ("mfrac", "mtable", "munderover", "msqrt", "mroot") for k in inner for x in k.iter())
+
+
 def _row(el: etree._Element) -> str:
     kids = _kids(el)
     # A fenced row: ( … ) around a table is a matrix environment, around anything tall \left…\right.
-    if len(kids) >= 2 and _local(kids[0].tag) == "mo" and _local(kids[-1].tag) == "mo":
-        o, c = _text(kids[0]), _text(kids[-1])
+    first, last = (_fence(kids[0]), _fence(kids[-1])) if len(kids) >= 2 else (None, None)
+    if first is not None and last is not None:
+        o, c = _text(first), _text(last)
         inner = kids[1:-1]
         if o in _OPEN_FENCES and c in _CLOSE_FENCES:
             ot, ct = _OPEN_FENCES[o], _CLOSE_FENCES[c]
@@ -156,17 +178,18 @@ def _row(el: etree._Element) -> str:
             if (o, c) == ("(", ")") and len(inner) == 1 and _local(inner[0].tag) == "mfrac" and _is_zero_line(inner[0]):
                 a, b = (_conv(x) for x in _kids(inner[0])[:2])
                 return rf"\binom{{{a}}}{{{b}}}"
-            tall = any(_local(x.tag) in ("mfrac", "mtable", "munderover", "msqrt", "mroot") for k in inner for x in k.iter())
-            if tall or kids[0].get("stretchy") == "true" or kids[0].get("fence") == "true":
+            if _stretchy(first, inner):
                 return rf"\left{ot} {_join([_conv(k) for k in inner])} \right{ct}"
     # Inside a longer row: "det ( table )" is a matrix, "{ table" (no closer) is cases.
     parts: list[str] = []
     i = 0
     while i < len(kids):
         k = kids[i]
-        if _local(k.tag) == "mo" and i + 1 < len(kids) and _local(kids[i + 1].tag) == "mtable":
-            o = _text(k)
-            close = _text(kids[i + 2]) if i + 2 < len(kids) and _local(kids[i + 2].tag) == "mo" else ""
+        fence = _fence(k)
+        if fence is not None and i + 1 < len(kids) and _local(kids[i + 1].tag) == "mtable":
+            o = _text(fence)
+            closer = _fence(kids[i + 2]) if i + 2 < len(kids) else None
+            close = _text(closer) if closer is not None else ""
             env = _MATRIX_ENV.get((_OPEN_FENCES.get(o, ""), _CLOSE_FENCES.get(close, "")))
             if env:
                 parts.append(_table(kids[i + 1], env))
@@ -174,7 +197,7 @@ def _row(el: etree._Element) -> str:
                 continue
             if o == "{":
                 parts.append(_table(kids[i + 1], "cases"))
-                i += 2
+                i += 2 if closer is None or close else 3  # MathJax closes cases with an empty <mo>
                 continue
         parts.append(_conv(k))
         i += 1

@@ -350,3 +350,29 @@ def test_vbulletin3_quote_box_without_class_names():
     out = extract_text(html)
     assert "> Reply number 1 explains the answer" in out
     assert all(f"Reply number {i} explains the answer in many words" in out for i in (1, 2, 3))
+
+
+@pytest.mark.parametrize(
+    "body, tex",
+    [  # MathJax v3's assistive MathML (what a rendered page keeps when its TeX source is gone)
+        ('<mrow data-mjx-texclass="ORD"><mrow data-mjx-texclass="OPEN"><mo minsize="2.047em">(</mo></mrow><mfrac '
+         'linethickness="0"><mi>n</mi><mi>k</mi></mfrac><mrow data-mjx-texclass="CLOSE"><mo minsize="2.047em">)</mo>'
+         "</mrow></mrow>", r"\binom{n}{k}"),
+        ('<mrow data-mjx-texclass="INNER"><mo data-mjx-texclass="OPEN">(</mo><mi>x</mi><mo>+</mo><mn>1</mn>'
+         '<mo data-mjx-texclass="CLOSE">)</mo></mrow>', r"\left(x+1\right)"),
+        ('<mi>f</mi><mo stretchy="false">(</mo><mfrac><mn>1</mn><mn>2</mn></mfrac><mo stretchy="false">)</mo>',
+         r"f(\frac{1}{2})"),
+        ('<mrow data-mjx-texclass="INNER"><mo data-mjx-texclass="OPEN">{</mo><mtable columnalign="left left"><mtr><mtd>'
+         '<mn>1</mn></mtd><mtd><mi>x</mi><mo>&gt;</mo><mn>0</mn></mtd></mtr></mtable><mo data-mjx-texclass="CLOSE" '
+         'fence="true" stretchy="true"></mo></mrow>', r"\begin{cases} 1 & x>0 \end{cases}"),
+        ('<mtable displaystyle="true" columnalign="right left"><mtr><mtd><mi>x</mi></mtd><mtd><mi></mi><mo>=</mo>'
+         "<mn>1</mn></mtd></mtr></mtable>", r"\begin{aligned} x & =1 \end{aligned}"),
+        ('<msubsup><mo data-mjx-texclass="OP">&#x222B;</mo><mn>0</mn><mn>1</mn></msubsup><mi>f</mi><mstyle '
+         'scriptlevel="0"><mspace width="0.167em"></mspace></mstyle><mi mathvariant="normal">d</mi><mi>x</mi>',
+         r"\int_0^1 f\,\mathrm{d}x"),
+    ],
+)
+def test_mathjax_assistive_mathml_shapes(body, tex):
+    assert norm_tex(_m(body)) == norm_tex(tex)
+    if "\\left" in tex or "\\left" in _m(body):
+        assert ("\\left" in tex) == ("\\left" in _m(body))  # \left only where the page stretches the fence
