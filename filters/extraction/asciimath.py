@@ -106,8 +106,9 @@ def _tokens(src: str) -> list[tuple[str, str]]:
         m = _NAME_RE.match(src, i)
         if m:
             name = m.group()
-            if name in ("text", "mbox") and src[m.end() : m.end() + 1] == "(":  # text(...) keeps its spaces
-                j = src.find(")", m.end())
+            closer = {"(": ")", "[": "]", "{": "}"}.get(src[m.end() : m.end() + 1])
+            if name in ("text", "mbox") and closer:  # text(...) keeps its spaces
+                j = src.find(closer, m.end())
                 j = n if j < 0 else j
                 out.append(("text", src[m.end() + 1 : j]))
                 i = j + 1
@@ -161,10 +162,21 @@ class _Parser:
 
     @staticmethod
     def unbracket(node: _Node) -> str:
-        """Round brackets (and invisible {: :}) around an argument are not printed."""
-        if node.inner is not None and node.left in ("(", ".") and node.right in (")", "."):
+        """Brackets ( [ { and the invisible {: :} around an argument are not printed (as
+        asciimath.js's AMremoveBrackets)."""
+        if node.inner is not None and node.left in ("(", "[", r"\{", ".") and node.right in (")", "]", r"\}", "."):
             return node.inner
         return node.tex
+
+    def script_arg(self) -> str:
+        """A sub/superscript: x^-1 is x^{-1} (a minus after ^ or _ binds what follows)."""
+        tok = self.peek()
+        if tok == ("sym", "-"):
+            self.take()
+            arg = self.simple()
+            return "-" + (self.unbracket(arg) if arg is not None else "")
+        arg = self.simple()
+        return self.unbracket(arg) if arg is not None else ""
 
     def simple(self) -> _Node | None:
         tok = self.peek()
@@ -183,7 +195,9 @@ class _Parser:
         if text in _LEFT:
             return self.bracket(_LEFT[text])
         if text == "|":
-            return _Node("|")
+            # |…| is a bracket when a matching | follows at the same depth (|x|, a
+            # determinant |(a,b),(c,d)|); a lone | (P(A|B)) is a symbol.
+            return self.bracket("|") if self.closing_bar() else _Node("|")
         if text in _FUNCS:
             nxt = self.peek()
             if nxt is None or nxt[1] in ("^", "_", "/", "|", ",", *_RIGHT) or len(text) == 1 and nxt[1] != "(":
@@ -212,20 +226,35 @@ class _Parser:
             return _Node(_UNDEROVER[text])
         return _Node(_CONST.get(text, text))
 
+    def closing_bar(self) -> bool:
+        depth = 0
+        for kind, text in self.toks[self.i :]:
+            if kind != "sym":
+                continue
+            if text in _LEFT:
+                depth += 1
+            elif text in _RIGHT:
+                depth -= 1
+                if depth < 0:
+                    return False
+            elif text == "|" and depth == 0:
+                return True
+        return False
+
     def bracket(self, left: str) -> _Node:
         items: list[list[_Node]] = [[]]
         right = ""
         while self.peek() is not None:
             kind, text = self.peek()
-            if kind == "sym" and text in _RIGHT:
+            if kind == "sym" and (text in _RIGHT or (text == "|" and left == "|")):
                 self.take()
-                right = _RIGHT[text]
+                right = _RIGHT.get(text, "|")
                 break
             if kind == "sym" and text == ",":
                 self.take()
                 items.append([])
                 continue
-            expr = self.intermediate_seq(stop_at_comma=True)
+            expr = self.intermediate_seq(stop_at_comma=True, stop_at_bar=left == "|")
             if not expr:
                 self.take()  # a stray token that cannot start an expression
                 continue
@@ -256,18 +285,17 @@ class _Parser:
                 break
             self.take()
             used.add(tok[1])
-            arg = self.simple()
-            tex += tok[1] + _group(self.unbracket(arg) if arg is not None else "")
+            tex += tok[1] + _group(self.script_arg())
         if tex == base.tex:
             return base
         return _Node(tex)
 
-    def intermediate_seq(self, stop_at_comma: bool = False) -> list[_Node]:
+    def intermediate_seq(self, stop_at_comma: bool = False, stop_at_bar: bool = False) -> list[_Node]:
         """I E: intermediates and I/I fractions, until a closing bracket (or a comma)."""
         out: list[_Node] = []
         while self.peek() is not None:
             kind, text = self.peek()
-            if kind == "sym" and (text in _RIGHT or (stop_at_comma and text == ",")):
+            if kind == "sym" and (text in _RIGHT or (stop_at_comma and text == ",") or (stop_at_bar and text == "|")):
                 break
             if kind == "sym" and text == "/":
                 self.take()

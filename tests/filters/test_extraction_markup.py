@@ -84,6 +84,11 @@ def test_the_scorer_catches_merged_split_and_numbered_lines():
         ('text(area) = pi r^2 "cm"', r"\text{area}=\pi r^2\text{cm}"),
         ("d/dx x^3 = 3x^2, n!, a_(i,j), f'(x)", r"\frac{d}{dx}x^3=3x^2,n!,a_{i,j},f'(x)"),
         ("stackrel(def)(=) , color(red)(x), ubrace(1+2)_(3)", r"\stackrel{def}{=},{\color{red}x},\underbrace{1+2}_{3}"),
+        ("x^-1 + sin^-1(x)", r"x^{-1}+\sin^{-1}(x)"),
+        ("x/x={(1,if x!=0),(text{undefined},if x=0):}",
+         r"\frac{x}{x}=\begin{cases} 1 & \text{ if } x\ne 0 \\ \text{undefined} & \text{ if } x=0 \end{cases}"),
+        ("|(a,b),(c,d)| = ad-bc, P(A|B), |x-y|", r"\begin{vmatrix} a & b \\ c & d \end{vmatrix}=ad-bc,P(A|B),|x-y|"),
+        ("bb{AB} + sqrt[x+1]", r"\mathbf{AB}+\sqrt{x+1}"),
     ],
 )
 def test_asciimath_to_latex(am, tex):
