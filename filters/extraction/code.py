@@ -33,9 +33,16 @@ _KNOWN_LANGS = frozenset(
 _NOT_LANGS = frozenset({"none", "text", "plain", "plaintext", "nohighlight", "line", "numbers", "source", "block", "code"})
 _GUTTER_RE = re.compile(
     r"(^|[\s_-])(gutter|line-?numbers?|linenos?|lineno|linenodiv|ln-num|hljs-ln-n|hljs-ln-numbers|line-number|"
-    r"rouge-gutter|lnt|blob-num|diff-line-num|CodeMirror-linenumber|react-line-numbers?|crayon-nums|crayon-num)($|[\s_-])",
+    r"rouge-gutter|lnt|blob-num|diff-line-num|CodeMirror-linenumber|react-line-numbers?|crayon-nums|crayon-num|"
+    r"line-num|linenum|lnum|line-no)($|[\s_-])",
     re.I,
 )
+
+
+def _is_gutter(cls: str) -> bool:
+    """A line-number gutter's class. Hugo's Chroma calls its inline numbers `ln`, a whole
+    class token only (highlight.js has `hljs-ln-code` for the code itself)."""
+    return bool(_GUTTER_RE.search(cls)) or " ln " in f" {cls} "
 # One element per code line (class tokens, or GitHub/GitLab's LC<n> ids).
 _LINE_CLASSES = frozenset({"line", "code-line", "codeline", "CodeMirror-line", "react-file-line", "blob-code",
                            "hljs-ln-code", "highlight-line", "line-content", "cm-line", "crayon-line",
@@ -101,7 +108,7 @@ def _verbatim(el: etree._Element) -> str:
         tag = node.tag
         if isinstance(tag, str):
             cls = node.get("class") or ""
-            if (node is not el and cls and _GUTTER_RE.search(cls)) or tag in ("script", "style", "button"):
+            if (node is not el and cls and _is_gutter(cls)) or tag in ("script", "style", "button"):
                 if node is not el and node.tail:  # skip the element, keep the text after it
                     parts.append(node.tail)
                 return
@@ -138,7 +145,7 @@ def _is_line_element(node: etree._Element) -> bool:
 def _in_gutter(node: etree._Element, top: etree._Element) -> bool:
     while node is not None and node is not top:
         cls = node.get("class")
-        if cls and _GUTTER_RE.search(cls):
+        if cls and _is_gutter(cls):
             return True
         node = node.getparent()
     return False
@@ -172,7 +179,7 @@ def _per_line_text(el: etree._Element) -> str | None:
             if not isinstance(child.tag, str) or child in inner_set:
                 continue
             cls = child.get("class")
-            if (cls and _GUTTER_RE.search(cls)) or child.tag in ("script", "style", "button"):
+            if (cls and _is_gutter(cls)) or child.tag in ("script", "style", "button"):
                 continue
             if child in holders:
                 if (child.text or "").strip() or outside(child):
@@ -191,7 +198,7 @@ def _drop_gutters(el: etree._Element) -> None:
     numbers do not end up in the text around the code."""
     for node in list(el.iter(etree.Element)):
         cls = node.get("class")
-        if node is not el and cls and _GUTTER_RE.search(cls) and _is_number_gutter(" ".join(node.itertext()).replace(" ", "\n").strip()):
+        if node is not el and cls and _is_gutter(cls) and _is_number_gutter(" ".join(node.itertext()).replace(" ", "\n").strip()):
             replace_with_text(node, "")
 
 
@@ -200,7 +207,7 @@ def _syntaxhighlighter_lines(el: etree._Element) -> str | None:
     lines = [ln for ln in el.iter("div") if re.search(r"(^|\s)line(\s|$)", ln.get("class") or "")]
     if not lines:
         return None
-    code_lines = [ln for ln in lines if not any(_GUTTER_RE.search(a.get("class") or "") for a in ln.iterancestors())]
+    code_lines = [ln for ln in lines if not any(_is_gutter(a.get("class") or "") for a in ln.iterancestors())]
     return "\n".join(_verbatim(ln).replace("\n", "") for ln in code_lines)
 
 
@@ -267,8 +274,8 @@ def rewrite_code_nodes(root: etree._Element, store: ProtectedStore, candidates: 
                     replace_with_text(el, "")
                 continue
         elif tag in ("pre", "xmp", "listing") or tag != "code":
-            if any(_GUTTER_RE.search(a.get("class") or "") for a in el.iterancestors()) or (
-                _GUTTER_RE.search(cls) and _is_number_gutter(_verbatim(el))
+            if any(_is_gutter(a.get("class") or "") for a in el.iterancestors()) or (
+                _is_gutter(cls) and _is_number_gutter(_verbatim(el))
             ):
                 replace_with_text(el, "")  # a line-number column rendered as its own <pre>
                 continue

@@ -381,3 +381,11 @@ def test_mathjax_assistive_mathml_shapes(body, tex):
     assert norm_tex(_m(body)) == norm_tex(tex)
     if "\\left" in tex or "\\left" in _m(body):
         assert ("\\left" in tex) == ("\\left" in _m(body))  # \left only where the page stretches the fence
+
+
+def test_hugo_chroma_inline_line_numbers():
+    lines = "".join(f'<span class="line"><span class="ln">{i}</span><span class="cl">{ln}</span></span>'
+                    for i, ln in enumerate(["package main", "func main() {}"], 1))
+    html = ("<html><body><p>Some prose that introduces the example below, long enough to count.</p>"
+            f'<div class="highlight"><pre class="chroma"><code class="language-go">{lines}</code></pre></div></body></html>')
+    assert "```go\npackage main\nfunc main() {}\n```" in extract_text(html)
