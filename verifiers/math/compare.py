@@ -47,6 +47,29 @@ def _decimal_close(g: Fraction, g_dec: int | None, p: Fraction, p_dec: int | Non
     return diff <= Fraction(1, 2 * 10**FLOAT_DIGITS)
 
 
+_DECIMAL_COMMA_RE = re.compile(r"([+-]?)(\d+),(\d+)")
+
+
+def decimal_comma(a: Answer, other: Answer) -> bool:
+    """True when `a` is written "1,22" and `other` is the decimal "1.22" with the same digits.
+
+    A comma between digits is a list ("-2,1" in MATH), a thousands separator ("1,234") or a decimal
+    comma ("2,74 $"). Only the other side can tell: `a` is read as a decimal exactly when the other
+    side is a single number written with a decimal point whose integer and fraction digits are the
+    ones around the comma (so "1,234" vs 1234 stays a thousands separator, and "2,740" is not 2.74).
+    """
+    if a.kind not in ("list", "number") or other.kind != "number" or other.decimals is None:
+        return False
+    if a.lhs or a.percent != other.percent:
+        return False
+    m = _DECIMAL_COMMA_RE.fullmatch(a.body.replace(" ", ""))
+    if m is None:
+        return False
+    sign, whole, frac = m.groups()
+    value = Fraction(f"{sign}{whole}.{frac}")
+    return value == other.number and len(frac) == other.decimals
+
+
 def numbers_equal(g: Answer, p: Answer) -> bool:
     for gv in _pct_alternatives(g, g.number):
         for pv in _pct_alternatives(p, p.number):
@@ -108,6 +131,8 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
     if g.kind == "text" or p.kind == "text":
         ok = _canon(_strip_text(g.body)).lower() == _canon(_strip_text(p.body)).lower()
         return ok, "text comparison"
+    if decimal_comma(p, g) or decimal_comma(g, p):
+        return True, "decimal comma read as a decimal point"
     if g.kind == p.kind == "list":
         return _number_lists_equal(g.items, p.items), "unordered list comparison"
     if {g.kind, p.kind} == {"list", "number"}:

@@ -22,15 +22,25 @@ from dataclasses import dataclass
 TAIL_CHARS = 20_000
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
+# Answer labels: "Final Answer:", "The answer is", "Answer:", "Answer \\( 9 \\)", GSM8K "#### 18" and
+# the line-initial short labels GPT-3-style solutions end with ("A: 18", "Ans: 18", "Ans. 18").
 _ANSWER_RE = re.compile(
-    r"(?:final\s+answer\s*(?:is|:)|(?<![a-z])answer\s*(?:is|:)|^\s*####)\s*",
+    r"(?:final\s+answer\s*(?:is|:)\s*:?|(?<![a-z])answer\s*(?:is\b\s*:?|:|(?=\s*(?:\\\(|\\\[|\$)))"
+    r"|^[ \t>*_]*(?:A|Ans\.?)[ \t]*(?:\*\*)?[ \t]*:(?:\*\*)?|^[ \t>*_]*Ans\.(?=[ \t]*[-$\\\d(])|^\s*####)[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
+# GSM8K calculator annotations "<<2*9=18>>": bookkeeping for the sampler, not part of the prose.
+_CALC_RE = re.compile(r"<<[^<>\n]{0,300}>>")
+# A response ending in a code block: its last line ("42", "Answer: 42") is the answer.
+_FENCE_END_RE = re.compile(r"\n[ \t]*(?:```|~~~)[ \t]*$")
 _ANSWER_TAG_RE = re.compile(r"<answer>(.{0,5000}?)</answer>", re.S | re.IGNORECASE)
 _BOLD_RE = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 _MATH_SPAN_RE = re.compile(r"\$\$([^$]{1,2000})\$\$|\$((?:\\\$|[^$\n]){1,1000})\$|\\\((.{1,1000}?)\\\)|\\\[(.{1,2000}?)\\\]", re.S)
+# A number as written in prose: "$1,234.50", "-3", "2/3", "15%", and "2,74" (a decimal comma, or a
+# two-element list: which one is decided against the gold, see compare.decimal_comma).
 _NUMBER_TOKEN_RE = re.compile(
-    r"(?<![A-Za-z\d])(?:[-−]?\$?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?\s*(?:\\?%|percent\b)?|[-−]?\.\d+)(?![\d])"
+    r"(?<![A-Za-z\d])(?:[-−]?\$?\s?(?:\d{1,3}(?:,\d{3})+(?![,\d])|(?<!\d,)\d+,\d+(?![,\d])|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?"
+    r"\s*(?:\\?%|percent\b)?|[-−]?\.\d+)(?![\d])"
 )
 _GLUE_NOISE_RE = re.compile(r"\\(?:text|mbox|textbf)\s*\{([^{}]*)\}|\\q?quad|\\[()\[\],;! ]|[$.,;:+\-&()\\]")
 
@@ -115,8 +125,14 @@ def _last_boxed(text: str) -> str | None:
     return ", ".join(contents)
 
 
+_LEADING_SPAN_RE = re.compile(r"\s*(?:\\\((.{1,1000}?)\\\)|\\\[(.{1,2000}?)\\\]|\$\$([^$]{1,2000})\$\$)", re.S)
+
+
 def _clean_answer_line(s: str) -> str:
     s = _HOPE_RE.sub("", s)
+    lead = _LEADING_SPAN_RE.match(s)
+    if lead:  # "Answer \( \n 9 \n \)": a formula right after the label may span lines
+        return next(g for g in lead.groups() if g is not None).strip()
     s = s.split("\n", 1)[0].strip()
     # A sentence end (". " followed by a capital) closes the answer; decimals like 7.78 are kept.
     m = re.search(r"(?<!\d)\.\s+[A-Z]|\.\s*$", s)
@@ -128,10 +144,42 @@ def _clean_answer_line(s: str) -> str:
     return s
 
 
+_HEDGE_RE = re.compile(
+    r"\b(?:might|maybe|perhaps|possibly|probably|either|not\s+sure|unsure|could|guess|likely|somewhere)\b", re.IGNORECASE
+)
+_OR_RE = re.compile(r"(?<![A-Za-z\\])or(?![A-Za-z])")
+
+
+def hedged(s: str) -> bool:
+    """True for a phrase that offers several candidate numbers instead of one answer.
+
+    "it might be 5 or 6", "either 12 or 13 apples", "the roots are 1 or -2". A bare list
+    ("5 or 6", "x = 1 or x = -2") is not hedging: it is read as a list answer.
+    """
+    if "=" in s:
+        return False
+    nums = {m.group(0).strip() for m in _NUMBER_TOKEN_RE.finditer(_MATH_SPAN_RE.sub(" ", s))}
+    if len(nums) < 2:
+        return False
+    if _HEDGE_RE.search(s):
+        return True
+    prose = [w for w in _WORD_RE.findall(_MATH_SPAN_RE.sub(" ", _TEXT_CMD_RE.sub("", s))) if w.lower() not in ("and", "or")]
+    return bool(prose) and bool(_OR_RE.search(s))
+
+
+def _after_equals(s: str) -> str | None:
+    """ "Therefore the total is 2 * 9 = 18 per day" -> "18 per day": what follows the last "=" outside formulas."""
+    if "=" not in s or _MATH_SPAN_RE.search(s):
+        return None
+    rest = s[s.rfind("=") + 1 :].strip()
+    return rest if rest and re.search(r"\d", rest) else None
+
+
 def reduce_phrase(s: str) -> str:
     """Turn "The largest $n$ is 34." into "34": keep the last formula or number of a prose phrase.
 
-    A string without prose words is returned as it is.
+    A string without prose words is returned as it is. After an "=" ("so 2 * 9 = 18 per day"),
+    the first value written after it is kept.
     """
     s = s.strip().rstrip(".").strip()
     marks = list(_CHOICE_MARK_RE.finditer(s))
@@ -148,6 +196,12 @@ def reduce_phrase(s: str) -> str:
     if spans and not numbers_after:
         m = spans[-1]
         return next(g for g in m.groups() if g is not None).strip()
+    rest = _after_equals(s)
+    if rest is not None:
+        first = _NUMBER_TOKEN_RE.search(rest)
+        if first is None or not _WORD_RE.search(_TEXT_CMD_RE.sub("", rest)):
+            return rest  # "= \frac{1}{2}": the whole formula
+        return first.group(0).strip()
     nums = list(_NUMBER_TOKEN_RE.finditer(s))
     if nums:
         return nums[-1].group(0).strip()
@@ -168,6 +222,10 @@ def extract_answer(text: str) -> Extraction | None:
     if think_end >= 0 and text[think_end + 8 :].strip():
         text = text[think_end + 8 :]  # drafts inside the reasoning block do not count
     tail = text[-TAIL_CHARS:]
+    if "<<" in tail:
+        tail = _CALC_RE.sub("", tail)  # "= $<<9*2=18>>18" reads "= $18"
+    if "```" in tail or "~~~" in tail:
+        tail = _FENCE_END_RE.sub("", tail.rstrip())  # the code block's last line becomes the last line
     tags = _ANSWER_TAG_RE.findall(tail)
     if tags and tags[-1].strip():
         inner = tags[-1].strip()
@@ -189,12 +247,19 @@ def extract_answer(text: str) -> Extraction | None:
     if matches and not (matches[-1].start() < last_line_start and _concludes(last_line)):
         line = _clean_answer_line(tail[matches[-1].end() :])
         if line:
-            return Extraction(reduce_phrase(line), "answer_line")
+            return _reduced(line, "answer_line")
     last_lines = "\n".join(tail.rstrip().splitlines()[-3:])
     bolds = _BOLD_RE.findall(last_lines)
     if bolds:
-        return Extraction(reduce_phrase(bolds[-1].strip()), "bold")
+        return _reduced(bolds[-1].strip(), "bold")
     return _last_sentence(tail)
+
+
+def _reduced(phrase: str, anchor: str) -> Extraction | None:
+    """The answer in `phrase`, or None when it hedges between candidates ("it might be 5 or 6")."""
+    if hedged(phrase):
+        return None
+    return Extraction(reduce_phrase(phrase), anchor)
 
 
 _CONCLUSION_RE = re.compile(r"\b(?:thus|therefore|hence|so|finally|final|result|in conclusion)\b", re.IGNORECASE)
@@ -229,5 +294,5 @@ def _last_sentence(text: str) -> Extraction | None:
     # Sign-offs ("I hope it is correct.") carry no answer: take the last sentence that has one.
     for sentence in reversed(sentences):
         if has_value.search(sentence):
-            return Extraction(reduce_phrase(sentence), "last_sentence")
-    return Extraction(reduce_phrase(sentences[-1]), "last_sentence")
+            return _reduced(sentence, "last_sentence")
+    return _reduced(sentences[-1], "last_sentence")
