@@ -148,7 +148,8 @@ def test_no_answer_and_unparseable_are_told_apart():
         ("[0,1)", "[0,1]", False),
         ("(-\\infty, 2) \\cup (3, \\infty)", "(3,\\infty)\\cup(-\\infty,2)", True),
         ("1<x<2", "(1,2)", True),  # gold inequality accepts the set ...
-        ("(1,2)", "1<x<2", False),  # ... but a gold set does not accept the inequality (on purpose)
+        ("(1,2)", "1<x<2", True),  # ... and a gold interval accepts the solved inequality (issue 11)
+        ("(1,2)", "x^2-3x+2<0", False),  # ... but not an unsolved one echoed from the problem
         ("x=5", "5", True),
         ("5", "x = 5", True),
         ("x=5", "y=5", False),

@@ -60,13 +60,15 @@ def decimal_comma(a: Answer, other: Answer) -> bool:
     """
     if a.kind not in ("list", "number") or other.kind != "number" or other.decimals is None:
         return False
-    if a.lhs or a.percent != other.percent:
+    if a.lhs:
         return False
-    m = _DECIMAL_COMMA_RE.fullmatch(a.body.replace(" ", ""))
+    m = _DECIMAL_COMMA_RE.fullmatch(a.body)  # "1, 22" (with a space) is a list
     if m is None:
         return False
     sign, whole, frac = m.groups()
     value = Fraction(f"{sign}{whole}.{frac}")
+    if a.percent != other.percent:  # "12,5%" vs 12.5: the percentage rules of numbers_equal
+        return numbers_equal(other, Answer(text=a.text, kind="number", number=value, decimals=len(frac), percent=a.percent))
     return value == other.number and len(frac) == other.decimals
 
 
@@ -302,6 +304,17 @@ def expr_equal(g, p, ctx: _Ctx) -> bool:
             g = _unwrap_functions(g).as_set()
         except Exception:  # noqa: BLE001
             return False
+    # An interval answer written as a solved inequality ("-2 \\le x \\le 7", "x < -2 or x > 7") is that
+    # interval. Only the solved form counts: an unsolved "x^2 - 5x - 14 \\le 0" echoed from the
+    # problem is not read as its solution set.
+    if isinstance(g, sp.Set) and not isinstance(g, sp.FiniteSet):
+        solved = _solved_inequality_set(p)
+        if solved is not None:
+            p = solved
+    elif isinstance(p, sp.Set) and not isinstance(p, sp.FiniteSet):
+        solved = _solved_inequality_set(g)
+        if solved is not None:
+            g = solved
     if str(g) == str(p):
         return True
     if _is_relation(g) or _is_relation(p):
@@ -319,6 +332,38 @@ def expr_equal(g, p, ctx: _Ctx) -> bool:
         if _symbols_equal(g, p):
             return True
     return scalar_equal(g, p, ctx)
+
+
+def _solved_inequality_set(e):
+    """The set of real numbers described by a solved inequality in one variable, or None.
+
+    Solved form: every relation has the variable alone on one side and a constant on the other
+    ("x \\ge 3", "-2 < x \\le 7", "x < -2 or x > 7" read as a list of relations, which is a union).
+    """
+    sp = _sympy()
+    pieces = list(e.args) if isinstance(e, (sp.FiniteSet, sp.Tuple)) else [e]
+    if not pieces or not all(_is_relation(piece) for piece in pieces):
+        return None
+    variables = set()
+    strict_inequality = False
+    for piece in pieces:
+        for r in _relations(piece):
+            if not isinstance(r, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)):
+                return None
+            sides = (r.lhs, r.rhs)
+            names = [x for x in sides if isinstance(x, sp.Symbol)]
+            consts = [x for x in sides if not x.free_symbols]
+            if len(names) != 1 or len(consts) != 1:
+                return None
+            variables.add(names[0].name)
+            strict_inequality = True
+    if len(variables) != 1 or not strict_inequality:
+        return None
+    try:
+        sets = [piece.as_set() for piece in pieces]
+        return sets[0] if len(sets) == 1 else sp.Union(*sets)
+    except Exception:  # noqa: BLE001 - not a real-line set: leave the answer as it was written
+        return None
 
 
 def _symbols_equal(g, p) -> bool:

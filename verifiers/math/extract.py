@@ -35,11 +35,13 @@ _CALC_RE = re.compile(r"<<[^<>\n]{0,300}>>")
 _FENCE_END_RE = re.compile(r"\n[ \t]*(?:```|~~~)[ \t]*$")
 _ANSWER_TAG_RE = re.compile(r"<answer>(.{0,5000}?)</answer>", re.S | re.IGNORECASE)
 _BOLD_RE = re.compile(r"\*\*([^*\n]{1,200})\*\*")
-_MATH_SPAN_RE = re.compile(r"\$\$([^$]{1,2000})\$\$|\$((?:\\\$|[^$\n]){1,1000})\$|\\\((.{1,1000}?)\\\)|\\\[(.{1,2000}?)\\\]", re.S)
+# Inline "$...$" follows pandoc's rule that a closing "$" is never followed by a digit, so prices
+# ("$36 + $18 = $54") are not formulas.
+_MATH_SPAN_RE = re.compile(r"\$\$([^$]{1,2000})\$\$|\$((?:\\\$|[^$\n]){1,1000})\$(?!\d)|\\\((.{1,1000}?)\\\)|\\\[(.{1,2000}?)\\\]", re.S)
 # A number as written in prose: "$1,234.50", "-3", "2/3", "15%", and "2,74" (a decimal comma, or a
 # two-element list: which one is decided against the gold, see compare.decimal_comma).
 _NUMBER_TOKEN_RE = re.compile(
-    r"(?<![A-Za-z\d])(?:[-−]?\$?\s?(?:\d{1,3}(?:,\d{3})+(?![,\d])|(?<!\d,)\d+,\d+(?![,\d])|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?"
+    r"(?<![A-Za-z\d])(?:[-−]?\$?\s?(?:\d{1,3}(?:,\d{3})+(?![,\d])|\d{1,3}(?: \d{3})+(?![,\d])|(?<!\d,)\d+,\d+(?![,\d])|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?"
     r"\s*(?:\\?%|percent\b)?|[-−]?\.\d+)(?![\d])"
 )
 _GLUE_NOISE_RE = re.compile(r"\\(?:text|mbox|textbf)\s*\{([^{}]*)\}|\\q?quad|\\[()\[\],;! ]|[$.,;:+\-&()\\]")

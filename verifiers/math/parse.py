@@ -70,11 +70,34 @@ _UNICODE_TEX = (
     ("π", "\\pi "), ("√", "\\sqrt"), ("∞", "\\infty "), ("×", "\\times "), ("·", "\\cdot "), ("÷", "/"),
     ("≤", "\\le "), ("≥", "\\ge "), ("≠", "\\ne "), ("½", "1/2"), ("⅓", "1/3"), ("¼", "1/4"), ("¾", "3/4"),
     ("²", "^2"), ("³", "^3"), ("∪", "\\cup "), ("±", "\\pm "), ("–", "-"),
+    ("€", ""), ("£", ""), ("¥", ""), ("₹", ""),  # currency signs: the number is the answer
+)
+# "Rs. 18", "USD 18", "18 EUR": currency codes before or after the number.
+_CURRENCY_RE = re.compile(r"^(?:Rs\.?|INR|USD|US\$|EUR|GBP)\s*(?=[-+\d.])|(?<=[\d.])\s*(?:USD|EUR|GBP|INR)\.?$")
+# "18 km/h", "$18/day", "18 per day": a rate's denominator after a number or a unit word.
+_PER_UNIT_RE = re.compile(
+    r"(?<=[\da-zA-Z])\s*(?:/|\bper\s+)(?:h|hr|hour|s|sec|second|min|minute|day|week|month|year|yr|kg|lb|unit|item|"
+    r"person|gallon|liter|litre|l|km|mile|m|ft|cup|pack|box|dozen|piece|ticket|student|page)s?\.?$"
 )
 _AND_RE = re.compile(r"\s*(?:\\text\s*\{\s*(?:and|or)\s*\}|(?<![A-Za-z\\])(?:and|or)(?![A-Za-z]))\s*")
 _NUMBER_THEN_WORDS_RE = re.compile(r"^(.*?\d)\s+[A-Za-z][A-Za-z .'-]*$")  # "3 apples", "12 red marbles"
 _SQRT_PAREN_RE = re.compile(r"\\sqrt\s*\(([^()]*)\)")  # invalid "\sqrt(2)" means \sqrt{2}
 _MATHRM_E_RE = re.compile(r"\\math(?:rm|it)\{\s*e\s*\}")
+_DEG = r"\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)"
+_DEG_NUM = rf"(-?\d+(?:\.\d+)?){_DEG}"
+# "\sin 60^\circ", "\cos(45°)", "\tan^2{30^{\circ}}": a trigonometric function of an angle in degrees.
+# Rewritten to radians before anything strips the degree sign (which would read sin 60 in radians).
+_TRIG_DEG_RE = re.compile(
+    rf"\\(sin|cos|tan|cot|sec|csc)\s*(\^\s*\{{?\s*-?\d\s*\}}?)?\s*"
+    rf"(?:\(\s*{_DEG_NUM}\s*\)|\{{\s*{_DEG_NUM}\s*\}}|{_DEG_NUM})"
+)
+
+
+def _trig_radians(m: re.Match) -> str:
+    angle = m.group(3) or m.group(4) or m.group(5)
+    return f"\\{m.group(1)}{m.group(2) or ''}(\\frac{{{angle}\\pi}}{{180}})"
+
+
 _TEXT_WRAP_RE = re.compile(r"^\\(?:text|textbf|mathrm|mbox)\s*\{(.*)\}$", re.S)
 
 
@@ -103,6 +126,8 @@ def normalize(s: str) -> str:
     s = _SPACING_RE.sub(" ", s)
     s = _SQRT_PAREN_RE.sub(r"\\sqrt{\1}", s)
     s = _FRAC_VARIANT_RE.sub(r"\\frac", s)
+    if "\\" in s and ("circ" in s or "°" in s or "degree" in s):
+        s = _TRIG_DEG_RE.sub(_trig_radians, s)
     s = _MATHRM_E_RE.sub("e", s)
     s = s.replace("{,}", ",").replace("\\infty", "\\infty ")
     s = s.replace("\\varnothing", "\\emptyset").replace("\\{\\}", "\\emptyset").replace("**", "^")
@@ -252,8 +277,11 @@ def _number_list(body: str) -> tuple | None:
 
 
 def _strip_units(s: str) -> tuple[str, bool]:
-    """Remove degree signs and trailing unit words; returns (text, had_percent)."""
+    """Remove degree signs, currency codes and trailing unit words; returns (text, had_percent)."""
     s = _DEGREE_RE.sub("", s).strip()
+    s = _CURRENCY_RE.sub("", s).strip()
+    if re.search(r"\d", s):
+        s = _PER_UNIT_RE.sub("", s).strip()
     percent = False
     m = _PERCENT_RE.search(s)
     if m:
@@ -466,7 +494,7 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
         return Answer(text=text, kind="number", body=body, number=value, decimals=dec, percent=percent, lhs=lhs)
     numbers = _number_list(body)
     if numbers is not None:
-        return Answer(text=text, kind="list", body=body, items=numbers, lhs=lhs)
+        return Answer(text=text, kind="list", body=body, items=numbers, lhs=lhs, percent=percent)
     if _RATIO_RE.match(body):  # "7:32", "12:00": compared digit for digit
         return Answer(text=text, kind="text", body="".join(body.split()), lhs=lhs)
     if _PLAIN_WORDS_RE.match(inner) and not (len(inner) <= 3 and inner.islower()):
