@@ -76,15 +76,22 @@ class Extraction:
     anchor: str
 
 
-def _matching_braces(s: str) -> dict[int, int]:
-    """Index of each unescaped "{" -> index of its "}" (one pass, so 10,000 unclosed boxes stay linear)."""
+_BRACE_RE = re.compile(r"(?<!\\)[{}]")
+
+
+def _matching_braces(s: str, start: int = 0) -> dict[int, int]:
+    """Index of each unescaped "{" at or after `start` -> index of its "}".
+
+    One pass over the braces only (so 10,000 unclosed boxes stay linear); a "}" closing a brace
+    opened before `start` is ignored, which leaves every pair after `start` as a full scan finds it.
+    """
     pairs, stack = {}, []
-    for i, c in enumerate(s):
-        if c in "{}" and (i == 0 or s[i - 1] != "\\"):
-            if c == "{":
-                stack.append(i)
-            elif stack:
-                pairs[stack.pop()] = i
+    for m in _BRACE_RE.finditer(s, start):
+        i = m.start()
+        if s[i] == "{":
+            stack.append(i)
+        elif stack:
+            pairs[stack.pop()] = i
     return pairs
 
 
@@ -96,7 +103,7 @@ def find_boxed(text: str) -> list[tuple[str, int, int]]:
         j = m.end()
         if j < len(text) and text[j] == "{":
             if pairs is None:
-                pairs = _matching_braces(text)
+                pairs = _matching_braces(text, j)
             close = pairs.get(j)
             if close is None:
                 continue  # unbalanced
