@@ -29,6 +29,7 @@ _ANSWER_RE = re.compile(
     r"|^[ \t>*_]*(?:A|Ans\.?)[ \t]*(?:\*\*)?[ \t]*:(?:\*\*)?|^[ \t>*_]*Ans\.(?=[ \t]*[-$\\\d(])|^\s*####)[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
+_NEXT_QUESTION_RE = re.compile(r"\n[ \t]*(?:Q|Question|Problem)[ \t]*(?:\d+[ \t]*)?:", re.IGNORECASE)
 # GSM8K calculator annotations "<<2*9=18>>": bookkeeping for the sampler, not part of the prose.
 _CALC_RE = re.compile(r"<<[^<>\n]{0,300}>>")
 # A response ending in a code block: its last line ("42", "Answer: 42") is the answer.
@@ -227,6 +228,11 @@ def extract_answer(text: str) -> Extraction | None:
     turn_end = _TURN_END_RE.search(text)
     if turn_end:
         text = text[: turn_end.start()]
+    if "Q" in text or "q" in text:
+        first_label = _ANSWER_RE.search(text)
+        next_q = _NEXT_QUESTION_RE.search(text, first_label.end()) if first_label else None
+        if next_q:
+            text = text[: next_q.start()]  # a few-shot model ran on into the next "Q: ..." after its answer
     think_end = text.rfind("</think>")
     if think_end >= 0 and text[think_end + 8 :].strip():
         text = text[think_end + 8 :]  # drafts inside the reasoning block do not count

@@ -450,6 +450,28 @@ def _lost_variables(source: str, expr: Any) -> bool:
         return False
 
 
+# ---------------------------------------------------------------- number words
+# Hand-written: the only PyPI packages for this (word2number, text2num) are unmaintained or pull in
+# a language model of French/Spanish grammar; answers need zero to ninety-nine spelled in English.
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+          "sixteen seventeen eighteen nineteen").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+
+
+def number_word(s: str) -> int | None:
+    """5 for "five", -21 for "minus twenty-one", None for anything else."""
+    words = s.strip().lower().replace("-", " ").split()
+    sign = 1
+    if words[:1] in (["minus"], ["negative"]):
+        sign, words = -1, words[1:]
+    if len(words) == 1 and words[0] in _NUMBER_WORDS:
+        return sign * _NUMBER_WORDS[words[0]]
+    if len(words) == 2 and words[0] in _TENS and words[1] in _UNITS[1:10]:
+        return sign * (_NUMBER_WORDS[words[0]] + _NUMBER_WORDS[words[1]])
+    return None
+
+
 # ---------------------------------------------------------------- public
 # Words, not a formula: "Monday", "New York", "I hope it is correct"; but "p - q" and "ab" are algebra.
 _PLAIN_WORDS_RE = re.compile(r"^(?=.*[A-Za-z]{3})[A-Za-z]+(?:[ '\-]+[A-Za-z]+)*$")
@@ -497,6 +519,9 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
         return Answer(text=text, kind="list", body=body, items=numbers, lhs=lhs, percent=percent)
     if _RATIO_RE.match(body):  # "7:32", "12:00": compared digit for digit
         return Answer(text=text, kind="text", body="".join(body.split()), lhs=lhs)
+    word_value = number_word(body)
+    if word_value is not None:  # "The answer is five."
+        return Answer(text=text, kind="number", body=body, number=Fraction(word_value), percent=percent, lhs=lhs)
     if _PLAIN_WORDS_RE.match(inner) and not (len(inner) <= 3 and inner.islower()):
         return Answer(text=text, kind="text", body=inner)
     why = refusal(text)
