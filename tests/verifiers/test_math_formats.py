@@ -253,3 +253,40 @@ def test_plain_numbers_stay_on_the_fast_path():
             assert grade_fast(gold, response).correct
         except NeedsSympy:  # pragma: no cover - the assertion below names the pair
             pytest.fail(f"{gold!r} vs {response!r} left the fast path")
+
+
+# --- more shapes real outputs take --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "gold,response,expected",
+    [
+        ("5", "The answer is five.", True),  # number words
+        ("21", "A: twenty-one", True),
+        ("-3", "The answer is minus three.", True),
+        ("6", "The answer is five.", False),
+        # A few-shot model that runs on into the next question after answering.
+        ("18", "so 2 * 9 = 18\nA: 18\n\nQ: Tom has 3 apples and buys 2 more. How many?\nA: 5", True),
+        ("5", "so 2 * 9 = 18\nA: 18\n\nQ: Tom has 3 apples and buys 2 more. How many?\nA: 5", False),
+        ("5", "Options:\nA: 5\nB: 6\nC: 7\nThe answer is B.", False),  # a listed option is not the answer
+        # Author signatures after the last sentence (AIME/AoPS solutions).
+        ("204", "so t = 24. $180 + 24 = 204$. -sepehr2010", True),
+        ("127", "Hence $99+28=127$.\n~Prof_Joker", True),
+        ("073", r"so $d = \boxed{\textbf{(073)}}.$", True),  # AIME's bold answer in parentheses
+        ("74", r"so $d = \boxed{\textbf{(073)}}.$", False),
+    ],
+)
+def test_more_real_output_shapes(gold, response, expected):
+    assert grade(gold, response).correct is expected
+
+
+@pytest.mark.slow
+def test_reference_solutions_grade_correct(shared_data):
+    """MATH-500 and AIME reference solutions (boxed answers, signatures, \\textbf{(073)}) against their golds."""
+    pairs = []
+    for name in ("math500_test.jsonl", "aime24.jsonl"):
+        path = shared_data / "math" / name
+        require_or_skip(path.is_file(), f"{path} is absent")
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            pairs.append((str(row["answer"]), row["solution"]))
+    verdicts = grade_many(pairs, workers=2, timeout_s=10)
+    assert [(g, r[-80:], v) for (g, r), v in zip(pairs, verdicts) if not v.correct] == []

@@ -29,6 +29,7 @@ _ANSWER_RE = re.compile(
     r"|^[ \t>*_]*(?:A|Ans\.?)[ \t]*(?:\*\*)?[ \t]*:(?:\*\*)?|^[ \t>*_]*Ans\.(?=[ \t]*[-$\\\d(])|^\s*####)[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
+_SIGNATURE_RE = re.compile(r"^[-~–—]{1,2}\s?[A-Za-z][\w.()' -]{0,40}$")
 _NEXT_QUESTION_RE = re.compile(r"\n[ \t]*(?:Q|Question|Problem)[ \t]*(?:\d+[ \t]*)?:", re.IGNORECASE)
 # GSM8K calculator annotations "<<2*9=18>>": bookkeeping for the sampler, not part of the prose.
 _CALC_RE = re.compile(r"<<[^<>\n]{0,300}>>")
@@ -296,7 +297,8 @@ def _last_sentence(text: str) -> Extraction | None:
         inner = next(g for g in spans[-1].groups() if g is not None).strip()
         if inner:
             return Extraction(inner, "last_sentence")
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    # Author signatures ("~Prof_Joker", "-sepehr2010") carry no answer, even with digits in them.
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not _SIGNATURE_RE.match(ln.strip())]
     if not lines:
         return None
     # Closing lines without a number or formula ("Is there anything else?") carry no answer.
@@ -308,6 +310,6 @@ def _last_sentence(text: str) -> Extraction | None:
         return None
     # Sign-offs ("I hope it is correct.") carry no answer: take the last sentence that has one.
     for sentence in reversed(sentences):
-        if has_value.search(sentence):
+        if has_value.search(sentence) and not _SIGNATURE_RE.match(sentence.strip()):
             return _reduced(sentence, "last_sentence")
     return _reduced(sentences[-1], "last_sentence")

@@ -490,6 +490,8 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
         return Answer(text=text[:200], kind="unparsed", note="answer longer than %d characters" % MAX_ANSWER_CHARS)
     m = _TEXT_WRAP_RE.match(text)
     inner = m.group(1).strip() if m else text
+    if m and re.fullmatch(r"\(\s*\d+\s*\)", inner):  # AIME's "\textbf{(073)}": the number, not a tuple
+        text = inner = inner.strip("() ")
     c = _CHOICE_RE.match(inner)
     if c and (len(inner) <= 3 or inner.startswith("(")):
         return Answer(text=text, kind="choice", body=c.group(1), choice=c.group(1))
