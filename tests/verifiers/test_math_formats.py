@@ -272,6 +272,20 @@ def test_plain_numbers_stay_on_the_fast_path():
         ("127", "Hence $99+28=127$.\n~Prof_Joker", True),
         ("073", r"so $d = \boxed{\textbf{(073)}}.$", True),  # AIME's bold answer in parentheses
         ("74", r"so $d = \boxed{\textbf{(073)}}.$", False),
+        # A justification after the labelled answer brings more numbers; the answer is before it.
+        ("18", "The answer is 18 (not 19).", True),
+        ("18", "Answer: 18 apples, since she had 20 and gave away 2.", True),
+        ("2", "Answer: 18 apples, since she had 20 and gave away 2.", False),
+        ("18", "A: 18 (or 19)", False),  # that one hedges
+        # A corrected answer later on the same line.
+        ("20", "A: 18. Wait, that is wrong. A: 20", True),
+        ("18", "A: 18. Wait, that is wrong. A: 20", False),
+        # Scale words and infinity in words.
+        ("1500000", "The population grew to 1.5 million people.", True),
+        ("1000000", "Answer: 1 million", True),
+        ("1", "Answer: 1 million", False),
+        (r"\infty", "Answer: infinity", True),
+        (r"-\infty", "Answer: -infinity", True),
     ],
 )
 def test_more_real_output_shapes(gold, response, expected):

@@ -26,7 +26,8 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
 # the line-initial short labels GPT-3-style solutions end with ("A: 18", "Ans: 18", "Ans. 18").
 _ANSWER_RE = re.compile(
     r"(?:final\s+answer\s*(?:is|:)\s*:?|(?<![a-z])answer\s*(?:is\b\s*:?|:|(?=\s*(?:\\\(|\\\[|\$)))"
-    r"|^[ \t>*_]*(?:A|Ans\.?)[ \t]*(?:\*\*)?[ \t]*:(?:\*\*)?|^[ \t>*_]*Ans\.(?=[ \t]*[-$\\\d(])|^\s*####)[ \t]*",
+    r"|^[ \t>*_]*(?:A|Ans\.?)[ \t]*(?:\*\*)?[ \t]*:(?:\*\*)?|^[ \t>*_]*Ans\.(?=[ \t]*[-$\\\d(])|^\s*####"
+    r"|(?<=[.!?] )(?-i:A|Ans):)[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
 _SIGNATURE_RE = re.compile(r"^[-~–—]{1,2}\s?[A-Za-z][\w.()' -]{0,40}$")
@@ -44,7 +45,7 @@ _MATH_SPAN_RE = re.compile(r"\$\$([^$]{1,2000})\$\$|\$((?:\\\$|[^$\n]){1,1000})\
 # two-element list: which one is decided against the gold, see compare.decimal_comma).
 _NUMBER_TOKEN_RE = re.compile(
     r"(?<![A-Za-z\d])(?:[-−]?\$?\s?(?:\d{1,3}(?:,\d{3})+(?![,\d])|\d{1,3}(?: \d{3})+(?![,\d])|(?<!\d,)\d+,\d+(?![,\d])|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?"
-    r"\s*(?:\\?%|percent\b)?|[-−]?\.\d+)(?![\d])"
+    r"\s*(?:\\?%|percent\b|(?:thousand|million|billion|trillion)\b)?|[-−]?\.\d+)(?![\d])"
 )
 _GLUE_NOISE_RE = re.compile(r"\\(?:text|mbox|textbf)\s*\{([^{}]*)\}|\\q?quad|\\[()\[\],;! ]|[$.,;:+\-&()\\]")
 
@@ -271,10 +272,23 @@ def extract_answer(text: str) -> Extraction | None:
     return _last_sentence(tail)
 
 
+# After an answer label, a justification that brings more numbers: "18 apples, since she had 20",
+# "18 (not 19)", "18 because 2 * 9 = 18". The answer is before it.
+_JUSTIFICATION_RE = re.compile(
+    r"(?:,\s*|\s+)(?:since|because|as|which|where|given|from|out of|after|before|when)\b"
+    r"|\s*\((?:not|i\.e\.|that is|which|since|because|rounded|approx)",
+    re.IGNORECASE,
+)
+
+
 def _reduced(phrase: str, anchor: str) -> Extraction | None:
     """The answer in `phrase`, or None when it hedges between candidates ("it might be 5 or 6")."""
     if hedged(phrase):
         return None
+    if anchor == "answer_line" and not _MATH_SPAN_RE.search(phrase):
+        cut = _JUSTIFICATION_RE.search(phrase)
+        if cut and re.search(r"\d", phrase[: cut.start()]):
+            phrase = phrase[: cut.start()]
     return Extraction(reduce_phrase(phrase), anchor)
 
 

@@ -130,6 +130,8 @@ def normalize(s: str) -> str:
         s = _TRIG_DEG_RE.sub(_trig_radians, s)
     s = _MATHRM_E_RE.sub("e", s)
     s = s.replace("{,}", ",").replace("\\infty", "\\infty ")
+    if "nfinity" in s:
+        s = re.sub(r"(?<![A-Za-z\\])([Ii])nfinity\b", r"\\infty ", s)
     s = s.replace("\\varnothing", "\\emptyset").replace("\\{\\}", "\\emptyset").replace("**", "^")
     s = _AND_RE.sub(", ", s)  # "12 \text{ and } 13", "19, 46, and 82" are lists
     s = re.sub(r",\s*,", ",", s)
@@ -451,6 +453,17 @@ def _lost_variables(source: str, expr: Any) -> bool:
 
 
 # ---------------------------------------------------------------- number words
+_SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_SCALE_RE = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion)\b", re.IGNORECASE)
+
+
+def _scale_words(s: str) -> str:
+    """ "1.5 million" -> "1500000", before unit stripping could read it as 1.5 and a unit word."""
+    if not _SCALE_RE.search(s):
+        return s
+    return _SCALE_RE.sub(lambda m: str(Fraction(m.group(1)) * _SCALE[m.group(2).lower()]).replace("/1", ""), s)
+
+
 # Hand-written: the only PyPI packages for this (word2number, text2num) are unmaintained or pull in
 # a language model of French/Spanish grammar; answers need zero to ninety-nine spelled in English.
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -502,7 +515,7 @@ def parse_answer(raw: str, *, allow_sympy: bool = True) -> Answer:
         return replace(value, text=text, choice=c.group(1))
     if _DOTS_RE.search(text):
         return _parse_sequence(text, allow_sympy)
-    body, percent = _strip_units(text)
+    body, percent = _strip_units(_scale_words(text))
     lhs, body = split_lhs(body)
     if lhs is not None:
         body, pct2 = _strip_units(body)
