@@ -286,6 +286,13 @@ def test_plain_numbers_stay_on_the_fast_path():
         ("1", "Answer: 1 million", False),
         (r"\infty", "Answer: infinity", True),
         (r"-\infty", "Answer: -infinity", True),
+        # Bounds and negations are not values; a closing "I don't know" takes back what came before.
+        ("7", "The answer is at least 7.", False),
+        ("7", "The answer is 7 or more.", False),
+        ("7", "The answer is not 7.", False),
+        ("7", "The answer is 7, not 8.", True),
+        ("7", "Let x be 7.\nHmm, I am not sure.", False),
+        ("7", "So there are 7 apples.\nI hope this helps!", True),
     ],
 )
 def test_more_real_output_shapes(gold, response, expected):

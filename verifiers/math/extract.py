@@ -30,6 +30,11 @@ _ANSWER_RE = re.compile(
     r"|(?<=[.!?] )(?-i:A|Ans):)[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
+_GIVE_UP_RE = re.compile(
+    r"\b(?:not\s+sure|unsure|(?:do\s*n[o']t|don't)\s+know|can\s*(?:no|')t\s+(?:solve|determine|find|figure)|"
+    r"unable\s+to|no\s+idea|give\s+up)\b",
+    re.IGNORECASE,
+)
 _SIGNATURE_RE = re.compile(r"^[-~–—]{1,2}\s?[A-Za-z][\w.()' -]{0,40}$")
 _NEXT_QUESTION_RE = re.compile(r"\n[ \t]*(?:Q|Question|Problem)[ \t]*(?:\d+[ \t]*)?:", re.IGNORECASE)
 # GSM8K calculator annotations "<<2*9=18>>": bookkeeping for the sampler, not part of the prose.
@@ -275,21 +280,40 @@ def extract_answer(text: str) -> Extraction | None:
 # After an answer label, a justification that brings more numbers: "18 apples, since she had 20",
 # "18 (not 19)", "18 because 2 * 9 = 18". The answer is before it.
 _JUSTIFICATION_RE = re.compile(
-    r"(?:,\s*|\s+)(?:since|because|as|which|where|given|from|out of|after|before|when)\b"
+    r"(?:,\s*|\s+)(?:since|because|as|which|where|given|from|out of|after|before|when)\b|,\s*not\b"
     r"|\s*\((?:not|i\.e\.|that is|which|since|because|rounded|approx)",
     re.IGNORECASE,
 )
 
 
+# A bound or a negation is not a value: "at least 7", "not 7", "7 or more", "more than 6".
+_QUALIFIED_BEFORE_RE = re.compile(
+    r"\b(?:not|at\s+least|at\s+most|more\s+than|less\s+than|greater\s+than|fewer\s+than|no\s+more\s+than|"
+    r"no\s+less\s+than|over|under|up\s+to|between)\s*$",
+    re.IGNORECASE,
+)
+_QUALIFIED_AFTER_RE = re.compile(r"^\s*(?:or\s+(?:more|less|fewer|greater|higher|lower|so)|\+)(?![\w\d])", re.IGNORECASE)
+
+
+def _qualified(phrase: str, value: str) -> bool:
+    at = phrase.rfind(value)
+    if at < 0 or not value or not re.search(r"\d", value):
+        return False
+    return bool(_QUALIFIED_BEFORE_RE.search(phrase[:at]) or _QUALIFIED_AFTER_RE.match(phrase[at + len(value) :]))
+
+
 def _reduced(phrase: str, anchor: str) -> Extraction | None:
-    """The answer in `phrase`, or None when it hedges between candidates ("it might be 5 or 6")."""
+    """The answer in `phrase`, or None when it hedges ("it might be 5 or 6") or bounds ("at least 7")."""
     if hedged(phrase):
         return None
     if anchor == "answer_line" and not _MATH_SPAN_RE.search(phrase):
         cut = _JUSTIFICATION_RE.search(phrase)
         if cut and re.search(r"\d", phrase[: cut.start()]):
             phrase = phrase[: cut.start()]
-    return Extraction(reduce_phrase(phrase), anchor)
+    value = reduce_phrase(phrase)
+    if value != phrase.strip().rstrip(".").strip() and _qualified(phrase, value):
+        return None
+    return Extraction(value, anchor)
 
 
 _CONCLUSION_RE = re.compile(r"\b(?:thus|therefore|hence|so|finally|final|result|in conclusion)\b", re.IGNORECASE)
@@ -315,7 +339,10 @@ def _last_sentence(text: str) -> Extraction | None:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not _SIGNATURE_RE.match(ln.strip())]
     if not lines:
         return None
-    # Closing lines without a number or formula ("Is there anything else?") carry no answer.
+    # Closing lines without a number or formula ("Is there anything else?") carry no answer, but
+    # one that says the model does not know takes back what came before.
+    if _GIVE_UP_RE.search(lines[-1]) and not re.search(r"\d", lines[-1]):
+        return None
     has_value = re.compile(r"\d|\$|\\\(|\\\[")
     last = next((ln for ln in reversed(lines[-5:]) if has_value.search(ln)), lines[-1])
     # Split on sentence ends that are not decimal points; keep the last sentence with content.
