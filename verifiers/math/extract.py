@@ -4,14 +4,19 @@ Pure string work: no sympy, no parsing of mathematics. Every regex here is linea
 (no nested quantifiers) so a hostile 1 MB response cannot stall the grader.
 
 Only the text after a closing </think> counts when there is any, and only the text before the
-first chat-turn marker (<|im_start|>, ...) when a model runs on into the next turn.
+first chat-turn marker (<|im_start|>, ...) when a model runs on into the next turn (or into the
+next few-shot "Q:" after its answer). GSM8K calculator marks (<<2*9=18>>) are removed, and a
+closing code fence is dropped so the code block's last line is the response's last line.
 
 Order of anchors (first that exists wins):
   0. the last ``<answer>...</answer>`` tag (RL prompt formats);
   1. the last ``\\boxed{...}`` / ``\\fbox{...}`` (several boxes on the same line form a list);
-  2. the last "final answer is ..." / "Answer: ..." / GSM8K "#### ..." line;
+  2. the last answer label: "final answer is ...", "The answer is ...", "Answer: ...",
+     "Answer \\( ... \\)", GSM8K "#### ...", and "A: ..." / "Ans: ..." at the start of a line;
   3. the last bold span (``**73**``) in the final lines;
-  4. the last sentence of the response, reduced to its last formula or number.
+  4. the last sentence of the response, reduced to one formula or number.
+A phrase that hedges between several numbers ("it might be 5 or 6") or gives a bound ("at least
+7") has no answer.
 """
 from __future__ import annotations
 
