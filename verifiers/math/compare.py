@@ -345,7 +345,6 @@ def _solved_inequality_set(e):
     if not pieces or not all(_is_relation(piece) for piece in pieces):
         return None
     variables = set()
-    strict_inequality = False
     for piece in pieces:
         for r in _relations(piece):
             if not isinstance(r, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)):
@@ -356,8 +355,7 @@ def _solved_inequality_set(e):
             if len(names) != 1 or len(consts) != 1:
                 return None
             variables.add(names[0].name)
-            strict_inequality = True
-    if len(variables) != 1 or not strict_inequality:
+    if len(variables) != 1:
         return None
     try:
         sets = [piece.as_set() for piece in pieces]

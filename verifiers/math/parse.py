@@ -461,11 +461,15 @@ def _scale_words(s: str) -> str:
     """ "1.5 million" -> "1500000", before unit stripping could read it as 1.5 and a unit word."""
     if not _SCALE_RE.search(s):
         return s
-    return _SCALE_RE.sub(lambda m: str(Fraction(m.group(1)) * _SCALE[m.group(2).lower()]).replace("/1", ""), s)
+    def expand(m: re.Match) -> str:
+        value = Fraction(m.group(1)) * _SCALE[m.group(2).lower()]
+        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+    return _SCALE_RE.sub(expand, s)
 
 
-# Hand-written: the only PyPI packages for this (word2number, text2num) are unmaintained or pull in
-# a language model of French/Spanish grammar; answers need zero to ninety-nine spelled in English.
+# Hand-written: answers only need zero to ninety-nine spelled in English, a closed table that is
+# smaller than a dependency would be.
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
           "sixteen seventeen eighteen nineteen").split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
