@@ -167,7 +167,8 @@ def _clean_answer_line(s: str) -> str:
 
 
 _HEDGE_RE = re.compile(
-    r"\b(?:might|maybe|perhaps|possibly|probably|either|not\s+sure|unsure|could|guess|likely|somewhere)\b", re.IGNORECASE
+    r"\b(?:might|maybe|perhaps|possibly|probably|either|not\s+sure|unsure|could\s+(?:be|also)|I\s+guess|somewhere)\b",
+    re.IGNORECASE,
 )
 _OR_RE = re.compile(r"(?<![A-Za-z\\])or(?![A-Za-z])")
 
