@@ -298,7 +298,9 @@ _QUALIFIED_BEFORE_RE = re.compile(
     r"no\s+less\s+than|over|under|up\s+to|between)\s*$",
     re.IGNORECASE,
 )
-_QUALIFIED_AFTER_RE = re.compile(r"^\s*(?:or\s+(?:more|less|fewer|greater|higher|lower|so)|\+)(?![\w\d])", re.IGNORECASE)
+_QUALIFIED_AFTER_RE = re.compile(
+    r"^\s*(?:or\s+(?:more|less|fewer|greater|higher|lower|so)(?![\w\d])|\+(?=\s*(?:$|[.,;!?)])))", re.IGNORECASE
+)
 
 
 def _qualified(phrase: str, value: str) -> bool:
