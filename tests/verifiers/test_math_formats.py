@@ -128,6 +128,9 @@ def test_answer_on_the_last_line_of_a_code_block(response):
         ("-1.5", "-1,5", True),
         ("1.234", "1,234", True),
         ("1,22", "1.22", True),  # the other direction: the comma is on the gold's side
+        ("0,111", "0.111", True),
+        ("1,600", "1.600", False),  # ... but a gold in thousands style (GSM8K's "1,600") means 1600
+        ("1,600", "1600", True),
         ("12.5\\%", "12,5\\%", True),
         ("1234", "1,234", True),  # an integer gold: a thousands separator, as always
         ("1234", "1.234", False),

@@ -50,20 +50,24 @@ def _decimal_close(g: Fraction, g_dec: int | None, p: Fraction, p_dec: int | Non
 _DECIMAL_COMMA_RE = re.compile(r"([+-]?)(\d+),(\d+)")
 
 
-def decimal_comma(a: Answer, other: Answer) -> bool:
+_THOUSANDS_RE = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+
+
+def decimal_comma(a: Answer, other: Answer, *, a_is_gold: bool) -> bool:
     """True when `a` is written "1,22" and `other` is the decimal "1.22" with the same digits.
 
     A comma between digits is a list ("-2,1" in MATH), a thousands separator ("1,234") or a decimal
     comma ("2,74 $"). Only the other side can tell: `a` is read as a decimal exactly when the other
     side is a single number written with a decimal point whose integer and fraction digits are the
     ones around the comma (so "1,234" vs 1234 stays a thousands separator, and "2,740" is not 2.74).
+    A gold written as a valid thousands group ("1,600", GSM8K's style) always means thousands.
     """
     if a.kind not in ("list", "number") or other.kind != "number" or other.decimals is None:
         return False
     if a.lhs:
         return False
     m = _DECIMAL_COMMA_RE.fullmatch(a.body)  # "1, 22" (with a space) is a list
-    if m is None:
+    if m is None or (a_is_gold and _THOUSANDS_RE.fullmatch(a.body)):
         return False
     sign, whole, frac = m.groups()
     value = Fraction(f"{sign}{whole}.{frac}")
@@ -133,7 +137,7 @@ def answers_equal(g: Answer, p: Answer) -> tuple[bool, str]:
     if g.kind == "text" or p.kind == "text":
         ok = _canon(_strip_text(g.body)).lower() == _canon(_strip_text(p.body)).lower()
         return ok, "text comparison"
-    if decimal_comma(p, g) or decimal_comma(g, p):
+    if decimal_comma(p, g, a_is_gold=False) or decimal_comma(g, p, a_is_gold=True):
         return True, "decimal comma read as a decimal point"
     if g.kind == p.kind == "list":
         return _number_lists_equal(g.items, p.items), "unordered list comparison"
