@@ -31,7 +31,7 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
 # the line-initial short labels GPT-3-style solutions end with ("A: 18", "Ans: 18", "Ans. 18").
 _ANSWER_RE = re.compile(
     r"(?:final\s+answer\s*(?:is|:)\s*:?|(?<![a-z])answer\s*(?:is\b\s*:?|:|(?=\s*(?:\\\(|\\\[|\$)))"
-    r"|^[ \t>*_]*(?:A|Ans\.?)[ \t]*(?:\*\*)?[ \t]*:(?:\*\*)?|^[ \t>*_]*Ans\.(?=[ \t]*[-$\\\d(])|^\s*####"
+    r"|^[ \t>*_]*(?:(?-i:A)|Ans\.?)[ \t]*(?:\*\*)?[ \t]*:(?:\*\*)?|^[ \t>*_]*Ans\.(?=[ \t]*[-$\\\d(])|^\s*####"
     r"|(?<=[.!?] )(?-i:A|Ans):)[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
