@@ -37,6 +37,9 @@ from verifiers.math.grader import NeedsSympy, grade_fast
         ("Therefore, the total cost = 18 dollars for 3 days", "18"),  # the value right after "="
         ("Therefore x = \\frac{1}{2}", "\\frac{1}{2}"),
         ("Thus the perimeter is 2 * 9 = 18 cm.", "18 cm"),
+        ("所以答案是 18。", "18。"),  # Chinese answer label (Qwen models answer in Chinese too)
+        ("答案：18", "18"),
+        ("Final Answer：18", "18"),  # full-width colon
     ],
 )
 def test_answer_labels(response, extracted):

@@ -30,7 +30,8 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
 # Answer labels: "Final Answer:", "The answer is", "Answer:", "Answer \\( 9 \\)", GSM8K "#### 18" and
 # the line-initial short labels GPT-3-style solutions end with ("A: 18", "Ans: 18", "Ans. 18").
 _ANSWER_RE = re.compile(
-    r"(?:final\s+answer\s*(?:is|:)\s*:?|(?<![a-z])answer\s*(?:is\b\s*:?|:|(?=\s*(?:\\\(|\\\[|\$)))"
+    r"(?:final\s+answer\s*(?:is|[:：])\s*[:：]?|(?<![a-z])answer\s*(?:is\b\s*[:：]?|[:：]|(?=\s*(?:\\\(|\\\[|\$)))"
+    r"|(?:最终)?答案\s*(?:是|为|[:：])\s*[:：]?"
     r"|^[ \t>*_]*(?:(?-i:A)|Ans\.?)[ \t]*(?:\*\*)?[ \t]*:(?:\*\*)?|^[ \t>*_]*Ans\.(?=[ \t]*[-$\\\d(])|^\s*####"
     r"|(?<=[.!?] )(?-i:A|Ans):)[ \t]*",
     re.IGNORECASE | re.MULTILINE,

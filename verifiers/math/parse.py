@@ -71,6 +71,7 @@ _UNICODE_TEX = (
     ("≤", "\\le "), ("≥", "\\ge "), ("≠", "\\ne "), ("½", "1/2"), ("⅓", "1/3"), ("¼", "1/4"), ("¾", "3/4"),
     ("²", "^2"), ("³", "^3"), ("∪", "\\cup "), ("±", "\\pm "), ("–", "-"),
     ("€", ""), ("£", ""), ("¥", ""), ("₹", ""),  # currency signs: the number is the answer
+    ("。", "."), ("，", ", "),  # CJK full stop and comma
 )
 # "Rs. 18", "USD 18", "18 EUR": currency codes before or after the number.
 _CURRENCY_RE = re.compile(r"^(?:Rs\.?|INR|USD|US\$|EUR|GBP)\s*(?=[-+\d.])|(?<=[\d.])\s*(?:USD|EUR|GBP|INR)\.?$")
