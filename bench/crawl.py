@@ -35,7 +35,7 @@ def build_input(folder: Path, sample_pages: int, files: int) -> int:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    from pipelines.sample_crawl import generate_sample_warc
+    from tools.sample_crawl import generate_sample_warc
 
     pages: list[tuple[str, bytes]] = []
     for path in sorted(SHARED_WEB.rglob("*.htm*")):
@@ -56,7 +56,7 @@ def build_input(folder: Path, sample_pages: int, files: int) -> int:
 
 
 def run_ours(inp: Path, out: Path, tasks: int, workers: int) -> float:
-    from pipelines.config import load_config
+    from pipelines.registry import load_config
     import yaml
 
     cfg_path = out.parent / "ours.yaml"

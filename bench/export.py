@@ -38,7 +38,7 @@ def write_input(folder: Path, texts: list[str], copies: int) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipelines.schema import DOCUMENT_SCHEMA
+    from core.records.document import DOCUMENT_SCHEMA
 
     rows = []
     for c in range(copies):

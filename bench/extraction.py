@@ -46,6 +46,7 @@ sys.path.insert(0, str(REPO))
 
 from filters.extraction import extract_text  # noqa: E402
 from filters.extraction.math import clean_tex, page_delimiters  # noqa: E402
+from tools.ground_truth import walk_ground_truth  # noqa: E402
 
 WS = re.compile(r"\s+")
 
@@ -82,24 +83,6 @@ EXTRACTORS: dict[str, Callable[[str], str]] = {
 }
 
 # ------------------------------------------------------------------ gold data
-
-
-def walk_ground_truth(node, formulas: list[str], code: list[str]) -> None:
-    """Collect formulas and code blocks from an llm-web-kit ground-truth content list."""
-    if isinstance(node, list):
-        for x in node:
-            walk_ground_truth(x, formulas, code)
-    elif isinstance(node, dict):
-        t = node.get("type") or node.get("t")
-        if t == "equation-inline" and isinstance(node.get("c"), str):
-            formulas.append(node["c"])
-        elif t in ("equation-interline", "equation-inline") and isinstance(node.get("content"), dict):
-            formulas.append(node["content"].get("math_content", ""))
-        elif t == "code" and isinstance(node.get("content"), dict):
-            code.append(node["content"].get("code_content", ""))
-        for k, v in node.items():
-            if k not in ("raw_content", "html"):
-                walk_ground_truth(v, formulas, code)
 
 
 def _markup_formulas(page: str) -> list[tuple[str, str]]:

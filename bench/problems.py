@@ -35,12 +35,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from verifiers.problems.decontam import BenchmarkIndex  # noqa: E402
-from verifiers.problems.ingest import read_problems  # noqa: E402
-from verifiers.problems.job import ClusterSettings, dask_client  # noqa: E402
-from verifiers.problems.pipeline import Steps, clean  # noqa: E402
-from verifiers.problems.schema import new_problem  # noqa: E402
-from verifiers.problems.text import ngrams, words  # noqa: E402
+from filters.decontam import BenchmarkIndex  # noqa: E402
+from filters.problems.ingest import read_problems  # noqa: E402
+from pipelines.problems import ClusterSettings, dask_client  # noqa: E402
+from filters.problems.clean import Steps, clean  # noqa: E402
+from core.records.problem import new_problem  # noqa: E402
+from filters.ngrams import ngrams, words  # noqa: E402
 
 DATA = Path(os.environ.get("RC_SHARED_DATA", REPO.parent / "shared" / "data"))
 NUM = re.compile(r"\d+")
@@ -124,7 +124,7 @@ def baseline(rows: list[dict], bench: list[tuple[str, str]]) -> tuple[dict[str, 
     from datasketch import MinHash, MinHashLSH
     from math_verify import parse, verify
 
-    from verifiers.problems.rules import multiple_answer_reason, multiple_choice_reason, proof_reason
+    from filters.problems.rules import multiple_answer_reason, multiple_choice_reason, proof_reason
 
     t: dict[str, float] = {}
     out: dict[str, str] = {}

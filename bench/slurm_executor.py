@@ -3,14 +3,14 @@
     .venv/bin/python bench/slurm_executor.py [--pages N] [--files F]
 
 What it measures (to size the Slurm tests and to show what the test cluster costs):
-  * sample crawl generation (pipelines.sample_crawl, warcio writer) for F files of N pages;
-  * start-up of a private single-node Slurm (tests.infra.slurm.start_cluster: munged + slurmctld +
+  * sample crawl generation (tools.sample_crawl, warcio writer) for F files of N pages;
+  * start-up of a private single-node Slurm (tools.slurm.start_cluster: munged + slurmctld +
     slurmd until `sinfo` shows the node idle);
   * a two-stage datatrove pipeline over those WARCs — WarcReader → Trafilatura → JsonlWriter, then
     JsonlReader → LambdaFilter → JsonlWriter with `depends=` — under
       baseline: LocalPipelineExecutor (tasks=F, workers=all CPUs), and
       ours:     SlurmPipelineExecutor on the test cluster (tasks=F), timed from submission until
-                tests.infra.slurm.wait_for_slurm_jobs sees every job (and merge_stats) finished;
+                tools.slurm.wait_for_slurm_jobs sees every job (and merge_stats) finished;
     and checks both produced identical documents.
 Needs root (or an installed slurm-wlm + munge); the cluster is stopped at the end.
 """
@@ -34,8 +34,8 @@ from datatrove.pipeline.filters import LambdaFilter  # noqa: E402
 from datatrove.pipeline.readers import JsonlReader, WarcReader  # noqa: E402
 from datatrove.pipeline.writers import JsonlWriter  # noqa: E402
 
-from pipelines.sample_crawl import generate_sample_warc  # noqa: E402
-from tests.infra.slurm import start_cluster, stop_cluster, wait_for_slurm_jobs  # noqa: E402
+from tools.sample_crawl import generate_sample_warc  # noqa: E402
+from tools.slurm import start_cluster, stop_cluster, wait_for_slurm_jobs  # noqa: E402
 
 
 def stages(warcs: Path, out: Path):

@@ -1,27 +1,32 @@
-"""Loading and validating job configs.
+"""The config base every job shares: strict pydantic models, one error format, one path rule.
 
-A config is one YAML mapping. Its `kind` key (default `crawl`) selects the job; every job module
-exposes a pydantic `Config` model (unknown keys forbidden) and `run(config, config_path) -> dict`.
-Validation happens before anything runs; problems become one `ConfigError` whose message names the
-file, the key and what was expected, so `pipelines.run` can print it and exit 2 without a traceback.
+- `StrictModel`: unknown keys are errors, values are validated on assignment.
+- `ConfigError`: a config that cannot be run; its message is for the user, as is (the runner prints
+  it and exits 2, no traceback). `format_validation_error` turns pydantic's errors into that
+  message: one line per problem naming the file, the key and what was expected.
+- **The path rule**: a relative path in a config file is relative to *the config file's folder*, for
+  every job. Fields typed `ConfigPath` (or lists of them) apply it when a model is validated with
+  `load_model(path, Model)` (which passes the folder as validation context); a model built in code
+  (no file) leaves relative paths relative to the working directory. URLs (`s3://…`) and absolute
+  paths are never changed.
 """
 from __future__ import annotations
 
-import importlib
+import os
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo
 
-# kind -> module implementing it (Config + run). Modules are imported lazily so a crawl does not
-# import the verifiers' dependencies and vice versa.
-JOBS: dict[str, str] = {
-    "crawl": "pipelines.crawl",
-    "problems": "verifiers.problems.job",
-    "mixture": "mixtures.job",
-}
+__all__ = [
+    "ConfigError", "StrictModel", "ConfigPath", "resolve_config_path", "format_validation_error",
+    "read_yaml", "load_model", "BASE_DIR_CONTEXT",
+]
+
+BASE_DIR_CONTEXT = "config_dir"  # key of the validation context holding the config file's folder
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ConfigError(Exception):
@@ -32,6 +37,30 @@ class StrictModel(BaseModel):
     """Base for config models: unknown keys are errors, values are validated on assignment."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def is_url(path: str) -> bool:
+    return "://" in path
+
+
+def resolve_config_path(value: str, base_dir: str | Path | None) -> str:
+    """The path rule: `value` relative to `base_dir` (the config file's folder) unless it is a URL or
+    absolute; `~` is expanded. Without a base_dir (a config built in code) it is returned as is."""
+    if not isinstance(value, str) or not value or is_url(value):
+        return value
+    expanded = os.path.expanduser(value)
+    if os.path.isabs(expanded) or base_dir is None:
+        return expanded
+    return os.path.normpath(os.path.join(str(base_dir), expanded))
+
+
+def _apply_path_rule(value: str, info: ValidationInfo) -> str:
+    base = (info.context or {}).get(BASE_DIR_CONTEXT) if info.context else None
+    return resolve_config_path(value, base)
+
+
+# A path-valued config field: relative to the config file (see the module docstring).
+ConfigPath = Annotated[str, AfterValidator(_apply_path_rule)]
 
 
 def _describe_location(loc: tuple[Any, ...]) -> str:
@@ -78,19 +107,20 @@ def read_yaml(path: Path | str) -> dict[str, Any]:
     return data
 
 
-def job_module(kind: str, path: Path | str = "config") -> ModuleType:
-    if kind not in JOBS:
-        raise ConfigError(f"{path}: key `kind`: expected one of {sorted(JOBS)}, got {kind!r}")
-    return importlib.import_module(JOBS[kind])
-
-
-def load_config(path: Path | str) -> tuple[ModuleType, BaseModel]:
-    """Read and validate a config; returns (job module, validated Config). Raises ConfigError."""
-    data = read_yaml(path)
-    kind = data.pop("kind", "crawl")
-    module = job_module(kind, path)
+def validate_model(model: type[M], data: dict[str, Any], path: Path | str) -> M:
+    """Validate `data` read from the config file `path` (path rule applied). Raises ConfigError."""
     try:
-        config = module.Config.model_validate(data)
+        return model.model_validate(data, context={BASE_DIR_CONTEXT: str(Path(path).resolve().parent)})
     except ValidationError as e:
         raise ConfigError(format_validation_error(path, e)) from None
-    return module, config
+
+
+def load_model(path: Path | str, model: type[M], *, kind: str | None = None) -> M:
+    """Read a YAML config and validate it with `model`. When `kind` is given, the file's `kind` key
+    (if any) must equal it and is removed first. Raises ConfigError."""
+    data = read_yaml(path)
+    if kind is not None:
+        found = data.pop("kind", kind)
+        if found != kind:
+            raise ConfigError(f"{path}: key `kind`: expected `{kind}`, got {found!r}")
+    return validate_model(model, data, path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from verifiers.problems.text import masked_key, ngrams, words
+from filters.ngrams import masked_key, ngrams, words
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-# Code and formulas are not a language; they confuse lid.176 (it calls LaTeX-heavy English "la").
-_FENCED = re.compile(r"```.*?```", re.S)
-_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]{1,400}\$", re.S)
+from core.markup import mask
+
 _WS = re.compile(r"\s+")
 
 
 def prose_sample(text: str, max_chars: int = 2000) -> str:
-    text = _MATH.sub(" ", _FENCED.sub(" ", text))
+    # Code and formulas are not a language; they confuse lid.176 (it calls LaTeX-heavy English "la").
+    text = mask(text)
     return _WS.sub(" ", text).strip()[:max_chars]
 
 

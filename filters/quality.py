@@ -24,9 +24,8 @@ from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-_FENCED = re.compile(r"^```.*?^```[ \t]*$", re.S | re.M)
-_DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
-_INLINE_MATH = re.compile(r"(?<![\\$])\$[^$\n]{1,500}?\$")
+from core.markup import mask
+
 _HEADING = re.compile(r"^#{1,6}\s+", re.M)
 _WORD = re.compile(r"\w+", re.U)
 _SYMBOLS = ("#", "...", "…")
@@ -46,11 +45,9 @@ def prose_only(text: str) -> str:
     """The text the heuristics should judge: code blocks dropped, formulas replaced by a word
     (so a sentence with math still ends with punctuation and still has words), Markdown heading
     markers removed."""
-    text = _FENCED.sub("\n", text)
     # Display math goes entirely (a placeholder line would repeat, tripping the duplicate-line
     # rules); inline math becomes a word so its sentence keeps its shape.
-    text = _DISPLAY_MATH.sub("", text)
-    text = _INLINE_MATH.sub("formula", text)
+    text = mask(text, code="\n", display="", inline="formula")
     return _HEADING.sub("", text)
 
 

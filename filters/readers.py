@@ -15,27 +15,11 @@ from datatrove.pipeline.readers import WarcReader
 from datatrove.pipeline.readers.base import BaseDiskReader
 from loguru import logger
 
+from core.charset import decode_html
+
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # Errors that mean "the rest of this file cannot be read"; everything read before them is kept.
 STREAM_ERRORS = (EOFError, OSError, zlib.error, gzip.BadGzipFile, ValueError)
-
-
-def decode_html(content: bytes) -> tuple[str, str]:
-    """Bytes → text. Returns (text, how): UTF-8 first, then the detected charset, else UTF-8 with
-    replacement characters, so a page with a few bad bytes is kept rather than dropped."""
-    try:
-        return content.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    import cchardet
-
-    detected = cchardet.detect(content[:65536]).get("encoding")
-    if detected:
-        try:
-            return content.decode(detected), detected.lower()
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return content.decode("utf-8", errors="replace"), "utf-8-replaced"
 
 
 def url_domain(url: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""datatrove Document ⇄ flat crawl-shard rows (schemas in pipelines/schema.py)."""
+"""datatrove Document ⇄ flat crawl-shard rows (schemas in core/records/document.py)."""
 from __future__ import annotations
 
 from functools import partial
@@ -6,8 +6,8 @@ from functools import partial
 from datatrove.data import Document
 from datatrove.pipeline.writers import ParquetWriter
 
-from pipelines.readers import document_source, url_domain
-from pipelines.schema import DOCUMENT_SCHEMA, REJECTED_SCHEMA
+from filters.readers import document_source, url_domain
+from core.records.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA
 
 _DOC_COLUMNS = [f.name for f in DOCUMENT_SCHEMA]
 _RENAMED = {"dedup_cluster_size": "minhash_cluster_size", "crawl_date": "date"}

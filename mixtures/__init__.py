@@ -5,5 +5,5 @@ Public API:
   mixtures.build.build_manifest(spec) → dict       `python -m mixtures.build CONFIG.yaml`
   mixtures.export.export(manifest) → dict          `python -m mixtures.export MANIFEST.json`
   mixtures.megatron (IndexedDatasetWriter, read_indexed_dataset, optimal_dtype, write_blend_files)
-  mixtures.job (Config, run)                       `python -m pipelines.run CONFIG.yaml` (kind: mixture)
+  pipelines.mixture (Config, run)                       `python -m pipelines.run CONFIG.yaml` (kind: mixture)
 """

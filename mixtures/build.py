@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mixtures.megatron import atomic_write_text
+from core.io import atomic_write_text
 from mixtures.select import SourceSelection, select_source, source_seed
 from mixtures.shards import expand_shards, inspect_shard, iter_column_batches
 from mixtures.spec import MixtureError, MixtureSpec, Stage, load_spec
 from mixtures.tokens import LoadedTokenizer, load_tokenizer, tokenize_shard, train_tokenizer
-from pipelines.config import ConfigError
+from core.config import ConfigError
 
 MANIFEST_FORMAT = "reasoning-curator/mixture-manifest/1"
 EPOCH_SLACK = 1e-9  # float noise allowed on the epoch cap

@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -28,13 +27,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.io import atomic_path, atomic_write_text
 from mixtures.build import MANIFEST_FORMAT, cache_dir, resolve_source
-from mixtures.megatron import IndexedDatasetWriter, atomic_write_text, write_blend_files
+from mixtures.megatron import IndexedDatasetWriter, write_blend_files
 from mixtures.select import SourceSelection
 from mixtures.shards import read_columns
 from mixtures.spec import MixtureError, MixtureSpec
 from mixtures.tokens import LoadedTokenizer, load_tokenizer, tokenize_shard
-from pipelines.config import ConfigError
+from core.config import ConfigError
 
 log = logging.getLogger(__name__)
 GATHER_DOCS = 8192  # documents gathered per write
@@ -71,39 +71,36 @@ def write_megatron(prefix: Path, selection: SourceSelection, tokenized: dict, to
 
 
 def write_parquet(path: Path, selection: SourceSelection, stage: str, source: str, eod: bool) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     writer, rows_written = None, 0
-    try:
-        for sel in selection.shards:
-            table = read_columns(sel.shard.url, sel.shard.columns).take(pa.array(sel.rows))
-            clash = set(EXTRA_COLUMNS) & set(table.column_names)
-            if clash:
-                raise MixtureError(f"shard {sel.shard.url}: has column(s) {sorted(clash)} the mixture export adds")
-            n = len(sel.rows)
-            table = (table.append_column("mixture_stage", pa.array([stage] * n, pa.string()))
-                     .append_column("mixture_source", pa.array([source] * n, pa.string()))
-                     .append_column("mixture_copies", pa.array(sel.copies, pa.int32()))
-                     .append_column("mixture_tokens", pa.array(sel.lengths + int(eod), pa.int64()))
-                     .append_column("mixture_shard", pa.array([sel.shard.url] * n, pa.string())))
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
-            elif table.schema != writer.schema:
-                try:
-                    table = table.cast(writer.schema)
-                except (pa.ArrowException, ValueError) as e:
-                    raise MixtureError(f"shard {sel.shard.url}: schema differs from the source's first shard: {e}") from None
-            writer.write_table(table)
-            rows_written += n
-        if writer is None:  # no rows: still write an (empty) file so readers find every source
-            writer = pq.ParquetWriter(tmp, pa.schema([(c, pa.string()) for c in EXTRA_COLUMNS]))
-        writer.close()
-        os.replace(tmp, path)
-    except BaseException:
-        if writer is not None:
+    with atomic_path(path) as tmp:
+        try:
+            for sel in selection.shards:
+                table = read_columns(sel.shard.url, sel.shard.columns).take(pa.array(sel.rows))
+                clash = set(EXTRA_COLUMNS) & set(table.column_names)
+                if clash:
+                    raise MixtureError(f"shard {sel.shard.url}: has column(s) {sorted(clash)} the mixture export adds")
+                n = len(sel.rows)
+                table = (table.append_column("mixture_stage", pa.array([stage] * n, pa.string()))
+                         .append_column("mixture_source", pa.array([source] * n, pa.string()))
+                         .append_column("mixture_copies", pa.array(sel.copies, pa.int32()))
+                         .append_column("mixture_tokens", pa.array(sel.lengths + int(eod), pa.int64()))
+                         .append_column("mixture_shard", pa.array([sel.shard.url] * n, pa.string())))
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                elif table.schema != writer.schema:
+                    try:
+                        table = table.cast(writer.schema)
+                    except (pa.ArrowException, ValueError) as e:
+                        raise MixtureError(f"shard {sel.shard.url}: schema differs from the source's first shard: {e}") from None
+                writer.write_table(table)
+                rows_written += n
+            if writer is None:  # no rows: still write an (empty) file so readers find every source
+                writer = pq.ParquetWriter(tmp, pa.schema([(c, pa.string()) for c in EXTRA_COLUMNS]))
             writer.close()
-        tmp.unlink(missing_ok=True)
-        raise
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            raise
     return rows_written
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.io import atomic_write_text
+
 MAGIC = b"MMIDIDX\x00\x00"
 VERSION = 1
 DTYPE_CODES: dict[np.dtype, int] = {
@@ -172,9 +174,3 @@ def write_blend_files(stage_dir: str | Path, weighted_prefixes: list[tuple[float
     return {key: str(path) for key, (path, _) in files.items()}
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

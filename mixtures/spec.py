@@ -11,13 +11,14 @@ gives a real `pl.Expr` without evaluating Python from a config file.
 from __future__ import annotations
 
 import math
+import os
 import re
 from typing import Annotated, Literal
 
 import polars as pl
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from pipelines.config import ConfigError, StrictModel
+from core.config import BASE_DIR_CONTEXT, ConfigError, ConfigPath, StrictModel, load_model, resolve_config_path
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # names become file names in the export
 RATIO_TOLERANCE = 1e-6
@@ -71,7 +72,7 @@ class Resample(StrictModel):
 
 class Source(StrictModel):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
-    shards: list[str] = Field(min_length=1, description="Parquet globs, local paths or s3:// URLs")
+    shards: list[ConfigPath] = Field(min_length=1, description="Parquet globs, local paths or s3:// URLs")
     where: str | None = Field(default=None, description="row filter; all rows when absent")
     ratio: float = Field(gt=0, le=1, description="target share of the stage's tokens")
     max_epochs: float = Field(default=1.0, gt=0, description="cap on passes over the resampled pool")
@@ -123,7 +124,7 @@ class DocumentColumns(StrictModel):
 class TokenizerTraining(StrictModel):
     """Train a byte-level BPE on these shards when `tokenizer.path` does not exist yet."""
 
-    shards: list[str] = Field(min_length=1)
+    shards: list[ConfigPath] = Field(min_length=1)
     vocab_size: int = Field(ge=300, le=1_000_000)
     max_documents: int = Field(default=200_000, gt=0)
 
@@ -134,6 +135,16 @@ class TokenizerSpec(StrictModel):
     add_special_tokens: bool = Field(default=True, description="apply the tokenizer's own post-processor (BOS etc.)")
     train: TokenizerTraining | None = None
 
+    @model_validator(mode="after")
+    def _path_rule(self, info: ValidationInfo) -> "TokenizerSpec":
+        # A file path follows the path rule; a hub name ("gpt2", "org/model") stays as it is.
+        base = (info.context or {}).get(BASE_DIR_CONTEXT)
+        if base is not None:
+            local = resolve_config_path(self.path, base)
+            if self.train is not None or self.path.endswith(".json") or os.path.isfile(local):
+                object.__setattr__(self, "path", local)  # no re-validation: the rule applies once
+        return self
+
 
 class ExportSpec(StrictModel):
     megatron: bool = True
@@ -142,7 +153,7 @@ class ExportSpec(StrictModel):
 
 
 class MixtureSpec(StrictModel):
-    output_dir: str
+    output_dir: ConfigPath
     seed: int = 0
     documents: DocumentColumns
     tokenizer: TokenizerSpec
@@ -167,16 +178,6 @@ class MixtureSpec(StrictModel):
 
 
 def load_spec(path) -> MixtureSpec:
-    """Read and validate a mixture YAML (its `kind`, when present, must be `mixture`)."""
-    from pydantic import ValidationError
-
-    from pipelines.config import format_validation_error, read_yaml
-
-    data = read_yaml(path)
-    kind = data.pop("kind", "mixture")
-    if kind != "mixture":
-        raise ConfigError(f"{path}: key `kind`: expected `mixture`, got {kind!r}")
-    try:
-        return MixtureSpec.model_validate(data)
-    except ValidationError as e:
-        raise ConfigError(format_validation_error(path, e)) from None
+    """Read and validate a mixture YAML (its `kind`, when present, must be `mixture`); relative
+    paths are relative to the YAML file (core.config's path rule)."""
+    return load_model(path, MixtureSpec, kind="mixture")

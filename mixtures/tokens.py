@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from core.io import atomic_open, atomic_path
 from mixtures.megatron import optimal_dtype
 from mixtures.shards import ShardInfo, iter_column_batches
 from mixtures.spec import MixtureError, TokenizerSpec
@@ -60,11 +61,8 @@ def train_tokenizer(texts, vocab_size: int, out_path: str | Path, special_tokens
         show_progress=False,
     )
     tok.train_from_iterator(texts, trainer=trainer)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    tok.save(str(tmp))
-    os.replace(tmp, out_path)
+    with atomic_path(out_path) as tmp:
+        tok.save(str(tmp))
     return tok
 
 
@@ -155,22 +153,17 @@ def tokenize_shard(
         cached = _open_cached(tokens_path, offsets_path, tok.dtype)
         if len(cached.offsets) == shard.rows + 1 and tokens_path.stat().st_size == cached.offsets[-1] * tok.dtype.itemsize:
             return cached
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp_tokens = tokens_path.with_name(f"{tokens_path.name}.{os.getpid()}.tmp")
     all_lengths = []
-    with open(tmp_tokens, "wb") as out:
+    with atomic_open(tokens_path, "wb") as out:  # tokens first, then the offsets that validate them
         for texts in iter_column_batches(shard.url, text_column, batch_size):
             ids, lengths = encode_texts(tok, texts)
             out.write(ids.tobytes())
             all_lengths.append(lengths)
-    lengths = np.concatenate(all_lengths) if all_lengths else np.zeros(0, dtype=np.int64)
-    if len(lengths) != shard.rows:
-        tmp_tokens.unlink(missing_ok=True)
-        raise MixtureError(f"shard {shard.url}: read {len(lengths)} rows, its metadata says {shard.rows}")
+        lengths = np.concatenate(all_lengths) if all_lengths else np.zeros(0, dtype=np.int64)
+        if len(lengths) != shard.rows:
+            raise MixtureError(f"shard {shard.url}: read {len(lengths)} rows, its metadata says {shard.rows}")
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    os.replace(tmp_tokens, tokens_path)
-    tmp_offsets = offsets_path.with_name(f"{key}.{os.getpid()}.offsets.tmp.npy")
-    np.save(tmp_offsets, offsets)
-    os.replace(tmp_offsets, offsets_path)
+    with atomic_open(offsets_path, "wb") as out:
+        np.save(out, offsets)
     return _open_cached(tokens_path, offsets_path, tok.dtype)

@@ -20,10 +20,7 @@ datatrove's dedup filters need (they match documents by their index within a ran
 from __future__ import annotations
 
 import glob
-import hashlib
-import json
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -47,17 +44,19 @@ from datatrove.pipeline.readers import JsonlReader, ParquetReader
 from datatrove.utils.hashing import HashConfig
 from pydantic import Field, field_validator, model_validator
 
-from pipelines.config import ConfigError, StrictModel
+from core.config import ConfigPath, StrictModel
+from filters.readers import HtmlFileReader, RobustWarcReader
+from filters.writers import document_writer, rejected_writer
+from pipelines.executors import ExecutorConfig, completed_tasks, local_executor, slurm_executor, wait_for_slurm
 from pipelines.progress import StageReport, print_summary, quiet_stage, read_stage_report
-from pipelines.readers import HtmlFileReader, RobustWarcReader
-from pipelines.records import document_writer, rejected_writer
+from pipelines.resume import check_resume
 
 DEFAULT_GLOBS = {"warc": "**/*.warc*", "html": "**/*.htm*", "jsonl": "**/*.jsonl*", "parquet": "**/*.parquet"}
 
 
 # ----------------------------------------------------------------------------- config
 class InputConfig(StrictModel):
-    path: str = Field(description="file, folder or glob; local or s3://")
+    path: ConfigPath = Field(description="file, folder or glob; local or s3://")
     format: Literal["warc", "html", "jsonl", "parquet"] = "warc"
     # For JSONL/Parquet inputs: is the text column HTML (run extraction) or already text?
     content: Literal["html", "text"] | None = None
@@ -72,7 +71,7 @@ class InputConfig(StrictModel):
             self.content = "html" if self.format in ("warc", "html") else "text"
         if not self.path.startswith(("s3://", "gs://", "hf://", "http://", "https://")):
             if not glob.glob(self.path, recursive=True):
-                raise ValueError(f"input path {self.path!r} does not exist (relative to {os.getcwd()})")
+                raise ValueError(f"input path {self.path!r} does not exist")
         return self
 
     def folder_and_glob(self) -> tuple[str, str | None]:
@@ -87,33 +86,6 @@ class InputConfig(StrictModel):
         if "://" in p and not p.endswith("/") and "." in p.rsplit("/", 1)[-1]:
             return p.rsplit("/", 1)[0], p.rsplit("/", 1)[1]
         return p.rstrip("/"), DEFAULT_GLOBS[self.format]
-
-
-class SlurmConfig(StrictModel):
-    partition: str
-    time: str = "04:00:00"
-    cpus_per_task: int = Field(1, ge=1)
-    mem_per_cpu_gb: float = Field(2, gt=0)
-    qos: str | None = None
-    job_name: str = "reasoning-curator"
-    venv_path: str | None = Field(None, description="virtualenv activated in jobs; default: this interpreter's")
-    env_command: str | None = None
-    sbatch_args: dict[str, Any] = Field(default_factory=dict)
-    wait: bool = Field(True, description="wait for the jobs and print the summary")
-    poll_seconds: float = Field(2.0, gt=0)
-
-
-class ExecutorConfig(StrictModel):
-    type: Literal["local", "slurm"] = "local"
-    tasks: int = Field(4, ge=1, description="shards of the per-document stages")
-    workers: int = Field(-1, description="parallel tasks; -1 = as many as tasks (local) / no cap (slurm)")
-    slurm: SlurmConfig | None = None
-
-    @model_validator(mode="after")
-    def _slurm_needs_settings(self) -> "ExecutorConfig":
-        if self.type == "slurm" and self.slurm is None:
-            raise ValueError("executor.type is 'slurm' but the `executor.slurm` section (partition, time, …) is missing")
-        return self
 
 
 class ExtractConfig(StrictModel):
@@ -143,8 +115,8 @@ class DedupConfig(StrictModel):
 
 class Config(StrictModel):
     input: InputConfig
-    output_dir: str = "output/crawl"
-    work_dir: str | None = Field(None, description="intermediate files; default OUTPUT_DIR/_work")
+    output_dir: ConfigPath = "output/crawl"
+    work_dir: ConfigPath | None = Field(None, description="intermediate files; default OUTPUT_DIR/_work")
     output_storage_options: dict[str, Any] = Field(default_factory=dict)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     extract: ExtractConfig = Field(default_factory=ExtractConfig)
@@ -296,92 +268,9 @@ def build_stages(cfg: Config) -> list[Stage]:
 
 
 # ----------------------------------------------------------------------------- running
-def _config_fingerprint(cfg: Config) -> str:
+def _resume_settings(cfg: Config) -> dict:
     # What changes the output; the executor does not (a run started locally may finish on Slurm).
-    data = cfg.model_dump(exclude={"executor": {"workers", "type", "slurm"}})
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _check_resume(cfg: Config, logs_root: Path) -> None:
-    """Refuse to resume a run whose output-changing settings differ: mixing them would corrupt it."""
-    if "://" in cfg.output_dir:
-        return
-    stamp = logs_root / "config.fingerprint"
-    fp = _config_fingerprint(cfg)
-    if stamp.exists() and stamp.read_text().strip() != fp:
-        raise ConfigError(
-            f"{cfg.output_dir} holds a run made with different settings; "
-            "choose a new output_dir or delete the old one to start over"
-        )
-    logs_root.mkdir(parents=True, exist_ok=True)
-    tmp = stamp.with_suffix(".tmp")
-    tmp.write_text(fp)
-    os.replace(tmp, stamp)
-
-
-def _local_executor(stage: Stage, cfg: Config, logging_dir: str):
-    from datatrove.executor import LocalPipelineExecutor
-
-    workers = cfg.executor.workers if cfg.executor.workers > 0 else min(stage.tasks, os.cpu_count() or 1)
-    return LocalPipelineExecutor(
-        pipeline=stage.pipeline,
-        tasks=stage.tasks,
-        workers=min(workers, stage.tasks),
-        logging_dir=logging_dir,
-        start_method="fork" if sys.platform == "linux" else "spawn",
-    )
-
-
-def _slurm_executor(stage: Stage, cfg: Config, logging_dir: str, depends):
-    from datatrove.executor import SlurmPipelineExecutor
-
-    s = cfg.executor.slurm
-    assert s is not None
-    venv = s.venv_path or (sys.prefix if sys.prefix != sys.base_prefix else None)
-    return SlurmPipelineExecutor(
-        pipeline=stage.pipeline,
-        tasks=stage.tasks,
-        workers=cfg.executor.workers,
-        time=s.time,
-        partition=s.partition,
-        cpus_per_task=s.cpus_per_task,
-        mem_per_cpu_gb=s.mem_per_cpu_gb,
-        qos=s.qos or "normal",
-        job_name=f"{s.job_name}-{stage.name}",
-        venv_path=f"{venv}/bin/activate" if venv and not s.env_command else None,
-        env_command=s.env_command,
-        sbatch_args=s.sbatch_args or None,
-        logging_dir=logging_dir,
-        depends=depends,
-        mail_type="NONE",
-        # Jobs must import this project's packages: run them from the current directory.
-        srun_args={"chdir": os.getcwd()},
-    )
-
-
-def _completed(logging_dir: str) -> int:
-    d = Path(logging_dir) / "completions"
-    return len(list(d.iterdir())) if d.is_dir() else 0
-
-
-def _wait_for_slurm(stages: list[Stage], log_dirs: list[str], poll: float) -> None:
-    """Block until the last stage has completed every task; fail if the jobs left the queue first."""
-    last_dir, last_tasks = log_dirs[-1], stages[-1].tasks
-    user = os.environ.get("USER") or "root"
-    while _completed(last_dir) < last_tasks:
-        queued = subprocess.run(["squeue", "-h", "-u", user, "-o", "%i"], capture_output=True, text=True).stdout.strip()
-        if not queued and _completed(last_dir) < last_tasks:
-            time.sleep(poll)  # completion markers can land just after the job leaves the queue
-            if _completed(last_dir) >= last_tasks:
-                break
-            failed = [s.name for s, d in zip(stages, log_dirs) if _completed(d) < s.tasks]
-            raise RuntimeError(f"Slurm jobs ended but stages did not complete: {failed}; see their logs/ folders")
-        print(
-            "  slurm: " + ", ".join(f"{s.name} {_completed(d)}/{s.tasks}" for s, d in zip(stages, log_dirs)),
-            file=sys.stderr,
-            flush=True,
-        )
-        time.sleep(poll)
+    return cfg.model_dump(exclude={"executor": {"workers", "type", "slurm"}})
 
 
 def _warm_up_models() -> None:
@@ -396,11 +285,12 @@ def _warm_up_models() -> None:
     detect_language("Warm up the language model.")
 
 
-def run(cfg: Config, config_path: Path | str = "config") -> dict:
+def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = False) -> dict:
+    """Run (or resume) the crawl; `verbose` shows every engine log line instead of progress lines."""
     stages = build_stages(cfg)
     work = cfg.work_dir or f"{cfg.output_dir}/_work"
     logs_root = Path(work) / "logs"
-    _check_resume(cfg, logs_root)
+    check_resume(cfg.output_dir, logs_root / "config.fingerprint", _resume_settings(cfg))
     log_dirs = [str(logs_root / f"{i:02d}_{s.name}") for i, s in enumerate(stages)]
     reports: list[StageReport] = []
     t_start = time.time()
@@ -411,24 +301,24 @@ def run(cfg: Config, config_path: Path | str = "config") -> dict:
             if stage.has_no_input():
                 print(f"no documents left before {stage.name}; the remaining stages have nothing to do", file=sys.stderr)
                 break
-            done = _completed(log_dir)
+            done = completed_tasks(log_dir)
             note = f" (resuming: {done}/{stage.tasks} tasks already done)" if 0 < done < stage.tasks else ""
             note = " (already complete)" if done >= stage.tasks else note
             print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
             t0 = time.time()
-            with quiet_stage(stage.name, log_dir, stage.tasks):
-                _local_executor(stage, cfg, log_dir).run()
+            with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose):
+                local_executor(stage.pipeline, stage.tasks, log_dir, cfg.executor).run()
             report = read_stage_report(stage.name, log_dir, time.time() - t0)
             reports.append(report)
             print(f"      {report.one_line()}", file=sys.stderr, flush=True)
     else:
         executor = None
         for stage, log_dir in zip(stages, log_dirs):
-            executor = _slurm_executor(stage, cfg, log_dir, executor)
+            executor = slurm_executor(stage.pipeline, stage.tasks, stage.name, log_dir, cfg.executor, executor)
         executor.run()
         if not cfg.executor.slurm.wait:
             return {"submitted": True, "last_job_id": executor.job_id, "logs": str(logs_root)}
-        _wait_for_slurm(stages, log_dirs, cfg.executor.slurm.poll_seconds)
+        wait_for_slurm([(s.name, s.tasks, d) for s, d in zip(stages, log_dirs)], cfg.executor.slurm.poll_seconds)
         reports = [read_stage_report(s.name, d, None) for s, d in zip(stages, log_dirs)]
     elapsed = time.time() - t_start
     summary = print_summary(reports, elapsed, cfg.output_dir)

@@ -13,7 +13,7 @@ class Config(MixtureSpec):
     """The mixture spec (see mixtures/spec.py and docs/mixtures.md)."""
 
 
-def run(config: Config, config_path: Path | str | None = None) -> dict:
+def run(config: Config, config_path: Path | str | None = None, *, verbose: bool = False) -> dict:
     manifest = build_manifest(config)
     path = manifest_path(config)
     write_manifest(manifest, path)

@@ -107,17 +107,16 @@ def _report_progress(name: str, log_dir: Path, tasks: int, poll: float, fd: int)
 class quiet_stage:
     """Runs a stage with the engine's stderr (datatrove's per-task log blocks, also kept in the
     stage's logs/ folder) captured to `<log_dir>/stderr.log`, while a separate process prints task
-    progress. Warnings and errors from the capture are echoed at the end. RC_VERBOSE=1 disables it.
+    progress. Warnings and errors from the capture are echoed at the end. `enabled=False` (the
+    runner's `--verbose`) leaves stderr alone.
 
     The reporter is a process, not a thread: with workers=1 datatrove runs tasks in this process,
     and its extractor sandbox forks; forking while another thread may hold a lock can deadlock
     the child."""
 
-    def __init__(self, name: str, log_dir: str, tasks: int, poll_seconds: float = 2.0):
-        import os
-
+    def __init__(self, name: str, log_dir: str, tasks: int, poll_seconds: float = 2.0, *, enabled: bool = True):
         self.name, self.log_dir, self.tasks, self.poll = name, Path(log_dir), tasks, poll_seconds
-        self.enabled = os.environ.get("RC_VERBOSE") != "1"
+        self.enabled = enabled
 
     def __enter__(self):
         import multiprocessing

@@ -4,11 +4,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
-from pipelines.config import ConfigError, load_config
+from pipelines.registry import ConfigError, load_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,14 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="show every engine log line on stderr")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.verbose:
-        os.environ["RC_VERBOSE"] = "1"
     try:
         module, config = load_config(args.config)
         if args.validate_only:
             print(f"{args.config}: config is valid")
             return 0
-        summary = module.run(config, config_path=args.config)
+        summary = module.run(config, config_path=args.config, verbose=args.verbose)
     except ConfigError as e:
         print(str(e), file=sys.stderr)
         return 2

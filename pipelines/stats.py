@@ -11,11 +11,12 @@ two tables and writes them as one Parquet table, `OUTPUT_DIR/stats.parquet` (col
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import polars as pl
+
+from core.io import atomic_path
 
 DEDUP_STAGES = ("url_dedup", "minhash_dedup")
 
@@ -151,9 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print_stats(table)
     out = args.out or args.output_dir / "stats.parquet"
-    tmp = out.with_name(out.name + ".tmp")
-    table.write_parquet(tmp)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        table.write_parquet(tmp)
     print(f"\nwrote {out}", file=sys.stderr)
     return 0
 

@@ -12,7 +12,7 @@ Everything comes from templates + `random.Random(seed)`: the same seed gives the
 Each response record carries `X-Sample-Kind` / `X-Sample-Language` (and `X-Sample-Duplicate-Of`)
 headers with the ground truth; `sample_pages(n_pages, seed)` returns the same pages in memory.
 
-CLI: python -m pipelines.sample_crawl OUT.warc.gz [--pages N] [--seed S]
+CLI: python -m tools.sample_crawl OUT.warc.gz [--pages N] [--seed S]
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from latex2mathml.converter import convert as latex_to_mathml
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines import sample_crawl_texts as T
+from core.io import atomic_open
+from tools import sample_crawl_texts as T
 
 # Page kinds, in the order one of each is guaranteed (originals before the duplicates that copy them).
 PAGE_KINDS = (
@@ -575,7 +576,7 @@ def _write_records(out, pages: list[SamplePage], seed: int, filename: str) -> No
     rng = random.Random(f"warc-headers-{seed}")  # ids and dates: separate stream, same determinism
     writer = WARCWriter(out, gzip=True)
     when = CRAWL_START
-    info = (f"software: reasoning-curator pipelines.sample_crawl\r\nformat: WARC File Format 1.0\r\n"
+    info = (f"software: reasoning-curator tools.sample_crawl\r\nformat: WARC File Format 1.0\r\n"
             f"description: deterministic sample crawl, seed={seed}, pages={len(pages)}\r\n").encode()
     writer.write_record(writer.create_warc_record(
         "", "warcinfo", payload=io.BytesIO(info), length=len(info), warc_content_type="application/warc-fields",
@@ -620,19 +621,13 @@ def generate_sample_warc(path: str | os.PathLike, n_pages: int = DEFAULT_PAGES, 
 def write_warc(path: str | os.PathLike, pages: list[SamplePage], seed: int) -> SampleCrawl:
     """Write `pages` as request + response records to `path` (.warc.gz), atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as out:
-            _write_records(out, pages, seed, path.name)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, "wb") as out:
+        _write_records(out, pages, seed, path.name)
     return SampleCrawl(path, pages)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.sample_crawl", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.sample_crawl", description=__doc__.split("\n\n")[0])
     parser.add_argument("output", help="where to write the .warc.gz")
     parser.add_argument("--pages", type=int, default=DEFAULT_PAGES, help=f"response records (default {DEFAULT_PAGES})")
     parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")

@@ -1,4 +1,4 @@
-"""Word lists, sentence templates and hand-written sentences for pipelines.sample_crawl.
+"""Word lists, sentence templates and hand-written sentences for tools.sample_crawl.
 
 Kept apart from the generator so the generator reads as page structure. Everything here is
 static data; all randomness comes from the generator's seeded RNG.

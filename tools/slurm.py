@@ -15,7 +15,7 @@ inside a job talks to the same cluster.
 launched for that logging dir (array tasks, dependent stages, merge_stats) has finished, and
 raises with the job logs if one failed.
 
-Run as a script (`python tests/infra/slurm.py start DIR` / `stop DIR`) to start or stop a
+Run as a script (`python tools/slurm.py start DIR` / `stop DIR`) to start or stop a
 cluster by hand; `watch PID DIR` is the watchdog mode.
 """
 from __future__ import annotations
@@ -145,7 +145,7 @@ def _write_conf(root: Path, partition: str, node: str, cpus: int, memory_mb: int
     user = pwd.getpwuid(os.geteuid()).pw_name
     (root / "plugstack.conf").write_text("")  # keep the system's SPANK plugins out
     conf.write_text(
-        f"""# Written by tests/infra/slurm.py: a private single-node cluster for the test suite.
+        f"""# Written by tools/slurm.py: a private single-node cluster for the test suite.
 ClusterName=rctest
 SlurmctldHost={node}(127.0.0.1)
 # The daemons run as whoever starts them (root here); a non-root slurmd can only run that user's jobs.

@@ -1,4 +1,4 @@
-"""Record schemas of the crawl output shards (documented in docs/ARCHITECTURE.md).
+"""Document and rejected-document records: the crawl's output shards (docs/ARCHITECTURE.md, "Document").
 
 Every shard is written with these explicit pyarrow schemas: datatrove's ParquetWriter infers its schema
 from the first document, so a later document with a new metadata key or a None would fail the write.
@@ -6,6 +6,8 @@ from the first document, so a later document with a new metadata key or a None w
 from __future__ import annotations
 
 import pyarrow as pa
+
+SCHEMA_VERSION = 1
 
 # Quality signals recorded per document (computed on prose lines; see filters/quality.py).
 SIGNAL_FIELDS: list[pa.Field] = [
@@ -45,7 +47,7 @@ DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("dedup_cluster_size", pa.int32()),
 ]
 
-DOCUMENT_SCHEMA = pa.schema(DOCUMENT_FIELDS)
+DOCUMENT_SCHEMA = pa.schema(DOCUMENT_FIELDS, metadata={"reasoning-curator/record": f"document/{SCHEMA_VERSION}"})
 
 # Rejected documents keep every column they had when rejected plus where and why.
 REJECTED_SCHEMA = pa.schema(
@@ -53,5 +55,6 @@ REJECTED_SCHEMA = pa.schema(
         *DOCUMENT_FIELDS,
         pa.field("rejection_stage", pa.string()),
         pa.field("rejection_reason", pa.string()),
-    ]
+    ],
+    metadata={"reasoning-curator/record": f"rejected/{SCHEMA_VERSION}"},
 )

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+SCHEMA_VERSION = 1
 DOMAINS = ("math", "code")
 
 # Code test forms. "stdio": test_inputs[i] is stdin, test_outputs[i] the expected stdout (APPS/TACO/LCB
@@ -56,7 +57,7 @@ PROBLEM_FIELDS: list[pa.Field] = [
     pa.field("reference_total", pa.int32()),  # reference_solution: tests run
 ]
 
-PROBLEM_SCHEMA = pa.schema(PROBLEM_FIELDS)
+PROBLEM_SCHEMA = pa.schema(PROBLEM_FIELDS, metadata={"reasoning-curator/record": f"problem/{SCHEMA_VERSION}"})
 COLUMNS: tuple[str, ...] = tuple(PROBLEM_SCHEMA.names)
 VERDICT_COLUMNS: tuple[str, ...] = COLUMNS[COLUMNS.index("kept"):]
 

@@ -12,6 +12,7 @@ Status = Literal[
 STATUSES: tuple[str, ...] = (
     "passed", "wrong_answer", "timeout", "runtime_error", "memory_limit", "compile_error", "sandbox_error"
 )
+SCHEMA_VERSION = 1
 STDERR_LIMIT = 2000  # characters of stderr kept per test (the tail, where tracebacks end)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from core.charset import decode_html
 from filters.extraction.code import rewrite_code_nodes
 from filters.extraction.content import ExtractionTimeout, Linearizer, mark_quote_boxes, render, select_main
 from filters.extraction.math import loads_asciimath, page_delimiters, rewrite_math_nodes, rewrite_math_text
@@ -48,24 +49,7 @@ def _decode(html: str | bytes) -> str:
         return html
     if not isinstance(html, (bytes, bytearray)):
         raise ExtractionError(f"expected str or bytes, got {type(html).__name__}")
-    head = bytes(html[:4096]).lower()
-    m = re.search(rb"charset=[\"']?([\w-]+)", head)
-    encodings = [m.group(1).decode("ascii", "ignore")] if m else []
-    try:
-        import cchardet  # faust-cchardet: fast C detector, used only when the page does not say
-
-        if not encodings:
-            guess = cchardet.detect(bytes(html[:65536])).get("encoding")
-            if guess:
-                encodings.append(guess)
-    except ImportError:  # pragma: no cover - it is a declared dependency
-        pass
-    for enc in [*encodings, "utf-8"]:
-        try:
-            return bytes(html).decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return bytes(html).decode("utf-8", errors="replace")
+    return decode_html(bytes(html))[0]  # the one charset rule: core.charset
 
 
 _MATH_TAGS = frozenset({"math", "mjx-container", "img"})

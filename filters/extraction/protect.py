@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.markup import render
+
 OPEN, CLOSE = "\ue000", "\ue001"
 # Kinds: M inline math, D display math, C inline code, B block code.
 TOKEN_RE = re.compile(OPEN + r"([MDCB])(\d+)" + CLOSE)
@@ -42,12 +44,4 @@ class ProtectedStore:
 
     def render(self, index: int) -> str:
         item = self.items[index]
-        if item.kind == "M":
-            return f"${item.content}$"
-        if item.kind == "D":
-            return f"$${item.content}$$"
-        if item.kind == "C":
-            ticks = "``" if "`" in item.content else "`"
-            return f"{ticks}{item.content}{ticks}"
-        fence = "````" if "```" in item.content else "```"
-        return f"{fence}{item.lang}\n{item.content}\n{fence}"
+        return render(item.kind, item.content, item.lang)  # the one markup format: core.markup

@@ -1,20 +1,21 @@
-"""RL problem records and the cleaning pipeline (ingest → screens → dedup → decontaminate → judge).
+"""RL problem-set transforms: ingest → screens (proof/MC, gold answer, code tests) → decontaminate →
+dedup → reference solutions. Plain functions over problem rows (`core.records.problem`); the job that
+runs them (dask, outputs, report) is `pipelines.problems`.
 
 Public API:
-- `PROBLEM_SCHEMA` (pyarrow) and `new_problem()` — the one problem record (schema.py)
-- `read_problems(path, source, fmt="auto")` — ingest adapters for the public dataset layouts (ingest.py)
-- `Steps`, `clean(rows, steps, index, client=None)` — run the cleaning steps (pipeline.py)
-- `BenchmarkIndex` — n-gram + digit-masked decontamination index (decontam.py)
-- `ProblemJudge`, `JudgeVerdict` — the optional LLM-judge hook for proof/multiple-choice screening
-- `build_report`, `format_table`, `write_outputs` — outputs (report.py)
-- job: `python -m pipelines.run configs/problems.yaml` (job.py)
+- `read_problems(path, source, fmt="auto")`, `IngestError` — ingest adapters for the public dataset layouts (ingest.py)
+- `Steps`, `clean(rows, steps, index, mapper=None)` — run the cleaning steps (clean.py)
+- `BenchmarkIndex` — the decontamination index (filters.decontam, shared with web documents)
+- `ProblemJudge`, `JudgeVerdict` — the optional LLM-judge hook for proof/multiple-choice screening (rules.py)
+- `build_report`, `format_table`, `write_outputs` — the job's report and outputs (report.py)
+- `PROBLEM_SCHEMA`, `new_problem` — re-exported from core.records.problem
 """
-from verifiers.problems.decontam import BenchmarkIndex
-from verifiers.problems.ingest import IngestError, read_problems
-from verifiers.problems.pipeline import Steps, clean
-from verifiers.problems.report import build_report, format_table, write_outputs
-from verifiers.problems.rules import JudgeVerdict, ProblemJudge
-from verifiers.problems.schema import PROBLEM_SCHEMA, new_problem
+from core.records.problem import PROBLEM_SCHEMA, new_problem
+from filters.decontam import BenchmarkIndex
+from filters.problems.clean import Steps, clean
+from filters.problems.ingest import IngestError, read_problems
+from filters.problems.report import build_report, format_table, write_outputs
+from filters.problems.rules import JudgeVerdict, ProblemJudge
 
 __all__ = [
     "PROBLEM_SCHEMA", "new_problem", "read_problems", "IngestError", "Steps", "clean", "BenchmarkIndex",

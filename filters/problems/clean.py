@@ -1,4 +1,4 @@
-"""The cleaning pipeline: per-row screens fanned out over dask, then dedup, then reference solutions.
+"""The cleaning steps: per-row screens fanned out over chunks, then dedup, then reference solutions.
 
 Order (a row is examined by a step only if every earlier step kept it; the first drop is recorded):
 
@@ -7,7 +7,8 @@ Order (a row is examined by a step only if every earlier step kept it; the first
   reference_solution (stage B: the code judge, small chunks so slow problems spread over workers)
 
 Cheap steps run first so the expensive ones (grader, sandbox) see fewer rows. `clean()` runs in
-process when no dask client is given (tests, the bench baseline), so the same code path is measured.
+process unless a `mapper` is given (the problems job passes pipelines.executors' dask mapper), so the
+same code path is measured. Nothing here knows about dask or jobs.
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from pydantic import Field, field_validator
 
-from pipelines.config import StrictModel
-from verifiers.problems import backends, rules
-from verifiers.problems.decontam import BenchmarkIndex
-from verifiers.problems.dedup import near_duplicates, signatures
-from verifiers.problems.schema import drop
+from core.config import StrictModel
+from filters.problems import backends, rules
+from filters.decontam import BenchmarkIndex
+from filters.problems.dedup import near_duplicates, signatures
+from core.records.problem import drop
 
 log = logging.getLogger(__name__)
 
@@ -246,21 +247,11 @@ def reference_chunk(rows: list[dict], s: ReferenceSettings) -> list[dict]:
 
 # ------------------------------------------------------------------------------------------- driver
 
-Mapper = Callable[..., list]
+Mapper = Callable[..., list]  # map(fn, chunks, **kwargs) -> [fn(chunk, **kwargs) for chunk in chunks]
 
 
 def _local_map(fn: Callable, chunks: Sequence[list], **kwargs: Any) -> list:
     return [fn(c, **kwargs) for c in chunks]
-
-
-def _dask_map(client: Any) -> Mapper:
-    def run(fn: Callable, chunks: Sequence[list], **kwargs: Any) -> list:
-        # Big shared arguments (the benchmark index) go to every worker once, not once per task.
-        scattered = {k: client.scatter(v, broadcast=True) if isinstance(v, BenchmarkIndex) else v for k, v in kwargs.items()}
-        futures = client.map(fn, list(chunks), pure=False, **scattered)
-        return client.gather(futures)
-
-    return run
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -272,12 +263,12 @@ def clean(
     steps: Steps,
     index: BenchmarkIndex | None,
     *,
-    client: Any = None,
+    mapper: Mapper | None = None,
     chunk_size: int = 1000,
     judge_chunk_size: int = 8,
 ) -> tuple[list[dict], dict[str, float]]:
     """Run every enabled step; returns (rows in input order with verdicts, seconds per stage)."""
-    mapper: Mapper = _dask_map(client) if client is not None else _local_map
+    mapper = mapper or _local_map
     timings: dict[str, float] = {}
 
     t = time.perf_counter()

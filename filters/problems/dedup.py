@@ -13,7 +13,7 @@ import numpy as np
 import xxhash
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from verifiers.problems.text import ngrams, words
+from filters.ngrams import ngrams, words
 
 # datasketch >= 2 needs the hashing scheme named when a MinHash is rebuilt from shipped hash values;
 # 32-bit affine hashing is its default and lets the signatures travel as uint32.

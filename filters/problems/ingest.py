@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import pyarrow.parquet as pq
 
-from verifiers.problems.schema import drop, new_problem
+from core.records.problem import drop, new_problem
 
 _CODE_FORMATS = {"humaneval", "mbpp", "apps", "livecodebench", "stdio_tests"}
 FORMATS = ("auto", "problems", "math", "gsm8k", "humaneval", "mbpp", "apps", "livecodebench", "stdio_tests", "verl")
@@ -368,7 +368,7 @@ def _verl(rec: dict) -> dict[str, Any]:
 
 
 def _problems(rec: dict) -> dict[str, Any]:
-    from verifiers.problems.schema import COLUMNS, VERDICT_COLUMNS
+    from core.records.problem import COLUMNS, VERDICT_COLUMNS
 
     # A previous run's rows: keep the problem columns, reset the verdicts (they are recomputed).
     out = {k: rec.get(k) for k in COLUMNS if k not in VERDICT_COLUMNS and k not in ("id", "source")}

@@ -6,15 +6,14 @@ so a crash never leaves a half-written file under the final name.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from verifiers.problems.schema import to_table
+from core.io import atomic_path
+from core.records.problem import to_table
 
 
 def build_report(rows: list[dict[str, Any]], timings: dict[str, float] | None = None) -> dict[str, Any]:
@@ -64,16 +63,8 @@ def format_table(report: dict[str, Any]) -> str:
 
 
 def _atomic(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A unique name in the same folder (os.replace is atomic only within one filesystem); not mkstemp,
-    # whose 0600 mode would make the outputs unreadable to other users of a shared cluster.
-    tmp = str(path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        write(str(tmp))
 
 
 def write_outputs(rows: list[dict[str, Any]], report: dict[str, Any], out_dir: Path) -> dict[str, str]:

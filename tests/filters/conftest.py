@@ -11,7 +11,7 @@ from tests.conftest import require_or_skip
 def llmwebkit_page(shared_data: Path, page_id: str) -> tuple[str, list[str], list[str]]:
     """A real page from shared data with its llm-web-kit ground truth: (html, formulas, code
     blocks); skips when the files are absent."""
-    from bench.extraction import walk_ground_truth
+    from tools.ground_truth import walk_ground_truth
 
     pages = shared_data / "web" / "math"
     gt_file = pages / "gt" / f"{page_id}.groundtruth.jsonl.gz"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from verifiers.problems.decontam import BenchmarkIndex
-from verifiers.problems.dedup import near_duplicates, signatures
-from verifiers.problems.ingest import read_problems
-from verifiers.problems.text import masked_key, ngrams, words
+from filters.decontam import BenchmarkIndex
+from filters.problems.dedup import near_duplicates, signatures
+from filters.problems.ingest import read_problems
+from filters.ngrams import masked_key, ngrams, words
 
 
 def _swap_numbers(text: str) -> str:

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from verifiers.problems.ingest import IngestError, detect_format, last_boxed, read_problems
-from verifiers.problems.schema import COLUMNS, PROBLEM_SCHEMA, to_table
+from filters.problems.ingest import IngestError, detect_format, last_boxed, read_problems
+from core.records.problem import COLUMNS, PROBLEM_SCHEMA, to_table
 
 
 def test_math_files(shared_data: Path) -> None:
@@ -169,7 +169,7 @@ def test_own_schema_round_trip(tmp_path: Path, shared_data: Path) -> None:
 def test_hf_parquet_exports_match_the_json_files(tmp_path: Path, shared_data: Path) -> None:
     """The HF hub serves these sets as Parquet with the same columns; ingest gives the same rows."""
     for name in ("code/sanitized-mbpp.json", "math/math500_test.jsonl", "code/HumanEval.jsonl.gz"):
-        from verifiers.problems.ingest import iter_records
+        from filters.problems.ingest import iter_records
 
         records = [rec for _, rec in iter_records(shared_data / name)][:40]
         parquet = _write_parquet(tmp_path / (Path(name).name.split(".")[0] + ".parquet"), records)

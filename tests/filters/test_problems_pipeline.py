@@ -9,12 +9,12 @@ from typing import Any, Mapping, Sequence
 import pytest
 
 from tests.conftest import require_or_skip
-from verifiers.problems.decontam import BenchmarkIndex
-from verifiers.problems.ingest import read_problems
-from verifiers.problems.pipeline import Steps, clean
-from verifiers.problems.report import build_report, format_table
-from verifiers.problems.rules import JudgeVerdict
-from verifiers.problems.schema import new_problem, to_table
+from filters.decontam import BenchmarkIndex
+from filters.problems.ingest import read_problems
+from filters.problems.clean import Steps, clean
+from filters.problems.report import build_report, format_table
+from filters.problems.rules import JudgeVerdict
+from core.records.problem import new_problem, to_table
 
 
 class KeywordJudge:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from verifiers.problems.ingest import read_problems
-from verifiers.problems.rules import multiple_answer_reason, multiple_choice_reason, option_letters, proof_reason
+from filters.problems.ingest import read_problems
+from filters.problems.rules import multiple_answer_reason, multiple_choice_reason, option_letters, proof_reason
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """pytest fixtures for the real engines; tests/conftest.py imports them so every test can use them.
 
-* `slurm_cluster` (session): a running single-node Slurm (tests.infra.slurm.SlurmCluster) shared
+* `slurm_cluster` (session): a running single-node Slurm (tools.slurm.SlurmCluster) shared
   by all xdist workers of the run; `SLURM_CONF` is set in os.environ for the session, so
   datatrove's SlurmPipelineExecutor submits to it. Partition: `slurm_cluster.partition`.
 * `s3_server` (function): a moto S3 server on 127.0.0.1 (one per worker, emptied before each
@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import require_or_skip
 from tests.infra.s3 import SHADOWING_VARIABLES, S3Server, running_s3_server
-from tests.infra.slurm import SlurmCluster, SlurmUnavailable, shared_cluster
+from tools.slurm import SlurmCluster, SlurmUnavailable, shared_cluster
 
 
 def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -13,7 +13,7 @@ import pytest
 from datatrove.executor import SlurmPipelineExecutor
 
 from tests.conftest import REPO_ROOT
-from tests.infra.slurm import SlurmCluster, SlurmJobError, _alive, ensure_installed, shared_cluster, wait_for_slurm_jobs
+from tools.slurm import SlurmCluster, SlurmJobError, _alive, ensure_installed, shared_cluster, wait_for_slurm_jobs
 
 pytestmark = pytest.mark.slurm
 
@@ -59,7 +59,7 @@ def test_wait_for_slurm_jobs_raises_with_the_failing_jobs_log(slurm_cluster, tmp
 _HOLDER = textwrap.dedent(
     """
     import sys, time
-    from tests.infra.slurm import shared_cluster
+    from tools.slurm import shared_cluster
     with shared_cluster(sys.argv[1], owner_pid=int(sys.argv[2])) as cluster:
         print(cluster.pids["slurmctld"], flush=True)
         sys.stdin.readline()  # hold the cluster until told to leave

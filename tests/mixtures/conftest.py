@@ -1,5 +1,5 @@
 """Fixtures for the mixtures tests: small crawl-like shards written with the crawl's own schema
-(pipelines.schema.DOCUMENT_SCHEMA) and a BPE tokenizer trained on their text."""
+(core.records.document.DOCUMENT_SCHEMA) and a BPE tokenizer trained on their text."""
 from __future__ import annotations
 
 import random
@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipelines.schema import DOCUMENT_SCHEMA
+from core.records.document import DOCUMENT_SCHEMA
 
 WORDS = ("the of and to in is that for it as was with be by on not he this are or his from at which but have an "
          "they you were her she there been one all we their has would when if so no what up out who them some "

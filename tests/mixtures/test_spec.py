@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from mixtures.spec import MixtureSpec, load_spec, parse_token_budget
-from pipelines.config import ConfigError, load_config
+from pipelines.registry import ConfigError, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +108,7 @@ def test_wrong_kind_rejected(tmp_path):
 def test_repo_recipe_config_validates_through_dispatcher():
     """configs/mixture.yaml is the three-stage recipe; it must validate as `kind: mixture`."""
     module, config = load_config(REPO_ROOT / "configs" / "mixture.yaml")
-    assert module.__name__ == "mixtures.job"
+    assert module.__name__ == "pipelines.mixture"
     assert isinstance(config, MixtureSpec)
     stages = {s.name: s for s in config.stages}
     assert [s.seq_length for s in config.stages] == [8192, 8192, 32768]

@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture(scope="session")
 def sample_crawl_dir(tmp_path_factory) -> Path:
     """A small sample crawl in 4 WARC files (one per task), from the project's deterministic generator."""
-    from pipelines.sample_crawl import generate_sample_warc
+    from tools.sample_crawl import generate_sample_warc
 
     folder = tmp_path_factory.mktemp("sample-crawl")
     for i in range(4):

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from pipelines.run import main as run_main
-from pipelines.schema import DOCUMENT_SCHEMA, REJECTED_SCHEMA
+from core.records.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA
 from tests.conftest import REPO_ROOT
 from tests.pipelines.warcs import article_html, write_warc
 
@@ -234,7 +234,7 @@ def test_resume_with_changed_settings_is_refused(tmp_path, sample_crawl_dir):
 
 def test_shipped_sample_crawl_is_what_the_generator_makes(tmp_path):
     """data/sample-crawl is generated, not hand-edited: regenerating it gives the same bytes."""
-    from pipelines.sample_crawl import generate_sample_warc
+    from tools.sample_crawl import generate_sample_warc
 
     shipped = sorted((REPO_ROOT / "data" / "sample-crawl").glob("sample-*.warc.gz"))
     assert len(shipped) == 4

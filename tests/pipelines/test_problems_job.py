@@ -8,11 +8,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipelines.config import load_config
+from pipelines.registry import load_config
 from pipelines.run import main
 from tests.conftest import REPO_ROOT, require_or_skip
-from verifiers.problems.job import Config
-from verifiers.problems.schema import PROBLEM_SCHEMA
+from pipelines.problems import Config
+from core.records.problem import PROBLEM_SCHEMA
 
 
 def _sandbox_ok() -> bool:

@@ -19,7 +19,7 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from tests.conftest import REPO_ROOT
-from tests.infra.slurm import wait_for_slurm_jobs
+from tools.slurm import wait_for_slurm_jobs
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 

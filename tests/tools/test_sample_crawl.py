@@ -14,7 +14,7 @@ from filters.language import detect_language
 from resiliparse.extract.html2text import extract_plain_text
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.sample_crawl import BAD_KINDS, PAGE_KINDS, generate_sample_warc, main, sample_pages
+from tools.sample_crawl import BAD_KINDS, PAGE_KINDS, generate_sample_warc, main, sample_pages
 
 
 @pytest.fixture(scope="module")

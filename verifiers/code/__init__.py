@@ -12,7 +12,7 @@ allow_unsandboxed=True. Service mode: `python -m verifiers.code serve`; client: 
 """
 from verifiers.code.compare import Checker, make_checker, tokens_equal
 from verifiers.code.judge import Judge, JudgeJob, judge_many, run_tests
-from verifiers.code.results import STATUSES, TEST_RESULT_ARROW_TYPE, TEST_RESULTS_ARROW_TYPE, Status, TestResult
+from core.records.test_result import STATUSES, TEST_RESULT_ARROW_TYPE, TEST_RESULTS_ARROW_TYPE, Status, TestResult
 from verifiers.code.sandbox import SandboxConfig, SandboxUnavailable, sandbox_problem
 from verifiers.code.spec import humaneval_job, mbpp_job, parse_tests
 

@@ -17,12 +17,11 @@ import argparse
 import collections
 import json
 import logging
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from core.io import atomic_open
 from verifiers.code.judge import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Judge
 from verifiers.code.sandbox import SandboxConfig, SandboxUnavailable
 from verifiers.code.compare import make_checker
@@ -137,19 +136,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _write_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(path) as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

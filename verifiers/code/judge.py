@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from verifiers.code.compare import Checker, call_result_matches, make_checker
-from verifiers.code.results import TestResult, make_result
+from core.records.test_result import TestResult, make_result
 from verifiers.code.sandbox import (
     Sandbox,
     SandboxConfig,

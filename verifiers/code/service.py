@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from verifiers.code.judge import Judge, JudgeJob
-from verifiers.code.results import TestResult
+from core.records.test_result import TestResult
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 << 20

@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from core.io import atomic_open
 from verifiers.math.grader import Grade
 from verifiers.math.pool import grade_many
 
@@ -73,16 +72,9 @@ def _grade_file(args) -> int:
     for i, why in bad.items():
         verdicts[i] = Grade(False, "unparseable", None, why)
 
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for row_id, g in zip(ids, verdicts):
-                out.write(json.dumps({"id": row_id, **g.to_dict()}, ensure_ascii=False) + "\n")
-        os.replace(tmp, dst)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_open(dst) as out:
+        for row_id, g in zip(ids, verdicts):
+            out.write(json.dumps({"id": row_id, **g.to_dict()}, ensure_ascii=False) + "\n")
     counts = collections.Counter(g.status for g in verdicts)
     correct = sum(g.correct for g in verdicts)
     print(

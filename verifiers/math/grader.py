@@ -8,42 +8,22 @@ worker (see `verifiers.math.pool`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
-from verifiers.math.compare import answers_equal
+from core.records.grade import STATUSES as GRADE_STATUSES
+from core.records.grade import Grade
+from core.records.grade import arrow_type as grade_arrow_type
+from verifiers.math.compare import _canon, answers_equal
 from verifiers.math.extract import TAIL_CHARS, extract_answer
 from verifiers.math.parse import Answer, normalize, parse_answer, parse_gold
 
-STATUSES = ("ok", "no_answer", "unparseable", "timeout")
+STATUSES = GRADE_STATUSES  # the record lives on the ground floor: core/records/grade.py
 
 
 def __getattr__(name: str):
-    # GRADE_ARROW_TYPE (how a Grade is stored in Parquet, docs/ARCHITECTURE.md "#### Grade") is
-    # built on first use: importing pyarrow would add ~0.2 s to every grading worker's start.
-    if name == "GRADE_ARROW_TYPE":
-        import pyarrow as pa
-
-        return pa.struct([
-            pa.field("correct", pa.bool_(), nullable=False),
-            pa.field("status", pa.string(), nullable=False),
-            pa.field("extracted", pa.string()),
-            pa.field("reason", pa.string(), nullable=False),
-        ])
+    if name == "GRADE_ARROW_TYPE":  # lazy, see core.records.grade
+        return grade_arrow_type()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@dataclass(frozen=True)
-class Grade:
-    """Verdict for one response: `correct`, `status` (one of STATUSES), the `extracted` answer, a short `reason`."""
-
-    correct: bool
-    status: str
-    extracted: str | None
-    reason: str
-
-    def to_dict(self) -> dict:
-        return {"correct": self.correct, "status": self.status, "extracted": self.extracted, "reason": self.reason}
 
 
 class NeedsSympy(Exception):
@@ -74,10 +54,6 @@ def _decide(gold: str, g: Answer | None, ext, p: Answer) -> Grade:
     if p.kind == "unparsed":
         return Grade(False, "unparseable", ext.text, f"answer not readable: {p.note}")
     return Grade(False, "ok", ext.text, f"not equal: {why}")
-
-
-def _canon(s: str) -> str:
-    return "".join(s.split())
 
 
 def grade_fast(gold: str, response: str) -> Grade:

@@ -1,0 +1,177 @@
+"""Executors shared by every job. Each takes an executor config, never a job's config.
+
+- datatrove pipelines: `local_executor` / `slurm_executor` (datatrove's own executors; one logging
+  folder per stage, so completion markers make every stage resumable task by task) and
+  `wait_for_slurm` (blocks until a submitted chain of stages completed);
+- row batches (the problem set): `dask_client` (a dask.distributed LocalCluster or an existing
+  scheduler) and `dask_mapper` / `local_mapper`, the `map(fn, chunks, **kwargs)` the cleaning steps run on.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Literal, Sequence
+
+from pydantic import Field, model_validator
+
+from core.config import StrictModel
+
+__all__ = [
+    "SlurmConfig", "ExecutorConfig", "ClusterSettings", "local_executor", "slurm_executor", "completed_tasks",
+    "wait_for_slurm", "dask_client", "dask_mapper", "local_mapper", "Mapper",
+]
+
+
+# ----------------------------------------------------------------------------- datatrove executors
+class SlurmConfig(StrictModel):
+    partition: str
+    time: str = "04:00:00"
+    cpus_per_task: int = Field(1, ge=1)
+    mem_per_cpu_gb: float = Field(2, gt=0)
+    qos: str | None = None
+    job_name: str = "reasoning-curator"
+    venv_path: str | None = Field(None, description="virtualenv activated in jobs; default: this interpreter's")
+    env_command: str | None = None
+    sbatch_args: dict[str, Any] = Field(default_factory=dict)
+    wait: bool = Field(True, description="wait for the jobs and print the summary")
+    poll_seconds: float = Field(2.0, gt=0)
+
+
+class ExecutorConfig(StrictModel):
+    type: Literal["local", "slurm"] = "local"
+    tasks: int = Field(4, ge=1, description="shards of the per-document stages")
+    workers: int = Field(-1, description="parallel tasks; -1 = as many as tasks (local) / no cap (slurm)")
+    slurm: SlurmConfig | None = None
+
+    @model_validator(mode="after")
+    def _slurm_needs_settings(self) -> "ExecutorConfig":
+        if self.type == "slurm" and self.slurm is None:
+            raise ValueError("executor.type is 'slurm' but the `executor.slurm` section (partition, time, …) is missing")
+        return self
+
+
+def local_executor(pipeline: list, tasks: int, logging_dir: str, cfg: ExecutorConfig):
+    from datatrove.executor import LocalPipelineExecutor
+
+    workers = cfg.workers if cfg.workers > 0 else min(tasks, os.cpu_count() or 1)
+    return LocalPipelineExecutor(
+        pipeline=pipeline,
+        tasks=tasks,
+        workers=min(workers, tasks),
+        logging_dir=logging_dir,
+        start_method="fork" if sys.platform == "linux" else "spawn",
+    )
+
+
+def slurm_executor(pipeline: list, tasks: int, name: str, logging_dir: str, cfg: ExecutorConfig, depends=None):
+    """One sbatch array job for a stage; `depends` is the previous stage's executor."""
+    from datatrove.executor import SlurmPipelineExecutor
+
+    s = cfg.slurm
+    if s is None:
+        raise ValueError("executor.slurm settings are missing")
+    venv = s.venv_path or (sys.prefix if sys.prefix != sys.base_prefix else None)
+    return SlurmPipelineExecutor(
+        pipeline=pipeline,
+        tasks=tasks,
+        workers=cfg.workers,
+        time=s.time,
+        partition=s.partition,
+        cpus_per_task=s.cpus_per_task,
+        mem_per_cpu_gb=s.mem_per_cpu_gb,
+        qos=s.qos or "normal",
+        job_name=f"{s.job_name}-{name}",
+        venv_path=f"{venv}/bin/activate" if venv and not s.env_command else None,
+        env_command=s.env_command,
+        sbatch_args=s.sbatch_args or None,
+        logging_dir=logging_dir,
+        depends=depends,
+        mail_type="NONE",
+        # Jobs must import this project's packages: run them from the current directory.
+        srun_args={"chdir": os.getcwd()},
+    )
+
+
+def completed_tasks(logging_dir: str) -> int:
+    """Tasks of a datatrove stage that finished (its completion markers)."""
+    d = Path(logging_dir) / "completions"
+    return len(list(d.iterdir())) if d.is_dir() else 0
+
+
+def wait_for_slurm(stages: Sequence[tuple[str, int, str]], poll: float) -> None:
+    """Block until the last of `stages` ((name, tasks, logging_dir), in order) has completed every
+    task; fail if the jobs left the queue first. Polls `squeue` (datatrove has no wait of its own)."""
+    _, last_tasks, last_dir = stages[-1]
+    user = os.environ.get("USER") or "root"
+    while completed_tasks(last_dir) < last_tasks:
+        queued = subprocess.run(["squeue", "-h", "-u", user, "-o", "%i"], capture_output=True, text=True).stdout.strip()
+        if not queued and completed_tasks(last_dir) < last_tasks:
+            time.sleep(poll)  # completion markers can land just after the job leaves the queue
+            if completed_tasks(last_dir) >= last_tasks:
+                break
+            failed = [n for n, t, d in stages if completed_tasks(d) < t]
+            raise RuntimeError(f"Slurm jobs ended but stages did not complete: {failed}; see their logs/ folders")
+        print("  slurm: " + ", ".join(f"{n} {completed_tasks(d)}/{t}" for n, t, d in stages), file=sys.stderr, flush=True)
+        time.sleep(poll)
+
+
+# ----------------------------------------------------------------------------- dask (row batches)
+class ClusterSettings(StrictModel):
+    # "dask": a dask.distributed cluster (LocalCluster unless scheduler_address is set); "local": in process.
+    executor: Literal["dask", "local"] = "dask"
+    scheduler_address: str | None = None  # e.g. tcp://head-node:8786; workers need this repo importable
+    n_workers: int = Field(default=2, ge=1)  # LocalCluster only
+    threads_per_worker: int = Field(default=1, ge=1)
+    memory_limit: str = "auto"
+    chunk_size: int = Field(default=1000, ge=1)  # rows per screening task
+    judge_chunk_size: int = Field(default=8, ge=1)  # problems per reference-solution task
+
+
+@contextlib.contextmanager
+def dask_client(c: ClusterSettings, *, verbose: bool = False) -> Iterator[Any]:
+    """A dask client for `c`, or None for `executor: local`."""
+    if c.executor == "local":
+        yield None
+        return
+    import dask
+    from distributed import Client, LocalCluster
+
+    # distributed logs every worker start/stop at INFO; keep the job's own log readable.
+    if not verbose:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    if c.scheduler_address:
+        with Client(c.scheduler_address) as client:
+            yield client
+        return
+    # Non-daemonic workers: the math grader and the code judge start child processes of their own.
+    with dask.config.set({"distributed.worker.daemon": False}):
+        with LocalCluster(n_workers=c.n_workers, threads_per_worker=c.threads_per_worker, processes=True,
+                          memory_limit=c.memory_limit, dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+
+
+Mapper = Callable[..., list]
+
+
+def local_mapper(fn: Callable, chunks: Sequence[list], **kwargs: Any) -> list:
+    return [fn(c, **kwargs) for c in chunks]
+
+
+def dask_mapper(client: Any, broadcast: tuple[type, ...] = ()) -> Mapper:
+    """`map(fn, chunks, **kwargs)` over a dask client, or in process when client is None.
+    Keyword arguments of a `broadcast` type (big shared objects) go to every worker once, not once per task."""
+    if client is None:
+        return local_mapper
+
+    def run(fn: Callable, chunks: Sequence[list], **kwargs: Any) -> list:
+        scattered = {k: client.scatter(v, broadcast=True) if broadcast and isinstance(v, broadcast) else v
+                     for k, v in kwargs.items()}
+        futures = client.map(fn, list(chunks), pure=False, **scattered)
+        return client.gather(futures)
+
+    return run
