@@ -35,12 +35,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from filters.decontam import BenchmarkIndex  # noqa: E402
-from filters.problems.ingest import read_problems  # noqa: E402
-from pipelines.problems import ClusterSettings, dask_client  # noqa: E402
-from filters.problems.clean import Steps, clean  # noqa: E402
 from core.records.problem import new_problem  # noqa: E402
+from filters.decontam import BenchmarkIndex  # noqa: E402
 from filters.ngrams import ngrams, words  # noqa: E402
+from filters.problems.clean import Steps, clean  # noqa: E402
+from filters.problems.ingest import read_problems  # noqa: E402
+from pipelines.executors import ClusterSettings, dask_client, dask_mapper  # noqa: E402
 
 DATA = Path(os.environ.get("RC_SHARED_DATA", REPO.parent / "shared" / "data"))
 NUM = re.compile(r"\d+")
@@ -204,13 +204,13 @@ def main() -> None:
     with dask_client(ClusterSettings(n_workers=args.workers)) as client:
         t_start = time.perf_counter() - t0
         t1 = time.perf_counter()
-        out, timings = clean(rows, steps, index, client=client, chunk_size=1000)
+        out, timings = clean(rows, steps, index, mapper=dask_mapper(client, broadcast=(BenchmarkIndex,)), chunk_size=1000)
         results["ours/dask"] = (time.perf_counter() - t1, Counter(r["drop_step"] or "kept" for r in out), timings)
         verdicts = {"ours/dask": {r["id"]: r["drop_step"] for r in out}}
     print(f"(dask LocalCluster start-up: {t_start:.1f}s, not counted)")
 
     t1 = time.perf_counter()
-    out1, timings1 = clean(rows, steps, index, client=None)
+    out1, timings1 = clean(rows, steps, index)
     results["ours/1-proc"] = (time.perf_counter() - t1, Counter(r["drop_step"] or "kept" for r in out1), timings1)
     verdicts["ours/1-proc"] = {r["id"]: r["drop_step"] for r in out1}
     same = sum(a["drop_step"] == b["drop_step"] for a, b in zip(out, out1))
