@@ -69,7 +69,7 @@ def run_ours(work: Path, shard_dir: Path, tokenizer: Path) -> tuple[float, Path,
     manifest = build_manifest(spec)
     export(manifest)
     elapsed = time.perf_counter() - t0
-    return elapsed, work / "megatron" / "all" / "docs.bin", manifest["stages"][0]["sources"][0]["tokens"]
+    return elapsed, work / "megatron" / "all" / "docs.bin", manifest.stages[0].sources[0].tokens
 
 
 def run_datatrove(work: Path, shard_dir: Path, tokenizer: Path) -> tuple[float, Path, int]:

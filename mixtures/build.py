@@ -19,14 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
-from core.io import atomic_write_text
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from core.io import atomic_path
+from core.records.manifest import MANIFEST_FORMAT, SELECTION_SCHEMA, Manifest, write_manifest
 from mixtures.select import SourceSelection, select_source, source_seed
 from mixtures.shards import expand_shards, inspect_shard, iter_column_batches
 from mixtures.spec import MixtureError, MixtureSpec, Stage, load_spec
 from mixtures.tokens import LoadedTokenizer, load_tokenizer, tokenize_shard, train_tokenizer
 from core.config import ConfigError
 
-MANIFEST_FORMAT = "reasoning-curator/mixture-manifest/1"
 EPOCH_SLACK = 1e-9  # float noise allowed on the epoch cap
 log = logging.getLogger(__name__)
 
@@ -119,8 +122,9 @@ def _shortfall(label: str, need: float, entry: dict, budget: int, weight: float)
             f"{int(have * cap):,} (it would need {epochs} epochs)")
 
 
-def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tuple[dict, list[str]]:
-    """One stage's manifest entry and the list of sources that cannot cover their share."""
+def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tuple[dict, list[str], dict]:
+    """One stage's manifest entry, the list of sources that cannot cover their share, and the
+    selections (source name → SourceSelection)."""
     entries, missing, selections = [], [], {}
     for source in stage.sources:
         selection, entry = resolve_source(spec, stage, source, tok)
@@ -128,7 +132,7 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
         if selection is not None:
             selections[source.name] = selection
     if not entries:
-        return {}, [f"stage `{stage.name}`: none of its sources has shards"]
+        return {}, [f"stage `{stage.name}`: none of its sources has shards"], {}
     present = sum(e["ratio"] for e in entries)
     for e in entries:
         # renormalised only when optional sources are missing (else exact, no float drift)
@@ -168,7 +172,21 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
         "missing_sources": missing,
         "overlapping_rows": overlaps,
         "warnings": warnings,
-    }, problems
+    }, problems, selections
+
+
+def write_selection(spec: MixtureSpec, stage: str, source: str, selection: SourceSelection) -> dict:
+    """Persist the rows a source takes (export reads them from here, not by selecting again)."""
+    rel = f"selection/{stage}/{source}.parquet"
+    path = Path(spec.output_dir) / rel
+    parts = [(np.full(len(s.rows), i, np.int32), s.rows.astype(np.int64), s.copies.astype(np.int32))
+             for i, s in enumerate(selection.shards)]
+    cols = [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, t)
+            for k, t in ((0, np.int32), (1, np.int64), (2, np.int32))]
+    table = pa.Table.from_arrays([pa.array(c) for c in cols], schema=SELECTION_SCHEMA)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    return {"path": rel, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "rows": table.num_rows}
 
 
 def _absolute(path: str) -> str:
@@ -191,20 +209,25 @@ def absolute_spec(spec: MixtureSpec) -> MixtureSpec:
     return type(spec).model_validate(data)
 
 
-def build_manifest(spec: MixtureSpec) -> dict:
-    """Resolve `spec` into a manifest (a JSON-able dict). Raises MixtureError listing every source
-    that cannot cover its share, and every other problem, with the file or source it concerns."""
+def build_manifest(spec: MixtureSpec) -> Manifest:
+    """Resolve `spec` into the typed manifest, writing each source's selection under
+    `<output_dir>/selection/`. Raises MixtureError listing every source that cannot cover its share,
+    and every other problem, with the file or source it concerns."""
     spec = absolute_spec(spec)
     tok = prepare_tokenizer(spec)
-    stages, problems = [], []
+    stages, problems, selections = [], [], []
     for stage in spec.stages:
-        entry, stage_problems = resolve_stage(spec, stage, tok)
+        entry, stage_problems, stage_selections = resolve_stage(spec, stage, tok)
         stages.append(entry)
         problems += stage_problems
+        selections.append(stage_selections)
     if problems:
         raise MixtureError("mixture cannot be built:\n  - " + "\n  - ".join(problems))
+    for entry, stage_selections in zip(stages, selections):
+        for source in entry["sources"]:
+            source["selection"] = write_selection(spec, entry["name"], source["name"], stage_selections[source["name"]])
     spec_json = spec.model_dump(mode="json")
-    return {
+    return Manifest.model_validate({
         "format": MANIFEST_FORMAT,
         "spec_sha256": hashlib.sha256(json.dumps(spec_json, sort_keys=True).encode()).hexdigest(),
         "seed": spec.seed,
@@ -212,28 +235,23 @@ def build_manifest(spec: MixtureSpec) -> dict:
         "tokenizer": tok.describe(),
         "stages": stages,
         "spec": spec_json,
-    }
+    })
 
 
 def manifest_path(spec: MixtureSpec) -> Path:
     return Path(spec.output_dir).resolve() / "manifest.json"
 
 
-def write_manifest(manifest: dict, path: str | Path) -> None:
-    atomic_write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-
-
-def summarize(manifest: dict) -> str:
+def summarize(manifest: Manifest) -> str:
     lines = []
-    for st in manifest["stages"]:
-        lines.append(f"{st['name']}: {st['token_budget']:,} tokens, seq {st['seq_length']}, "
-                     f"{st['train_samples']:,} samples")
-        for s in st["sources"]:
-            lines.append(f"  {s['name']:<20} weight {s['weight']:.3f}  pool {s['tokens']:>14,} tokens "
-                         f"{s['documents']:>10,} docs  epochs {s['epochs']:.3f} (cap {s['max_epochs']:g})")
-        for s in st["missing_sources"]:
-            lines.append(f"  {s['name']:<20} MISSING ({s['missing']}); other weights renormalised")
-        for w in st["warnings"]:
+    for st in manifest.stages:
+        lines.append(f"{st.name}: {st.token_budget:,} tokens, seq {st.seq_length}, {st.train_samples:,} samples")
+        for s in st.sources:
+            lines.append(f"  {s.name:<20} weight {s.weight:.3f}  pool {s.tokens:>14,} tokens "
+                         f"{s.documents:>10,} docs  epochs {s.epochs:.3f} (cap {s.max_epochs:g})")
+        for s in st.missing_sources:
+            lines.append(f"  {s.name:<20} MISSING ({s.missing}); other weights renormalised")
+        for w in st.warnings:
             lines.append(f"  warning: {w}")
     return "\n".join(lines)
 

@@ -9,10 +9,11 @@ Layout under the manifest's output_dir:
   parquet/<stage>/<source>.parquet          selected rows + mixture_stage/source/copies/tokens/shard
   export.json                               what was written
 
-Export re-selects each source from its shards and refuses to run when a shard or the tokenizer
-changed since the build (the manifest pins their sha256), so the files match the manifest. A
-finished source leaves a `.done` marker with its manifest entry's hash: rerunning after an
-interruption skips what is complete.
+Export reads the manifest and the files it names, nothing else: each source's rows come from its
+selection file (written by the build, pinned by sha256), its tokens from the shards (pinned by
+sha256) through the token cache. It refuses to run when a shard, a selection file or the tokenizer
+changed since the build, so the files match the manifest. A finished source leaves a `.done`
+marker with its manifest entry's hash: rerunning after an interruption skips what is complete.
 """
 from __future__ import annotations
 
@@ -28,19 +29,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.io import atomic_path, atomic_write_text
-from mixtures.build import MANIFEST_FORMAT, cache_dir, resolve_source
 from mixtures.megatron import IndexedDatasetWriter, write_blend_files
-from mixtures.select import SourceSelection
-from mixtures.shards import read_columns
+from pydantic import ValidationError
+
+from core.config import ConfigError
+from core.records.manifest import MANIFEST_FORMAT, Manifest, ManifestSource
+from mixtures.select import ShardSelection, SourceSelection
+from mixtures.shards import inspect_shard, read_columns
 from mixtures.spec import MixtureError, MixtureSpec
 from mixtures.tokens import LoadedTokenizer, load_tokenizer, tokenize_shard
-from core.config import ConfigError
 
 log = logging.getLogger(__name__)
 GATHER_DOCS = 8192  # documents gathered per write
 # Columns the Parquet mixture adds to each row (prefixed: shards have a `source` column of their own).
 EXTRA_COLUMNS = ("mixture_stage", "mixture_source", "mixture_copies", "mixture_tokens", "mixture_shard")
-_CHECKED_FIELDS = ("shards", "documents", "unique_documents", "tokens")
 
 
 def gather_documents(tokens: np.ndarray, offsets: np.ndarray, rows: np.ndarray, copies: np.ndarray,
@@ -104,80 +106,115 @@ def write_parquet(path: Path, selection: SourceSelection, stage: str, source: st
     return rows_written
 
 
-def _entry_key(entry: dict, tok: LoadedTokenizer, spec: MixtureSpec) -> str:
-    blob = json.dumps([entry, tok.sha256, spec.export.model_dump()], sort_keys=True)
+def _entry_key(entry: ManifestSource, tok: LoadedTokenizer, spec: MixtureSpec) -> str:
+    blob = json.dumps([entry.model_dump(mode="json"), tok.sha256, spec.export.model_dump()], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _check_unchanged(label: str, built: dict, now: dict) -> None:
-    for key in _CHECKED_FIELDS:
-        if built.get(key) != now.get(key):
-            if key == "shards":
-                before = {s["path"]: s["sha256"] for s in built["shards"]}
-                after = {s["path"]: s["sha256"] for s in now["shards"]}
-                changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-                detail = f"shards added, removed or changed: {changed}"
-            else:
-                detail = f"{key} {built.get(key)} in the manifest, {now.get(key)} now"
-            raise MixtureError(f"{label}: inputs changed since the manifest was built ({detail}); build it again")
+def _changed(label: str, detail: str) -> MixtureError:
+    return MixtureError(f"{label}: inputs changed since the manifest was built ({detail}); build it again")
 
 
-def export(manifest: dict) -> dict:
-    """Write every stage's files from a manifest; returns (and writes) export.json's content."""
+def load_selection(out: Path, entry: ManifestSource, label: str, tok: LoadedTokenizer, spec: MixtureSpec):
+    """The source's selection as the build made it: (SourceSelection, tokenized shards by url).
+    Every input is checked against the hash the manifest pins."""
+    path = out / entry.selection.path
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise _changed(label, f"selection file {path} unreadable: {e}") from None
+    if hashlib.sha256(data).hexdigest() != entry.selection.sha256:
+        raise _changed(label, f"selection file {path} differs")
+    table = pq.read_table(path)
+    shard_idx = table["shard"].to_numpy()
+    rows, copies = table["row"].to_numpy(), table["copies"].to_numpy()
+    changed = []
+    infos = []
+    for shard in entry.shards:
+        try:
+            info = inspect_shard(shard.path)
+        except MixtureError:
+            info = None
+        if info is None or info.sha256 != shard.sha256:
+            changed.append(shard.path)
+        infos.append(info)
+    if changed:
+        raise _changed(label, f"shards added, removed or changed: {changed}")
+    cache = Path(out) / "token_cache"
+    tokenized, shards = {}, []
+    for i, info in enumerate(infos):
+        ts = tokenize_shard(info, spec.documents.text_column, tok, cache, spec.export.batch_size)
+        tokenized[info.url] = ts
+        mask = shard_idx == i
+        r = rows[mask]
+        shards.append(ShardSelection(info, r, copies[mask], (ts.offsets[r + 1] - ts.offsets[r]).astype(np.int64)))
+    selection = SourceSelection(shards=shards, matched=entry.matched_rows, skipped=dict(entry.skipped))
+    eod = tok.eod_id is not None
+    if selection.documents != entry.documents or selection.tokens(eod) != entry.tokens:
+        raise _changed(label, f"documents/tokens {selection.documents}/{selection.tokens(eod)} now, "
+                              f"{entry.documents}/{entry.tokens} in the manifest")
+    return selection, tokenized
+
+
+def as_manifest(manifest: Manifest | dict) -> Manifest:
+    if isinstance(manifest, Manifest):
+        return manifest
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise MixtureError(f"not a mixture manifest (expected format {MANIFEST_FORMAT!r})")
-    spec = MixtureSpec.model_validate(manifest["spec"])
+    try:
+        return Manifest.model_validate(manifest)
+    except ValidationError as e:
+        raise MixtureError(f"not a valid mixture manifest: {e}") from None
+
+
+def export(manifest: Manifest | dict) -> dict:
+    """Write every stage's files from a manifest; returns (and writes) export.json's content."""
+    manifest = as_manifest(manifest)
+    spec = MixtureSpec.model_validate(manifest.spec)
     tok = load_tokenizer(spec.tokenizer)
-    if tok.sha256 != manifest["tokenizer"]["sha256"]:
+    if tok.sha256 != manifest.tokenizer.sha256:
         raise MixtureError(f"tokenizer {tok.name_or_path} changed since the manifest was built; build it again")
-    out = Path(manifest["output_dir"])
+    out = Path(manifest.output_dir)
     eod = tok.eod_id is not None
-    stages_by_name = {s.name: s for s in spec.stages}
-    summary = {"manifest_spec_sha256": manifest["spec_sha256"], "tokenizer": manifest["tokenizer"], "stages": []}
-    for st in manifest["stages"]:
-        stage = stages_by_name[st["name"]]
-        sources_by_name = {s.name: s for s in stage.sources}
-        stage_dir = out / "megatron" / stage.name
+    summary = {"manifest_spec_sha256": manifest.spec_sha256, "tokenizer": manifest.tokenizer.model_dump(mode="json"),
+               "stages": []}
+    for st in manifest.stages:
+        stage_dir = out / "megatron" / st.name
         weighted, files = [], []
-        for entry in st["sources"]:
-            label = f"stage `{stage.name}`, source `{entry['name']}`"
-            prefix = stage_dir / entry["name"]
-            parquet_path = out / "parquet" / stage.name / f"{entry['name']}.parquet"
+        for entry in st.sources:
+            label = f"stage `{st.name}`, source `{entry.name}`"
+            prefix = stage_dir / entry.name
+            parquet_path = out / "parquet" / st.name / f"{entry.name}.parquet"
             done = Path(f"{prefix}.done")
             key = _entry_key(entry, tok, spec)
-            record = {"source": entry["name"], "weight": entry["weight"], "documents": entry["documents"],
-                      "tokens": entry["tokens"],
+            record = {"source": entry.name, "weight": entry.weight, "documents": entry.documents,
+                      "tokens": entry.tokens,
                       "megatron_prefix": str(prefix) if spec.export.megatron else None,
                       "parquet": str(parquet_path) if spec.export.parquet else None}
             outputs = ([Path(f"{prefix}.bin"), Path(f"{prefix}.idx")] if spec.export.megatron else []) + (
                 [parquet_path] if spec.export.parquet else [])
             finished = done.is_file() and done.read_text().strip() == key and all(p.is_file() for p in outputs)
             if not finished:
-                selection, now = resolve_source(spec, stage, sources_by_name[entry["name"]], tok)
-                if selection is None:
-                    raise MixtureError(f"{label}: its shards are gone since the manifest was built")
-                _check_unchanged(label, entry, now)
-                tokenized = {s.shard.url: tokenize_shard(s.shard, spec.documents.text_column, tok, cache_dir(spec),
-                                                         spec.export.batch_size) for s in selection.shards}
+                selection, tokenized = load_selection(out, entry, label, tok, spec)
                 if spec.export.megatron:
                     write_megatron(prefix, selection, tokenized, tok)
                 if spec.export.parquet:
-                    write_parquet(parquet_path, selection, stage.name, entry["name"], eod)
+                    write_parquet(parquet_path, selection, st.name, entry.name, eod)
                 atomic_write_text(done, key + "\n")
-                log.info("%s: wrote %s documents, %s tokens", label, f"{entry['documents']:,}", f"{entry['tokens']:,}")
+                log.info("%s: wrote %s documents, %s tokens", label, f"{entry.documents:,}", f"{entry.tokens:,}")
             else:
                 log.info("%s: already exported, skipping", label)
-            weighted.append((entry["weight"], str(prefix)))
+            weighted.append((entry.weight, str(prefix)))
             files.append(record)
-        stage_summary = {"name": stage.name, "sources": files}
+        stage_summary = {"name": st.name, "sources": files}
         if spec.export.megatron:
             paths = write_blend_files(stage_dir, weighted)
-            args = ["--seq-length", str(st["seq_length"]), "--train-samples", str(st["train_samples"]),
+            args = ["--seq-length", str(st.seq_length), "--train-samples", str(st.train_samples),
                     "--per-split-data-args-path", paths["per_split_data_args"]]
-            if st["rope_base"] is not None:
-                args += ["--rotary-base", str(int(st["rope_base"]))]
-            blend = {"stage": stage.name, "seq_length": st["seq_length"], "token_budget": st["token_budget"],
-                     "train_samples": st["train_samples"], "rope_base": st["rope_base"],
+            if st.rope_base is not None:
+                args += ["--rotary-base", str(int(st.rope_base))]
+            blend = {"stage": st.name, "seq_length": st.seq_length, "token_budget": st.token_budget,
+                     "train_samples": st.train_samples, "rope_base": st.rope_base,
                      "data_path": [x for w, p in weighted for x in (repr(float(w)), p)],
                      "data_args_path": paths["data_args"],
                      "per_split_data_args_path": paths["per_split_data_args"], "megatron_args": args}
@@ -195,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
-        summary = export(manifest)
+        summary = export(manifest)  # validated as core.records.manifest.Manifest
     except (OSError, json.JSONDecodeError) as e:
         print(f"{args.manifest}: cannot read manifest: {e}", file=sys.stderr)
         return 2

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mixtures.build import build_manifest, manifest_path, summarize, write_manifest
+from core.records.manifest import write_manifest
+from mixtures.build import build_manifest, manifest_path, summarize
 from mixtures.export import export
 from mixtures.spec import MixtureSpec
 
@@ -19,5 +20,5 @@ def run(config: Config, config_path: Path | str | None = None, *, verbose: bool 
     write_manifest(manifest, path)
     print(summarize(manifest), file=sys.stderr)  # stdout stays free for `pipelines.run --json`
     exported = export(manifest)
-    return {"manifest": str(path), "export": str(Path(manifest["output_dir"]) / "export.json"),
+    return {"manifest": str(path), "export": str(Path(manifest.output_dir) / "export.json"),
             "stages": exported["stages"]}

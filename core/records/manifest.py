@@ -10,15 +10,22 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.io import atomic_write_text
 
 MANIFEST_FORMAT = "reasoning-curator/mixture-manifest/1"
+# Columns of a source's selection file (SelectionFile): one row per selected shard row.
+SELECTION_SCHEMA = pa.schema(
+    [pa.field("shard", pa.int32(), nullable=False), pa.field("row", pa.int64(), nullable=False),
+     pa.field("copies", pa.int32(), nullable=False)],
+    metadata={"reasoning-curator/record": "mixture-selection/1"},
+)
 
 __all__ = [
     "MANIFEST_FORMAT", "Manifest", "ManifestStage", "ManifestSource", "MissingSource", "ManifestShard",
-    "ManifestTokenizer", "ResampleCount", "read_manifest", "write_manifest",
+    "ManifestTokenizer", "ResampleCount", "SelectionFile", "SELECTION_SCHEMA", "read_manifest", "write_manifest",
 ]
 
 
@@ -67,8 +74,18 @@ class MissingSource(_SourceBase):
     missing: str
 
 
+class SelectionFile(_Record):
+    """The rows a source takes: a Parquet file (columns `shard` = index into `shards`, `row`, `copies`),
+    path relative to the manifest's output_dir, pinned by its sha256."""
+
+    path: str
+    sha256: str
+    rows: int
+
+
 class ManifestSource(_SourceBase):
     shards: list[ManifestShard]
+    selection: SelectionFile
     matched_rows: int
     skipped: dict[str, int]
     resample: list[ResampleCount]
@@ -86,7 +103,7 @@ class ManifestStage(_Record):
     token_budget_spec: int | Literal["max"]
     budget_limited_by: str | None
     seq_length: int
-    rope_base: float | None
+    rope_base: int | float | None
     train_samples: int
     sources: list[ManifestSource]
     missing_sources: list[MissingSource]

@@ -37,7 +37,7 @@ def shards(tmp_path):
 
 
 def _build(tmp_path, tokenizer_path, stages, **kw):
-    return build_manifest(load_spec(write_spec(tmp_path / "m.yaml", base_spec(tmp_path, tokenizer_path, stages, **kw))))
+    return build_manifest(load_spec(write_spec(tmp_path / "m.yaml", base_spec(tmp_path, tokenizer_path, stages, **kw)))).model_dump()
 
 
 def test_manifest_counts_match_independent_tokenization(tmp_path, tokenizer_path, shards):
@@ -206,7 +206,7 @@ def test_tokenizer_is_trained_when_missing(tmp_path, shards):
     stages = [{"name": "s", "token_budget": 100, "seq_length": 16, "sources": [_source("w", [shards["glob"]], 1.0, max_epochs=9)]}]
     spec = base_spec(tmp_path, tmp_path / "tok" / "tokenizer.json", stages)
     spec["tokenizer"]["train"] = {"shards": [shards["glob"]], "vocab_size": 350}
-    m = build_manifest(load_spec(write_spec(tmp_path / "m.yaml", spec)))
+    m = build_manifest(load_spec(write_spec(tmp_path / "m.yaml", spec))).model_dump()
     tok = Tokenizer.from_file(str(tmp_path / "tok" / "tokenizer.json"))
     assert m["tokenizer"]["vocab_size"] == tok.get_vocab_size() <= 350
     assert m["tokenizer"]["eod_id"] == tok.token_to_id("<|endoftext|>")

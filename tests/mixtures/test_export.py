@@ -39,7 +39,7 @@ class MegatronTokenizerAdapter:
 
 def _run(tmp_path, tokenizer_path, stages, **kw):
     spec = load_spec(write_spec(tmp_path / "m.yaml", base_spec(tmp_path, tokenizer_path, stages, **kw)))
-    manifest = build_manifest(spec)
+    manifest = build_manifest(spec).model_dump()
     return manifest, export(manifest)
 
 
@@ -158,7 +158,7 @@ def test_int32_tokens_for_a_large_vocabulary(tmp_path):
 
 
 def _run_spec(tmp_path, spec):
-    manifest = build_manifest(load_spec(write_spec(tmp_path / "m.yaml", spec)))
+    manifest = build_manifest(load_spec(write_spec(tmp_path / "m.yaml", spec))).model_dump()
     return manifest, export(manifest)
 
 
@@ -234,7 +234,7 @@ def test_export_cli(tmp_path, tokenizer_path, two_source_stage):
     from mixtures.export import main as export_main
 
     spec = load_spec(write_spec(tmp_path / "m.yaml", base_spec(tmp_path, tokenizer_path, two_source_stage)))
-    (tmp_path / "manifest.json").write_text(json.dumps(build_manifest(spec)))
+    (tmp_path / "manifest.json").write_text(build_manifest(spec).to_json())
     assert export_main([str(tmp_path / "manifest.json")]) == 0
     assert (tmp_path / "out" / "export.json").is_file()
     (tmp_path / "bad.json").write_text('{"stages": []}')

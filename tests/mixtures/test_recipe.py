@@ -1,9 +1,11 @@
 """configs/mixture.yaml (the three-stage recipe) run as shipped, on crawl-shaped shards placed where
-the crawl writes them (output/crawl/documents/ under the working directory)."""
+the crawl writes them (output/crawl/documents/ beside the configs/ folder: paths in a config are
+relative to the config file)."""
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +28,11 @@ def test_repo_recipe_runs_on_crawl_output(tmp_path):
     write_shard(crawl / "00000.parquet", docs[::2])
     write_shard(crawl / "00001.parquet", docs[1::2])
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "pipelines.run", str(REPO_ROOT / "configs" / "mixture.yaml")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    config = tmp_path / "configs" / "mixture.yaml"  # the shipped file, in a copy of the repo's layout
+    config.parent.mkdir()
+    shutil.copy(REPO_ROOT / "configs" / "mixture.yaml", config)
+    proc = subprocess.run([sys.executable, "-m", "pipelines.run", str(config)],
+                          cwd=REPO_ROOT / "docs", env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = tmp_path / "output" / "mixture"
     manifest = json.loads((out / "manifest.json").read_text())
