@@ -576,7 +576,8 @@ def _write_records(out, pages: list[SamplePage], seed: int, filename: str) -> No
     rng = random.Random(f"warc-headers-{seed}")  # ids and dates: separate stream, same determinism
     writer = WARCWriter(out, gzip=True)
     when = CRAWL_START
-    info = (f"software: reasoning-curator tools.sample_crawl\r\nformat: WARC File Format 1.0\r\n"
+    # The generator's old module name stays in the warcinfo record: the shipped files keep their bytes.
+    info = (f"software: reasoning-curator pipelines.sample_crawl\r\nformat: WARC File Format 1.0\r\n"
             f"description: deterministic sample crawl, seed={seed}, pages={len(pages)}\r\n").encode()
     writer.write_record(writer.create_warc_record(
         "", "warcinfo", payload=io.BytesIO(info), length=len(info), warc_content_type="application/warc-fields",
