@@ -15,6 +15,9 @@ from pipelines.problems import Config
 from core.records.problem import PROBLEM_SCHEMA
 
 
+EXISTING = str(REPO_ROOT / "configs" / "problems.yaml")  # any existing file
+
+
 def _sandbox_ok() -> bool:
     from verifiers.code import sandbox_problem
 
@@ -28,7 +31,7 @@ def _write(tmp_path: Path, cfg: dict) -> Path:
 
 
 def test_shipped_config_is_valid(shared_data) -> None:  # the shipped config reads ../shared/data
-    module, config = load_config(REPO_ROOT / "configs/problems.yaml")
+    module, config = load_config(REPO_ROOT / "configs" / "problems.yaml")
     assert isinstance(config, Config) and config.cluster.executor == "dask"
     assert {b.name for b in config.benchmarks} >= {"math500", "aime24", "aime25", "amc23", "gsm8k", "humaneval", "mbpp"}
 
@@ -36,20 +39,21 @@ def test_shipped_config_is_valid(shared_data) -> None:  # the shipped config rea
 @pytest.mark.parametrize(
     "cfg, message",
     [
-        ({"inputs": [{"path": "no/such/file.jsonl"}]}, "key `inputs[0].path`: Value error, no such file: no/such/file.jsonl"),
+        # relative paths are relative to the config file (core.config's path rule)
+        ({"inputs": [{"path": "no/such/file.jsonl"}]}, "key `inputs[0].path`: Value error, no such file: {tmp_path}/no/such/file.jsonl"),
         ({"inputs": []}, "key `inputs`"),
         ({"input": [{"path": "x"}]}, "key `input`: unknown key"),
-        ({"inputs": [{"path": "configs/problems.yaml", "format": "csv"}]}, "key `inputs[0].format`"),
-        ({"inputs": [{"path": "configs/problems.yaml"}], "steps": {"dedup": {"threshold": 1.5}}}, "key `steps.dedup.threshold`"),
-        ({"inputs": [{"path": "configs/problems.yaml"}], "steps": {"proof_mc": {"llm_judge": "not a path"}}}, "key `steps.proof_mc.llm_judge`"),
-        ({"inputs": [{"path": "configs/problems.yaml"}, {"path": "configs/problems.yaml"}]}, "must be unique"),
-        ({"inputs": [{"path": "configs/problems.yaml"}], "cluster": {"executor": "ray"}}, "key `cluster.executor`"),
+        ({"inputs": [{"path": EXISTING, "format": "csv"}]}, "key `inputs[0].format`"),
+        ({"inputs": [{"path": EXISTING}], "steps": {"dedup": {"threshold": 1.5}}}, "key `steps.dedup.threshold`"),
+        ({"inputs": [{"path": EXISTING}], "steps": {"proof_mc": {"llm_judge": "not a path"}}}, "key `steps.proof_mc.llm_judge`"),
+        ({"inputs": [{"path": EXISTING}, {"path": EXISTING}]}, "must be unique"),
+        ({"inputs": [{"path": EXISTING}], "cluster": {"executor": "ray"}}, "key `cluster.executor`"),
     ],
 )
 def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture, cfg: dict, message: str) -> None:
     assert main([str(_write(tmp_path, cfg))]) == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    assert message.format(tmp_path=tmp_path) in err and "Traceback" not in err
 
 
 def test_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
