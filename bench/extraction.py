@@ -19,7 +19,7 @@ one table is printed:
 - docs/s: documents over the summed extraction wall time of all pages above (each page
   goes through the three extractors back to back, so machine load hits all alike).
 
-A second table scores the sample crawl's markup mode (`pipelines.sample_crawl_markup`:
+A second table scores the sample crawl's markup mode (`tools.sample_crawl_markup`:
 AsciiMath, MathML without TeX, syntax-highlighter code, forum threads; issue 11) per kind,
 with the ground truth the generator knows, for the same three extractors in the same run:
 formula recall (TeX normalised: no whitespace, braces, \\left/\\right), code-line recall
@@ -289,7 +289,7 @@ MARKUP_METRICS = {"formula": "formula recall", "code": "code-line recall", "post
 
 def run_markup(extractors: dict[str, Callable[[str], str]], seed: int, per_kind: int):
     """Per kind and metric, each extractor's mean score on the generated markup pages."""
-    from pipelines.sample_crawl_markup import markup_pages, score
+    from tools.sample_crawl_markup import markup_pages, score
 
     pages = markup_pages(seed, per_kind)
     per: dict[tuple[str, str], dict[str, list[float]]] = collections.defaultdict(lambda: collections.defaultdict(list))
@@ -308,7 +308,7 @@ def run_markup(extractors: dict[str, Callable[[str], str]], seed: int, per_kind:
 
 
 def print_markup(extractors: list[str], n_pages: int, per, errors) -> None:
-    print(f"\ngenerated markup pages (pipelines.sample_crawl_markup): {n_pages}")
+    print(f"\ngenerated markup pages (tools.sample_crawl_markup): {n_pages}")
     print(f"{'kind':<26}{'metric':<18}" + "".join(f"{c:>13}" for c in extractors))
     by_metric: dict[str, dict[str, list[float]]] = collections.defaultdict(lambda: collections.defaultdict(list))
     for (kind, metric), scores in sorted(per.items()):

@@ -3,10 +3,11 @@
 - `tools.sample_crawl`: the deterministic sample-crawl generator (`python -m tools.sample_crawl`;
   needs the `dev` extra for latex2mathml); `data/sample-crawl/` is its output, checked byte for byte
   by tests/tools/test_sample_crawl.py
+- `tools.sample_crawl_markup`: the generator's markup mode (hard math/code/forum markup with ground truth)
 - `tools.slurm`: a private single-node Slurm cluster (the test suite's and bench/slurm_executor.py's)
 - `tools.ground_truth`: readers of the shared data's extraction ground truth
 
 tests/ and bench/ import from here, never from each other.
 """
 
-__all__ = ["sample_crawl", "sample_crawl_texts", "slurm", "ground_truth"]
+__all__ = ["sample_crawl", "sample_crawl_texts", "sample_crawl_markup", "slurm", "ground_truth"]

@@ -633,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=DEFAULT_PAGES, help=f"response records (default {DEFAULT_PAGES})")
     parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
     parser.add_argument("--markup", action="store_true",
-                        help="markup mode (pipelines.sample_crawl_markup): --pages pages of each hard math/code/forum "
+                        help="markup mode (tools.sample_crawl_markup): --pages pages of each hard math/code/forum "
                              "markup kind instead of the default crawl")
     args = parser.parse_args(argv)
     if args.pages < 1:
@@ -641,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.output.endswith(".warc.gz"):
         parser.error(f"output must end in .warc.gz, got {args.output!r}")
     if args.markup:
-        from pipelines.sample_crawl_markup import markup_pages
+        from tools.sample_crawl_markup import markup_pages
 
         per_kind = args.pages if args.pages != DEFAULT_PAGES else 2
         crawl = write_warc(args.output, [m.page for m in markup_pages(args.seed, per_kind)], args.seed)

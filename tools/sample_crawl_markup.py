@@ -6,7 +6,7 @@ mode) stays byte-identical: this mode has its own page list and its own seeded R
 
     markup_pages(seed=0, per_kind=2) -> list[MarkupPage]     # in memory, for tests and bench
     score(page, text) -> dict                                  # recall of that page's ground truth
-    python -m pipelines.sample_crawl OUT.warc.gz --markup [--seed S]   # the same pages as a WARC
+    python -m tools.sample_crawl OUT.warc.gz --markup [--seed S]   # the same pages as a WARC
 
 Kinds (`MARKUP_KINDS`):
 - math: `<script type="math/asciimath">`; AsciiMath between backticks on a page whose
@@ -34,8 +34,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from pipelines import sample_crawl_texts as T
-from pipelines.sample_crawl import SamplePage, _esc, _page, _slug, _snippet, _Writer
+from tools import sample_crawl_texts as T
+from tools.sample_crawl import SamplePage, _esc, _page, _slug, _snippet, _Writer
 
 MATH_KINDS = ("asciimath_script", "asciimath_backtick", "mathml_pure")
 CODE_KINDS = (

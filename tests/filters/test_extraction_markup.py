@@ -14,7 +14,7 @@ from lxml import etree
 from filters.extraction import extract, extract_text
 from filters.extraction.asciimath import asciimath_to_latex
 from filters.extraction.mathml import mathml_to_latex
-from pipelines.sample_crawl_markup import CODE_KINDS, FORUM_KINDS, MARKUP_KINDS, MATH_KINDS, markup_pages, norm_tex, score
+from tools.sample_crawl_markup import CODE_KINDS, FORUM_KINDS, MARKUP_KINDS, MATH_KINDS, markup_pages, norm_tex, score
 from tests.conftest import require_or_skip
 from tests.filters.conftest import llmwebkit_page
 
