@@ -23,7 +23,12 @@ class TestResult:
     `status` is one of STATUSES; `passed` is `status == "passed"`. `detail` says why in a few
     words (e.g. "exit code 1", "killed: output limit exceeded"); `stderr` is the truncated tail
     of what the solution wrote to stderr. `sandbox_error` means the judge itself failed and
-    says nothing about the solution.
+    says nothing about the solution. `decided_by` says whose evidence decided the status:
+    "host" (output or return value compared on the host), "checker" (assert-style test code run
+    in the trusted checker process against the values the solution returned), "limits" (time,
+    memory, output caps enforced by the zygote and the kernel), "solution" (a failure the
+    solution's own process reported: it can choose among failures, never a pass), "judge"
+    (sandbox_error).
     """
 
     __test__ = False  # not a pytest test class despite the name
@@ -33,6 +38,7 @@ class TestResult:
     time_s: float
     stderr: str = ""
     detail: str = ""
+    decided_by: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -48,11 +54,13 @@ class TestResult:
         return cls(
             passed=bool(d["passed"]), status=d["status"], time_s=float(d["time_s"]),
             stderr=str(d.get("stderr", "")), detail=str(d.get("detail", "")),
+            decided_by=str(d.get("decided_by", "")),
         )
 
 
-def make_result(status: Status, time_s: float = 0.0, stderr: str = "", detail: str = "") -> TestResult:
-    return TestResult(status == "passed", status, round(float(time_s), 6), stderr[-STDERR_LIMIT:], detail)
+def make_result(status: Status, time_s: float = 0.0, stderr: str = "", detail: str = "",
+                decided_by: str = "") -> TestResult:
+    return TestResult(status == "passed", status, round(float(time_s), 6), stderr[-STDERR_LIMIT:], detail, decided_by)
 
 
 # Arrow type for storing per-test results next to problems/rollouts (a list<struct> column).
@@ -62,5 +70,6 @@ TEST_RESULT_ARROW_TYPE = pa.struct([
     ("time_s", pa.float64()),
     ("stderr", pa.string()),
     ("detail", pa.string()),
+    ("decided_by", pa.string()),
 ])
 TEST_RESULTS_ARROW_TYPE = pa.list_(TEST_RESULT_ARROW_TYPE)

@@ -1,7 +1,7 @@
 """CLI: judge a file of solutions, or serve the judge over HTTP.
 
     python -m verifiers.code run PROBLEMS.jsonl SOLUTIONS.jsonl -o RESULTS.jsonl [--workers 2]
-    python -m verifiers.code serve [--host 127.0.0.1] [--port 8000] [--workers 2]
+    python -m verifiers.code serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--sandboxes 1]
 
 PROBLEMS.jsonl: one problem a line, {"id", "tests", "timeout_s"?, "memory_mb"?, "checker"?};
 HumanEval records (task_id, prompt, test, entry_point) and MBPP records (task_id, test_list)
@@ -57,7 +57,7 @@ def _problem_job(rec: dict[str, Any], args: argparse.Namespace) -> dict[str, Any
     if "tests" in rec:
         tests = rec["tests"]
     elif "test" in rec and "entry_point" in rec:
-        tests = {"assert_code": rec["test"], "entry_point": rec["entry_point"]}
+        tests = {"assert_code": rec["test"], "entry_point": rec["entry_point"], "prelude": rec.get("prompt") or ""}
     elif "test_list" in rec:
         setup = rec.get("test_setup_code") or "\n".join(rec.get("test_imports") or [])
         tests = {"asserts": rec["test_list"], "setup_code": setup}
@@ -142,24 +142,21 @@ def _write_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from verifiers.code.service import make_server
+    from verifiers.code.service import serve
+
+    def ready(host: str, port: int) -> None:
+        print(f"serving on http://{host}:{port} (workers={args.workers}, sandboxes per worker={args.sandboxes})",
+              flush=True)
 
     try:
-        judge = Judge(args.workers, SandboxConfig(python_paths=tuple(args.python_path)),
-                      allow_unsandboxed=args.unsafe_no_sandbox)
+        serve(args.host, args.port, workers=args.workers, sandboxes=args.sandboxes,
+              python_paths=tuple(args.python_path), allow_unsandboxed=args.unsafe_no_sandbox,
+              read_timeout_s=args.read_timeout_s, ready=ready)
     except SandboxUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    with judge:
-        server = make_server(judge, args.host, args.port)
-        host, port = server.server_address[:2]
-        print(f"serving on http://{host}:{port} (isolated={judge.isolated}, workers={args.workers})", flush=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
@@ -168,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--workers", type=int, default=2)
+    common.add_argument("--workers", type=int, default=2, help="run: sandboxes; serve: HTTP worker processes")
     common.add_argument("--python-path", action="append", default=[],
                         help="extra directory solutions may import from (bound read-only)")
     common.add_argument("--unsafe-no-sandbox", action="store_true",
@@ -180,9 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S, help="per test, unless the problem says")
     run.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB, help="per test, unless the problem says")
     run.add_argument("--checker", default=None, help="tokens (default), exact, lines or float:<tol>")
-    serve = sub.add_parser("serve", parents=[common], help="serve the judge over HTTP")
+    serve = sub.add_parser("serve", parents=[common], help="serve the judge over HTTP (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port (printed)")
+    serve.add_argument("--sandboxes", type=int, default=1, help="judge processes (one sandbox each) per HTTP worker")
+    serve.add_argument("--read-timeout-s", type=float, default=30.0, help="a request body must arrive within this")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.workers < 1:

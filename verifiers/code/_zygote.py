@@ -1,17 +1,36 @@
-"""The judge process that lives inside one sandbox ("zygote").
+"""The judge processes that live inside one sandbox.
 
-Runs under `python -I -S` inside bubblewrap and must stay standard-library only. It imports
-the modules solutions commonly use once, then for every test forks a child that sets its own
-rlimits, runs the untrusted code with stdin/stdout/stderr on memfds, and exits. The zygote
-enforces the per-test wall clock, kills every process the test left behind and wipes the
-writable directories, then reports the raw outcome. It never sees expected outputs: for
-stdin/stdout and call-based tests the host compares, so the solution cannot forge a verdict.
+Runs under `python -I -S` inside bubblewrap and must stay standard-library only (the host
+imports it too, for the value encoding at the bottom). Processes, all inside the sandbox:
 
-Protocol (host <-> zygote, on the zygote's original stdin/stdout): frames of a 4-byte
-big-endian length plus UTF-8 JSON. Host sends {"op": "run", ...}; zygote answers one frame
-per test ({"i": ...}) then {"done": true}. Bytes travel as latin-1 strings (lossless).
+* zygote (Z): imports what solutions commonly use, then never touches solution data. It forks
+  one *job worker* per solution and waits for it. Its heap stays pristine, so no later solution
+  can find an earlier one's code or output in memory it inherits.
+* job worker (W, one per solution): reads the job from the protocol pipe, runs its tests one
+  by one, writes one frame per test, exits. Holds the capabilities the sandbox's user namespace
+  gives (CAP_SYS_ADMIN there, nothing on the host) to make namespaces for each test.
+* test process (T, or S for assert-style tests): forked into a *fresh PID, IPC and mount
+  namespace per test*, with its own /proc and fresh size-limited tmpfs on /tmp and /dev/shm.
+  It drops every capability (bounding set, securebits, no_new_privs) before running solution
+  code. When it exits or is killed, the kernel kills everything in its PID namespace and frees
+  its IPC objects and tmpfs: nothing outlives a test, by construction. It cannot see Z, W, C or
+  the sandbox's PID 1 (other PID namespace, own /proc), holds none of their descriptors, and
+  they are not dumpable (no ptrace, no /proc/PID/mem).
+* checker (C, assert-style tests only): trusted test code (HumanEval `check`, MBPP asserts)
+  runs here, in a separate process, never in the solution's. Every name the tests take from the
+  solution is a proxy: a call sends its arguments to S as data, S calls the solution's function
+  and sends back the value as data (a restricted JSON encoding, decoded here into plain builtin
+  values, so no solution-defined `__eq__` can run here). Non-data values (instances of the
+  solution's classes) stay in S and are referred to by handle; comparing a handle is identity.
+  A clean exit, a patched frame or builtin in S, cannot make an assert here pass.
+
+Protocol (host <-> W, on Z's original stdin/stdout): frames of a 4-byte big-endian length plus
+UTF-8 JSON. Host sends {"op": "run", ...}; W answers one frame per test ({"i": ...}), the last
+one together with {"done": true}. Bytes travel as latin-1 strings (lossless).
 """
 import builtins
+import ctypes
+import fcntl
 import gc
 import io
 import json
@@ -19,6 +38,7 @@ import os
 import resource
 import select
 import signal
+import socket
 import struct
 import sys
 import _random
@@ -38,13 +58,13 @@ _PRELOAD = (
     "unicodedata", "struct", "abc", "contextlib", "types", "time",
     # Not only for solutions that use it: the first compile() in a process builds the AST node
     # types (~1 ms, builtin compile checks whether its argument is an AST), and every test
-    # compiles. Importing ast here does that once for all tests. (It used to come in by
-    # accident, through dataclasses -> inspect.)
+    # compiles. Importing ast here does that once for all tests.
     "ast",
 )
 
 # Exit codes the test child uses to report what happened (the result memfd carries details).
 EXIT_OK, EXIT_EXCEPTION, EXIT_MEMORY, EXIT_COMPILE = 0, 1, 3, 4
+W_JOB_DONE, W_STOP = 0, 10  # job worker exit codes: served a job / the host closed or said exit
 _OK = {"kind": "ok"}
 _OK_BYTES = json.dumps(_OK).encode()
 _SIGPIPE, _SIGXFSZ, _SIG_DFL = int(signal.SIGPIPE), int(signal.SIGXFSZ), int(signal.SIG_DFL)
@@ -52,13 +72,91 @@ _TEST_STDIO = ()  # the test's sys.stdin/stdout/stderr, built once in the zygote
 _ZYGOTE_STDIO = ()
 
 ISOLATED = "--isolated" in sys.argv
-WRITABLE_DIRS = ("/tmp", "/dev/shm")
+PROTO_IN = PROTO_OUT = -1
+OLD_PROC = -1  # the job worker's view of the sandbox's /proc (its own /proc shows the job's processes)
+MY_PID = 0  # the job worker's pid in the sandbox's PID namespace (it is 1 in its own)
+PIDNS_FD = -1  # the zygote's PID namespace: it returns there after forking each job worker
+WORKDIR = "/tmp"
 
+# --- Linux namespaces and capabilities (ctypes: Python 3.11 has no os.unshare/os.setns) -------
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY = 2, 4, 8, 1
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 4, 24, 28, 38
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+# SECBIT_NOROOT, _NO_SETUID_FIXUP, _KEEP_CAPS, _NO_CAP_AMBIENT_RAISE, each with its _LOCKED
+# bit set and only the KEEP_CAPS value off: exec as uid 0 no longer grants capabilities.
+SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
+# A test's own /proc shows its processes only (subset=pid): no /proc/sys, /proc/sysrq-trigger
+# and the like, which matters because the sandbox uid is the host's uid 0.
+PROC_OPTIONS = "subset=pid"
+_libc = ctypes.CDLL(None, use_errno=True)
+# Resolved here, before any fork: a lookup in each test process costs copy-on-write faults.
+_unshare, _setns, _mount_fn, _prctl, _capset = _libc.unshare, _libc.setns, _libc.mount, _libc.prctl, _libc.capset
+_SHARED_MOUNTS = [False]  # any shared mount in the sandbox: then a test makes its tree private
+
+
+def _cap_last():
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 63
+
+
+def _sys(rc, what):
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(src, target, fstype, flags, data=None):
+    _sys(_mount_fn(src, target, fstype, flags, data), f"mount {target}")
+
+
+def _enter_solution_namespaces(tmpfs_bytes):
+    """In the job worker, which is PID 1 of a fresh PID namespace: a fresh mount and IPC
+    namespace, its own /proc (only the job's processes) and fresh size-limited tmpfs on /tmp
+    and /dev/shm. All of it goes away when the job worker exits."""
+    _sys(_unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    if _SHARED_MOUNTS[0]:  # bwrap's mounts are private; if not, keep ours from propagating back
+        _mount(b"none", b"/", None, MS_REC | MS_PRIVATE)
+    _mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, PROC_OPTIONS.encode())
+    size = f"size={tmpfs_bytes},mode=1777".encode()
+    _mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, size)
+    _mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, size)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+_CAP_HEADER = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+_CAP_DATA = (_CapData * 2)()  # all zero
+_CAPS = range(_cap_last() + 1)
+
+
+def _drop_privileges():
+    """Drop every capability for good: bounding set, ambient set, securebits (so exec as uid 0
+    does not give them back), then the effective/permitted/inheritable sets; no_new_privs."""
+    _sys(_prctl(PR_SET_SECUREBITS, SECUREBITS, 0, 0, 0), "securebits")
+    for cap in _CAPS:
+        _prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    _sys(_capset(ctypes.byref(_CAP_HEADER), ctypes.byref(_CAP_DATA)), "capset")
+    _sys(_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+# --- frames -----------------------------------------------------------------------------------
 
 def _read_exact(fd, n):
     chunks = []
     while n:
-        b = os.read(fd, n)
+        b = os.read(fd, min(n, 1 << 20))
         if not b:
             raise EOFError
         chunks.append(b)
@@ -66,8 +164,10 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
-def _recv(fd):
+def _recv(fd, limit=None):
     (n,) = struct.unpack(">I", _read_exact(fd, 4))
+    if limit is not None and n > limit:
+        raise _TooLarge(n)
     return json.loads(_read_exact(fd, n))
 
 
@@ -86,20 +186,127 @@ def _write_all(fd, data):
         view = view[os.write(fd, view):]
 
 
-def _jsonable(value, depth=0):
-    """Turn a call-based return value into JSON data (tuples become lists, as in APPS/LCB)."""
-    if depth > 100:
-        raise ValueError("return value nested too deeply")
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return {"__set__": sorted((_jsonable(v, depth + 1) for v in value), key=repr)}
-    return {"__repr__": repr(value)}
+# --- values as data (shared with the host: verifiers.code.judge imports these) -----------------
+#
+# JSON with tags, so that every builtin data type survives the trip with its type:
+#   None, bool, str, float (NaN/Infinity allowed), int (|x| < 2**62), list: as JSON
+#   {"i": hex} big int (hex: linear both ways, no int-digit limit), {"t": [...]} tuple,
+#   {"d": [[k, v], ...]} dict, {"s": [...]} set, {"fs": [...]} frozenset, {"b": latin-1} bytes,
+#   {"c": [re, im]} complex, {"h": n} handle of a value that stays in the solution process,
+#   {"m": name} module (only in the solution's globals), {"x": type name} opaque (call mode)
+# Decoding builds fresh builtin objects only, and bounds the nesting depth.
 
+MAX_DEPTH = 100
+_SMALL = 1 << 62
+
+
+class EncodeError(Exception):
+    pass
+
+
+def encode_value(value, other, depth=0):
+    """JSON-able form of `value`; `other(value)` handles what is not builtin data."""
+    if depth > MAX_DEPTH:
+        raise EncodeError("value nested too deeply")
+    t = type(value)
+    if value is None or t is bool or t is str or t is float:
+        return value
+    if t is int:
+        return value if -_SMALL < value < _SMALL else {"i": hex(value)}
+    if t is list:
+        return [encode_value(v, other, depth + 1) for v in value]
+    if t is tuple:
+        return {"t": [encode_value(v, other, depth + 1) for v in value]}
+    if t is dict:
+        return {"d": [[encode_value(k, other, depth + 1), encode_value(v, other, depth + 1)] for k, v in value.items()]}
+    if t is set or t is frozenset:
+        return {"s" if t is set else "fs": [encode_value(v, other, depth + 1) for v in value]}
+    if t is bytes:
+        return {"b": value.decode("latin-1")}
+    if t is complex:
+        return {"c": [value.real, value.imag]}
+    # subclasses of the data types (namedtuple, Counter, IntEnum, ...) travel as their base type;
+    # the base type's own methods read them, so no overridden method of the subclass runs
+    for base, conv in _BASES:
+        if isinstance(value, base):
+            return encode_value(conv(value), other, depth)
+    return other(value)
+
+
+_BASES = (
+    (bool, bool.__bool__), (int, int.__int__), (float, float.__float__), (str, str.__str__),
+    (tuple, lambda v: tuple(tuple.__iter__(v))), (list, lambda v: list(list.__iter__(v))),
+    (dict, lambda v: dict(dict.items(v))), (frozenset, lambda v: frozenset(frozenset.__iter__(v))),
+    (set, lambda v: set(set.__iter__(v))), (bytes, bytes.__bytes__),
+)
+
+
+def decode_value(data, handle=None, depth=0):
+    """Builtin values from encode_value's output; `handle(n)` makes a handle's stand-in."""
+    if depth > MAX_DEPTH:
+        raise ValueError("value nested too deeply")
+    t = type(data)
+    if data is None or t is bool or t is str or t is float or t is int:
+        return data
+    if t is list:
+        return [decode_value(v, handle, depth + 1) for v in data]
+    if t is not dict or len(data) != 1:
+        raise ValueError("malformed value")
+    (tag, v), = data.items()
+    if tag == "t":
+        return tuple(decode_value(x, handle, depth + 1) for x in _list(v))
+    if tag == "d":
+        out = {}
+        for pair in _list(v):
+            if type(pair) is not list or len(pair) != 2:
+                raise ValueError("malformed dict")
+            out[decode_value(pair[0], handle, depth + 1)] = decode_value(pair[1], handle, depth + 1)
+        return out
+    if tag == "s":
+        return {decode_value(x, handle, depth + 1) for x in _list(v)}
+    if tag == "fs":
+        return frozenset(decode_value(x, handle, depth + 1) for x in _list(v))
+    if tag == "i" and type(v) is str and len(v) < 1 << 26:
+        return int(v, 16)
+    if tag == "b" and type(v) is str:
+        return v.encode("latin-1")
+    if tag == "c" and type(v) is list and len(v) == 2 and all(type(x) in (int, float) for x in v):
+        return complex(v[0], v[1])
+    if tag == "h" and type(v) is int and handle is not None:
+        return handle(v)
+    if tag == "x" and type(v) is str:
+        return Opaque(v)
+    raise ValueError(f"malformed value (tag {str(tag)[:20]!r})")
+
+
+def _list(v):
+    if type(v) is not list:
+        raise ValueError("malformed value")
+    return v
+
+
+class Opaque:
+    """A value that is not data (call mode): equal to nothing."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __eq__(self, other):
+        return False
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"<{self.type_name[:60]} object>"
+
+
+def _opaque(value):
+    return {"x": type(value).__name__}
+
+
+# --- the zygote -------------------------------------------------------------------------------
 
 def _preload():
     """Import _PRELOAD, but take over random's at-fork hook (Random.seed of the shared instance,
@@ -130,8 +337,6 @@ _RANDOM = []  # random's shared Random instance, when preloaded
 
 
 def _reseed_random():
-    """What random's own at-fork hook does (Random.seed() from os.urandom, gauss_next reset),
-    so that every test draws a fresh random sequence as a fresh interpreter would."""
     for inst in _RANDOM:
         _random.Random.seed(inst)
         inst.gauss_next = None
@@ -143,7 +348,7 @@ def _quit(code=None):
 
 def _set_limits(limits):
     mem = limits["memory_bytes"]
-    cpu = int(limits["timeout_s"]) + 1  # whole seconds; the wall clock is the precise limit
+    cpu = int(limits["timeout_s"]) + 1  # whole seconds; the zygote's clock is the precise limit
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     resource.setrlimit(resource.RLIMIT_STACK, (min(mem, 256 << 20),) * 2)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -151,17 +356,13 @@ def _set_limits(limits):
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if ISOLATED:
-        # Only meaningful when the sandbox runs as a non-root uid; a pids cgroup is the
-        # real fork-bomb guard for root (RLIMIT_NPROC does not apply to uid 0).
+        # Only effective for a non-root uid; the pids cgroup is the fork-bomb guard for root.
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
 
 
 def _make_test_stdio():
-    """The test's sys.stdin/stdout/stderr on fds 0/1/2. Built once here, before any fork: making
-    three TextIOWrappers in every test process (codec lookup, buffers) costs ~0.3 ms and ~100
-    copy-on-write page faults per test. The zygote itself never uses them, so every forked test
-    starts with them empty, and the child dup2()s its memfds onto fds 0/1/2 before the solution
-    runs. Both /dev/null (here) and the memfds (there) are seekable, which the wrappers cache."""
+    """The test's sys.stdin/stdout/stderr on fds 0/1/2, built once in the zygote (making three
+    TextIOWrappers in every test costs ~0.3 ms). Every forked test inherits them empty."""
     def wrap(fd, mode, errors, **kw):
         raw = io.FileIO(fd, mode, closefd=False)
         buf = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
@@ -171,35 +372,48 @@ def _make_test_stdio():
             wrap(2, "w", "backslashreplace", line_buffering=True))
 
 
+def _arrange_fds(fds):
+    """Put `fds` on 0, 1, 2, ... in order and close every other descriptor."""
+    moved = []
+    for fd in fds:
+        if fd < 0:
+            null = os.open(os.devnull, os.O_RDWR)
+            moved.append(fcntl.fcntl(null, fcntl.F_DUPFD, 512))
+            os.close(null)
+        else:
+            moved.append(fcntl.fcntl(fd, fcntl.F_DUPFD, 512))
+    for target, fd in enumerate(moved):
+        os.dup2(fd, target)
+    os.closerange(len(moved), 1 << 20)
+
+
+def _enter_test(job, fds):
+    """Set-up of a test process (T/S) right after fork: descriptors, limits. It runs in the
+    job's namespaces, without capabilities (the job worker dropped them before forking it)."""
+    os.setpgid(0, 0)
+    _arrange_fds(fds)
+    os.chdir("/tmp" if ISOLATED else WORKDIR)
+    sys.set_int_max_str_digits(0)  # a correct answer may be a 10,000-digit number
+    sys.stdin, sys.stdout, sys.stderr = _TEST_STDIO
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = _TEST_STDIO
+    sys.argv = ["solution.py"]
+    _signal.signal(_SIGPIPE, _SIG_DFL)
+    _signal.signal(_SIGXFSZ, _SIG_DFL)  # Python ignores it; we want "killed: output limit"
+    _set_limits(job["limits"])
+    gc.enable()
+
+
 def _child(job, test, fds):
-    """Runs in the forked test process; never returns."""
-    stdin_fd, out_fd, err_fd, res_fd = fds
+    """The test process (T, or S for assert-style tests); never returns. fds: stdin, stdout,
+    stderr, result, and for assert-style tests the request/response pipes."""
     code = EXIT_EXCEPTION
     result = {"kind": "error"}
     try:
-        os.setpgid(0, 0)
-        for fd in (PROTO_IN, PROTO_OUT):
-            os.close(fd)  # the solution must not be able to speak the judge protocol
-        _INIT_STAT.close()
-        _INIT_CHILDREN.close()
-        os.dup2(stdin_fd, 0)
-        os.dup2(out_fd, 1)
-        os.dup2(err_fd, 2)
-        for fd in (stdin_fd, out_fd, err_fd):
-            os.close(fd)
-        os.chdir("/tmp" if ISOLATED else WORKDIR)
-        sys.stdin, sys.stdout, sys.stderr = _TEST_STDIO
-        sys.__stdin__, sys.__stdout__, sys.__stderr__ = _TEST_STDIO
-        sys.argv = ["solution.py"]
-        # _signal, not signal: the latter's enum wrapping costs ~40 copy-on-write page faults
-        _signal.signal(_SIGPIPE, _SIG_DFL)
-        _signal.signal(_SIGXFSZ, _SIG_DFL)  # Python ignores it; we want "killed: output limit"
-        _set_limits(job["limits"])
-        gc.enable()
+        _enter_test(job, fds)
         code, result = _run_test(job, test)
     except MemoryError:
         code, result = EXIT_MEMORY, {"kind": "memory"}
-    except BaseException as exc:  # the judge's own set-up failed
+    except BaseException as exc:  # the set-up failed
         code, result = EXIT_EXCEPTION, {"kind": "exception", "type": type(exc).__name__, "msg": str(exc)[:500]}
     try:
         for stream in (sys.stdout, sys.stderr):
@@ -207,7 +421,7 @@ def _child(job, test, fds):
                 stream.flush()
             except BaseException:
                 pass
-        os.write(res_fd, _OK_BYTES if result is _OK else json.dumps(result).encode())
+        os.write(3, _OK_BYTES if result is _OK else json.dumps(result).encode())
     except BaseException:
         pass
     os._exit(code)
@@ -221,12 +435,6 @@ def _run_test(job, test):
         return EXIT_COMPILE, {"kind": "compile", "type": type(exc).__name__, "msg": str(exc)[:500]}
     except MemoryError:
         return EXIT_MEMORY, {"kind": "memory"}
-    extra = None
-    if mode == "assert":
-        try:
-            extra = compile(test["setup"] + "\n" + test["assert"], "test.py", "exec")
-        except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:  # the test is broken
-            return EXIT_EXCEPTION, {"kind": "bad_test", "type": type(exc).__name__, "msg": str(exc)[:500]}
     g = {"__name__": "__main__", "__builtins__": builtins}
     try:
         try:
@@ -240,26 +448,19 @@ def _run_test(job, test):
             return EXIT_OK, _OK
         if mode == "stdio":
             return EXIT_OK, _OK
-        if mode == "call":
-            fn_name = test["fn_name"]
-            sol = g.get("Solution")
-            if isinstance(sol, type) and hasattr(sol, fn_name):  # LeetCode style
-                fn = getattr(sol(), fn_name)
-            elif fn_name in g:
-                fn = g[fn_name]
-            else:
-                return EXIT_EXCEPTION, {"kind": "exception", "type": "NameError", "msg": f"function {fn_name!r} is not defined"}
-            value = fn(*test["args"])
-            sys.stdout.flush()
-            return EXIT_OK, {"kind": "return", "value": json.dumps(_jsonable(value))}
-        # assert-style: run the setup + assert code; HumanEval also calls check(entry_point)
-        exec(extra, g)
-        entry = test.get("entry_point")
-        if entry:
-            if entry not in g:
-                return EXIT_EXCEPTION, {"kind": "exception", "type": "NameError", "msg": f"entry point {entry!r} is not defined"}
-            g["check"](g[entry])
-        return EXIT_OK, _OK
+        if mode == "assert":
+            return _serve_checker(g)
+        fn_name = test["fn_name"]
+        sol = g.get("Solution")
+        if isinstance(sol, type) and hasattr(sol, fn_name):  # LeetCode style
+            fn = getattr(sol(), fn_name)
+        elif fn_name in g:
+            fn = g[fn_name]
+        else:
+            return EXIT_EXCEPTION, {"kind": "exception", "type": "NameError", "msg": f"function {fn_name!r} is not defined"}
+        value = fn(*decode_value(test["args"]))
+        sys.stdout.flush()
+        return EXIT_OK, {"kind": "return", "value": json.dumps(encode_value(value, _opaque))}
     except MemoryError:
         return EXIT_MEMORY, {"kind": "memory"}
     except BaseException as exc:
@@ -267,38 +468,398 @@ def _run_test(job, test):
             traceback.print_exc()
         except BaseException:
             pass
-        kind = "assertion" if isinstance(exc, AssertionError) else "exception"
-        return EXIT_EXCEPTION, {"kind": kind, "type": type(exc).__name__, "msg": str(exc)[:500]}
+        return EXIT_EXCEPTION, {"kind": "exception", "type": type(exc).__name__, "msg": str(exc)[:500]}
 
 
-def _memfd(name, data=b""):
-    fd = os.memfd_create(name, 0)
-    if data:
-        _write_all(fd, data)
-        os.lseek(fd, 0, os.SEEK_SET)
-    return fd
+# --- assert-style tests: the solution side (S) ---------------------------------------------------
+
+RPC_IN, RPC_OUT = 4, 5  # in S: requests from the checker, replies to it; in C: the reverse
 
 
-def _read_fd(fd, limit, tail=False):
-    size = os.fstat(fd).st_size
-    if not size:
-        return b"", False
-    data = os.pread(fd, min(size, limit), max(0, size - limit) if tail else 0)
-    return data, size > len(data)
+def _serve_checker(g):
+    """S: answer the checker's requests on the solution's globals until it hangs up."""
+    handles = []
+
+    def keep(value):
+        handles.append(value)
+        return {"h": len(handles) - 1}
+
+    def enc(value):
+        return encode_value(value, keep)
+
+    glob = {}
+    for name, value in list(g.items()):
+        if name.startswith("__"):
+            continue
+        if type(value) is type(sys) and isinstance(getattr(value, "__name__", None), str):
+            glob[name] = {"m": value.__name__}
+        else:
+            try:
+                glob[name] = enc(value)
+            except EncodeError:
+                glob[name] = keep(value)
+    _send(RPC_OUT, {"g": glob})
+    get = handles.__getitem__
+    while True:
+        try:
+            req = _recv(RPC_IN)
+        except EOFError:
+            return EXIT_OK, _OK
+        try:
+            op, obj = req["op"], get(req["h"])
+            if op == "call":
+                args = decode_value(req["a"], get)
+                kwargs = decode_value(req["k"], get)
+                out = obj(*args, **kwargs)
+            elif op == "getattr":
+                out = getattr(obj, req["n"])
+            elif op == "setattr":
+                setattr(obj, req["n"], decode_value(req["v"], get))
+                out = None
+            elif op == "getitem":
+                out = obj[decode_value(req["v"], get)]
+            elif op == "setitem":
+                obj[decode_value(req["k"], get)] = decode_value(req["v"], get)
+                out = None
+            elif op == "len":
+                out = len(obj)
+            elif op == "iter":
+                out = iter(obj)
+            elif op == "next":
+                try:
+                    out = next(obj)
+                except StopIteration:
+                    _send(RPC_OUT, {"stop": 1})
+                    continue
+            elif op == "str":
+                out = str(obj)
+            elif op == "contains":
+                out = decode_value(req["v"], get) in obj
+            else:
+                raise ValueError(f"unknown request {op!r}")
+            reply = {"v": enc(out)}
+        except MemoryError:
+            raise
+        except BaseException as exc:
+            try:
+                traceback.print_exc()
+            except BaseException:
+                pass
+            base = next((c.__name__ for c in type(exc).__mro__ if getattr(builtins, c.__name__, None) is c), "Exception")
+            reply = {"e": [base, type(exc).__name__, str(exc)[:500]]}
+        try:
+            data = _frame(reply)
+        except (ValueError, EncodeError, RecursionError) as exc:
+            data = _frame({"e": ["ValueError", type(exc).__name__, f"return value cannot be sent: {exc}"[:500]]})
+        _write_all(RPC_OUT, data)
+
+
+# --- assert-style tests: the checker side (C, trusted) ---------------------------------------------
+
+class _Gone(BaseException):
+    """The solution process exited (or broke the protocol) before the tests finished."""
+
+
+class _TooLarge(BaseException):
+    """A reply from the solution exceeds the output limit."""
+
+
+class _BadTest(BaseException):
+    """The test code cannot be run this way (e.g. it passes a lambda to the solution)."""
+
+
+class RemoteError(Exception):
+    """An exception raised in the solution process that has no builtin exception type."""
+
+
+_NOT_RAISED = (SystemExit, KeyboardInterrupt, GeneratorExit, BaseException)
+_REPLY_LIMIT = [1 << 24]
+_HANDLES = {}
+
+
+def _remote(n):
+    r = _HANDLES.get(n)
+    if r is None:
+        r = _HANDLES[n] = Remote(n)
+    return r
+
+
+def _carry(value):
+    """Checker -> solution: only data and handles cross."""
+    def other(v):
+        if type(v) is Remote:
+            return {"h": object.__getattribute__(v, "_h")}
+        raise _BadTest(f"the test passes a {type(v).__name__} to the solution, which only takes data")
+    try:
+        return encode_value(value, other)
+    except EncodeError as exc:
+        raise _BadTest(str(exc)) from None
+
+
+def _rpc(req):
+    try:
+        _write_all(RPC_OUT, _frame(req))
+        reply = _recv(RPC_IN, _REPLY_LIMIT[0])
+    except (EOFError, BrokenPipeError):
+        raise _Gone("the solution process exited before the tests finished") from None
+    except (ValueError, RecursionError):
+        raise _Gone("malformed reply from the solution process") from None
+    if type(reply) is not dict:
+        raise _Gone("malformed reply from the solution process")
+    if "v" in reply:
+        try:
+            return decode_value(reply["v"], _remote)
+        except (ValueError, RecursionError, TypeError):
+            raise _Gone("malformed value from the solution process") from None
+    if "stop" in reply:
+        raise StopIteration
+    err = reply.get("e")
+    if type(err) is not list or len(err) != 3 or not all(type(x) is str for x in err):
+        raise _Gone("malformed reply from the solution process")
+    cls = getattr(builtins, err[0], None)
+    if not (isinstance(cls, type) and issubclass(cls, BaseException)) or cls in _NOT_RAISED:
+        cls = RemoteError
+    try:
+        exc = cls(f"{err[1]}: {err[2]}" if err[1] != err[0] else err[2])
+    except Exception:
+        exc = RemoteError(f"{err[1]}: {err[2]}")
+    raise exc
+
+
+class Remote:
+    """A value that lives in the solution process (a function, a class, an instance of one).
+    Calls and attribute access go there; what comes back is data or another Remote. Equality
+    is identity, and truth is refused: the solution cannot decide a comparison."""
+
+    __slots__ = ("_h", "__weakref__")
+
+    def __init__(self, h):
+        object.__setattr__(self, "_h", h)
+
+    def _op(self, op, **kw):
+        return _rpc({"op": op, "h": object.__getattribute__(self, "_h"), **kw})
+
+    def __call__(self, *args, **kwargs):
+        return self._op("call", a=_carry(list(args)), k=_carry(kwargs))
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self._op("getattr", n=name)
+
+    def __setattr__(self, name, value):
+        self._op("setattr", n=name, v=_carry(value))
+
+    def __getitem__(self, key):
+        return self._op("getitem", v=_carry(key))
+
+    def __setitem__(self, key, value):
+        self._op("setitem", k=_carry(key), v=_carry(value))
+
+    def __len__(self):
+        n = self._op("len")
+        if type(n) is not int or n < 0:
+            raise TypeError("len() of a solution value is not a non-negative int")
+        return n
+
+    def __iter__(self):
+        it = self._op("iter")
+        if type(it) is not Remote:
+            raise TypeError("iter() of a solution value did not give an iterator")
+        return it
+
+    def __next__(self):
+        return self._op("next")
+
+    def __contains__(self, item):
+        return self._op("contains", v=_carry(item)) is True
+
+    def __str__(self):
+        s = self._op("str")
+        if type(s) is not str:
+            raise TypeError("str() of a solution value did not give a str")
+        return s
+
+    def __repr__(self):
+        return f"<solution value #{object.__getattribute__(self, '_h')}>"
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        raise TypeError("the truth of a value from the solution process that is not data is undecidable here")
+
+
+CTL = 6  # in C: the socket to the job worker (test index + the pipes to that test's process)
+
+
+def _checker(ctl, proto_in):
+    """C, one per sandbox, forked by the zygote before any job, in the sandbox's PID namespace
+    (nothing a job starts can see it). For each assert-style job it reads the test code itself
+    (the job's second frame: the job worker never holds it, so no solution process can find
+    expected values in memory it inherited), then runs test i whenever the job worker sends i
+    with the pipes to that test's solution process. Verdicts go back on the socket, which no
+    solution process holds. Replies carry the job's nonce, so a reply meant for a job worker
+    that died is ignored by the next one. Never returns."""
+    try:
+        _arrange_fds([-1, -1, -1, -1, -1, -1, ctl, proto_in])
+        if ISOLATED:
+            _drop_privileges()
+        _signal.signal(_SIGPIPE, _SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        sys.set_int_max_str_digits(0)
+        sock = socket.socket(fileno=CTL)
+        gc.enable()
+    except BaseException:
+        os._exit(1)
+    tests, nonce = [], None
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 4096, 2)
+            if not msg:
+                os._exit(0)  # the zygote is gone
+            m = json.loads(msg)
+        except (OSError, ValueError):
+            os._exit(1)
+        if m.get("op") == "go":
+            try:
+                part = _recv(7)
+                tests, nonce = part["tests"], m["nonce"]
+                limits = part["limits"]
+                _REPLY_LIMIT[0] = limits["output_bytes"]
+                mem = limits["memory_bytes"] + (256 << 20)  # the checker's own interpreter
+                resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+            except BaseException:
+                os._exit(1)
+            _reply(sock, {"nonce": nonce, "pid": os.getpid()})
+            continue
+        if len(fds) != 2 or m.get("nonce") != nonce:
+            for fd in fds:
+                os.close(fd)
+            continue
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 512) for fd in fds]  # they may arrive as 4 and 5
+        for fd in fds:
+            os.close(fd)
+        os.dup2(high[0], RPC_IN)
+        os.dup2(high[1], RPC_OUT)
+        for fd in high:
+            os.close(fd)
+        verdict = _verdict(tests[m["i"]])
+        for fd in (RPC_IN, RPC_OUT):
+            os.close(fd)  # the solution process sees EOF and exits
+        _HANDLES.clear()
+        _reply(sock, {"nonce": nonce, "i": m["i"], "verdict": verdict})
+
+
+def _reply(sock, obj):
+    try:
+        sock.send(json.dumps(obj).encode()[:60000])
+    except OSError:
+        os._exit(1)
+
+
+def _verdict(test):
+    try:
+        return _check(test)
+    except _Gone as exc:
+        return {"kind": "gone", "msg": str(exc)}
+    except _TooLarge as exc:
+        return {"kind": "too_large", "msg": f"a value of {exc.args[0]} bytes from the solution exceeds the output limit"}
+    except _BadTest as exc:
+        return {"kind": "bad_test", "type": "BadTest", "msg": str(exc)[:500]}
+    except MemoryError:
+        return {"kind": "memory"}
+    except AssertionError as exc:
+        return {"kind": "assertion", "type": "AssertionError", "msg": str(exc)[:500]}
+    except BaseException as exc:
+        try:
+            return {"kind": "exception", "type": type(exc).__name__, "msg": str(exc)[:500]}
+        except BaseException:
+            return {"kind": "exception", "type": "Exception", "msg": ""}
+
+
+def _check(test):
+    try:
+        prelude = compile(test.get("prelude") or "", "prelude.py", "exec")
+        code = compile(test["setup"] + "\n" + test["assert"], "test.py", "exec")
+    except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:
+        return {"kind": "bad_test", "type": type(exc).__name__, "msg": str(exc)[:500]}
+    try:
+        hello = _recv(RPC_IN, _REPLY_LIMIT[0])
+    except EOFError:
+        raise _Gone("the solution process exited before the tests ran") from None
+    except (ValueError, RecursionError):
+        raise _Gone("malformed hello from the solution process") from None
+    names = hello.get("g") if type(hello) is dict else None
+    if type(names) is not dict:
+        raise _Gone("malformed hello from the solution process")
+    g = {"__name__": "__main__", "__builtins__": builtins}
+    solution = {}
+    for name, enc in names.items():
+        if type(enc) is dict and list(enc) == ["m"]:
+            module = _import_module(enc["m"])
+            if module is not None:
+                g[name] = module
+            continue
+        try:
+            solution[name] = decode_value(enc, _remote)
+        except (ValueError, RecursionError, TypeError):
+            raise _Gone("malformed hello from the solution process") from None
+    g.update(solution)
+    exec(prelude, g)  # trusted (HumanEval's prompt): its helpers win over the solution's copies
+    entry = test.get("entry_point")
+    if entry:
+        if entry not in solution:
+            return {"kind": "exception", "type": "NameError", "msg": f"entry point {entry!r} is not defined"}
+        g[entry] = solution[entry]
+    exec(code, g)
+    if entry:
+        g["check"](g[entry])
+    return _OK
+
+
+_NO_IMPORT = frozenset({"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "webbrowser", "pydoc"})
+
+
+def _import_module(name):
+    """A module the solution imported, imported here (trusted) so that test code that relies on
+    the solution's `import math` works. Only plain dotted names; a failure just leaves it out."""
+    if type(name) is not str or not name or len(name) > 200 or not all(p.isidentifier() for p in name.split(".")):
+        return None
+    if name.split(".")[0] in _NO_IMPORT:
+        return None
+    try:
+        __import__(name)
+        return sys.modules.get(name)
+    except Exception:
+        return None
+
+
+# --- job worker helpers ---------------------------------------------------------------------------
+
+def _reap():
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
 
 
 class _ProcFile:
-    """A /proc file kept open and re-read with pread at offset 0, which makes the kernel
-    generate it afresh: one syscall per read on the per-test path, where Python's open()
-    costs seven and a buffered file object. The test process closes it (see _child)."""
+    """A /proc file kept open and re-read with pread at offset 0 (one syscall per read)."""
 
-    def __init__(self, path):
-        self.path = path
-        self.fd = -1
+    def __init__(self, path, dir_fd=None):
+        self.path, self.dir_fd, self.fd = path, dir_fd, -1
 
     def read(self):
         if self.fd < 0:
-            self.fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            self.fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.dir_fd)
         size = 4096
         while True:
             data = os.pread(self.fd, size, 0)
@@ -306,34 +867,11 @@ class _ProcFile:
                 return data
             size *= 4
 
-    def close(self):
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
 
+# --- running one test (in the job worker W) -----------------------------------------------------
 
-_INIT_STAT = _ProcFile("/proc/1/stat")
-_INIT_CHILDREN = _ProcFile("/proc/1/task/1/children")
-_EMPTY_DIR_SIZE = {}  # WRITABLE_DIRS -> st_size of the empty tmpfs dir (see _dir_is_empty)
-
-
-def _only_us_left(me):
-    """True when the namespace holds only its init and us. After the test process is reaped,
-    anything it left is an orphan, i.e. a child of init (PID 1), so init's child list is enough."""
-    try:
-        return _INIT_CHILDREN.read().split() == [str(me).encode()]
-    except OSError:  # kernel without CONFIG_PROC_CHILDREN
-        return not [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
-
-
-def _dir_is_empty(d):
-    """tmpfs gives a directory a size of 20 bytes per entry (plus "." and ".."), so one stat
-    says whether the test left anything there; listing both dirs costs ten syscalls per test.
-    The empty size is learned at start-up (_learn_empty_dirs); anything else is listed."""
-    try:
-        return os.stat(d).st_size == _EMPTY_DIR_SIZE.get(d, -1)
-    except OSError:
-        return False
+WRITABLE_DIRS = ("/tmp", "/dev/shm")
+_EMPTY_DIR_SIZE = {}
 
 
 def _learn_empty_dirs():
@@ -345,39 +883,17 @@ def _learn_empty_dirs():
             pass
 
 
-def _clean_sandbox():
-    """Kill everything the test left behind and wipe the writable dirs (isolated mode only).
-
-    kill(-1) inside our own PID namespace reaches exactly the sandbox's processes except
-    ourselves and the namespace's init (bwrap), so orphans and daemons cannot survive a test.
-    """
-    me = os.getpid()
-    for attempt in range(200):
-        if _only_us_left(me):  # the usual case; kill(-1) walks every task on the host
-            break
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        while True:  # reap any children of ours
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
-                break
-        time.sleep(0.0005 * min(attempt, 20))
-    else:
-        return False
+def _wipe_dirs():
+    """tmpfs gives a directory 20 bytes per entry, so one stat says whether a test left files."""
     for d in WRITABLE_DIRS:
-        if _dir_is_empty(d):
-            continue
         try:
+            if os.stat(d).st_size == _EMPTY_DIR_SIZE.get(d, -1):
+                continue
             names = os.listdir(d)
         except OSError:
             continue
         for name in names:
             _remove(os.path.join(d, name))
-    return True
 
 
 def _remove(path):
@@ -392,70 +908,88 @@ def _remove(path):
         pass
 
 
+def _memfd(name):
+    return os.memfd_create(name, 0)
+
+
+def _read_fd(fd, limit, tail=False):
+    size = os.fstat(fd).st_size
+    if not size:
+        return b"", False
+    data = os.pread(fd, min(size, limit), max(0, size - limit) if tail else 0)
+    return data, size > len(data)
+
+
 WALL_FACTOR = 3.0  # a test that sleeps or blocks may take this many times its CPU limit (+1 s)
 STARVED_FACTOR = 10.0  # ... and one that is runnable but starved of CPU by a busy host, this many
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _stat(pid):
-    if pid == 1:
-        return _INIT_STAT.read().rsplit(b")", 1)[1].split()
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        return f.read().rsplit(b")", 1)[1].split()
-
-
-def _tree_cpu_and_state(pid):
-    """CPU seconds used by the test and every process it started (also the ones that already
-    exited), and whether any of them is runnable. Only the test's own process is visible in
-    unisolated mode."""
-    total, running = 0.0, False
-    if ISOLATED:
-        me = os.getpid()
-        pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
-        try:  # orphans reaped by the namespace's init count there
-            f = _stat(1)
-            total += int(f[13]) + int(f[14]) - _INIT_CHILD_TICKS[0]
-        except (OSError, ValueError, IndexError):
-            pass
-    else:
-        pids = [pid]
-    for p in pids:
-        try:
-            f = _stat(p)
-            total += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])  # self + reaped children
-            running = running or f[0] == b"R"
-        except (OSError, ValueError, IndexError):
-            continue
-    return total / _TICK, running
-
-
-def _init_child_ticks():
+    fd = os.open(f"{pid}/stat", os.O_RDONLY, dir_fd=OLD_PROC) if ISOLATED else os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     try:
-        f = _stat(1)
-        return int(f[13]) + int(f[14])
-    except (OSError, ValueError, IndexError):
-        return 0
+        return os.read(fd, 4096).rsplit(b")", 1)[1].split()
+    finally:
+        os.close(fd)
 
 
-_INIT_CHILD_TICKS = [0]
+def _ticks(f):
+    return int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])  # self + reaped children
 
 
-def _wait_within_limits(pid, poller, start, limit):
-    """Wait for the test to exit; True if it ran out of time.
+def _tree_cpu_and_state(pid, extra, checker=None):
+    """CPU ticks used by the test process and everything it started (also what already exited:
+    orphans are reaped by this job worker, whose children's time counts), and whether any of
+    them is runnable. In isolated mode: every process below this job worker, its reaped
+    children and the checker (`extra`: their ticks when the test started, subtracted)."""
+    if not ISOLATED:
+        try:
+            f = _stat(pid)
+            return _ticks(f), f[0] == b"R"
+        except (OSError, ValueError, IndexError):
+            return 0, False
+    stats = {}
+    for p in os.listdir(OLD_PROC):
+        if p.isdigit():
+            try:
+                stats[int(p)] = _stat(p)
+            except (OSError, ValueError, IndexError):
+                continue
+    kids = {}
+    for p, f in stats.items():
+        kids.setdefault(int(f[1]), []).append(p)
+    roots = kids.get(MY_PID, []) + ([checker] if checker in stats else [])
+    total, running, todo = 0, False, list(roots)
+    if MY_PID in stats:
+        total += int(stats[MY_PID][13]) + int(stats[MY_PID][14])
+    while todo:
+        p = todo.pop()
+        f = stats[p]
+        total += _ticks(f)
+        running = running or f[0] == b"R"
+        todo += kids.get(p, [])
+    return total - sum(extra), running
 
-    The limit is CPU time (of the test's whole process tree), so a test starved by a busy
-    machine is not failed for it. The wall clock caps a test that sleeps or blocks at
-    WALL_FACTOR x limit + 1 s, and one that keeps running without getting the CPU at
-    STARVED_FACTOR x. RLIMIT_CPU is the per-process backstop; this check is the precise one.
+
+def _wait_within_limits(fd, pid, extra, start, limit, checker=None):
+    """Wait until `fd` is readable (the test process's pidfd, or the checker's verdict); True if
+    the test ran out of time first.
+
+    The limit is CPU time (of the whole process tree), so a test starved by a busy machine is
+    not failed for it. The wall clock caps a test that sleeps or blocks at WALL_FACTOR x limit
+    + 1 s, and one that keeps running without getting the CPU at STARVED_FACTOR x.
     """
     wall_cap = start + WALL_FACTOR * limit + 1.0
     starved_cap = start + STARVED_FACTOR * limit + 1.0
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
     wait = limit
     while True:
         if poller.poll(max(wait, 0.001) * 1000):
             return False
         now = time.monotonic()
-        cpu, running = _tree_cpu_and_state(pid)
+        ticks, running = _tree_cpu_and_state(pid, extra, checker)
+        cpu = ticks / _TICK
         if cpu >= limit or now >= starved_cap:
             return True
         if now >= wall_cap and not running:
@@ -463,51 +997,131 @@ def _wait_within_limits(pid, poller, start, limit):
         wait = min(limit - cpu, (wall_cap if now < wall_cap else now + 0.05) - now)
 
 
-def _job_fds():
-    return [_memfd(name) for name in ("stdin", "stdout", "stderr", "result")]
-
-
-def _reset_fds(fds, stdin):
-    for fd in fds:
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-    if stdin:
-        _write_all(fds[0], stdin)
-        os.lseek(fds[0], 0, os.SEEK_SET)
-
-
-def _run_one(job, i, test, fds):
-    limits = job["limits"]
-    _reset_fds(fds, test.get("stdin", "").encode("utf-8"))
-    if ISOLATED:
-        _INIT_CHILD_TICKS[0] = _init_child_ticks()
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        _child(job, test, fds)
-    pidfd = os.pidfd_open(pid)
-    poller = select.poll()
-    poller.register(pidfd, select.POLLIN)
-    timed_out = _wait_within_limits(pid, poller, start, limits["timeout_s"])
-    if timed_out:
+def _kill(pid):
+    for kill in (os.killpg, os.kill):  # its process group, then itself (if it left the group)
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            os.kill(pid, signal.SIGKILL)
-    _, status, rusage = os.wait4(pid, 0)
-    elapsed = time.monotonic() - start
-    os.close(pidfd)
-    if not ISOLATED:
-        try:  # best effort: the test's process group (orphans that setsid escape are not caught)
-            os.killpg(pid, signal.SIGKILL)
+            kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+class _Job:
+    """The job worker's state for one job."""
+
+    def __init__(self, job):
+        self.job = job
+        self.checker = self.chk_sock = self.nonce = None
+        self.fds = [_memfd(name) for name in ("stdin", "stdout", "stderr", "result")]
+
+    def checker_reply(self, timeout):
+        """The checker's next reply for this job (replies to a dead worker are skipped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.chk_sock.settimeout(left)
+            try:
+                data = self.chk_sock.recv(65536)
+                reply = json.loads(data)
+            except (OSError, ValueError):
+                return None
+            if type(reply) is dict and reply.get("nonce") == self.nonce:
+                return reply
+
+    def baseline(self):
+        if not ISOLATED:
+            return []
+        out = []
+        try:
+            f = _stat(MY_PID)
+            out.append(int(f[13]) + int(f[14]))  # reaped orphans
+            if self.checker is not None:
+                out.append(_ticks(_stat(self.checker)))
+        except (OSError, ValueError, IndexError):
+            pass
+        return out
+
+    def clean(self):
+        """After a test: kill whatever it left (only if the job worker has children), wipe files."""
+        if not ISOLATED:
+            return True
+        ok = False
+        for attempt in range(400):
+            _reap()
+            try:
+                if not _CHILDREN.read().split():
+                    ok = True
+                    break
+            except OSError:
+                pass
+            try:
+                os.kill(-1, signal.SIGKILL)  # everything in this namespace but us (its init)
+            except OSError:
+                pass
+            time.sleep(0.0005 * min(attempt, 20))
+        _wipe_dirs()
+        return ok
+
+
+def _run_one(state, i, test):
+    job = state.job
+    limits = job["limits"]
+    stdin, out, err, res = state.fds
+    for fd in state.fds:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+    data = test.get("stdin", "").encode("utf-8")
+    if data:
+        _write_all(stdin, data)
+        os.lseek(stdin, 0, os.SEEK_SET)
+    extra = state.baseline()
+    start = time.monotonic()
+    verdict = None
+    if job["mode"] == "assert" and state.chk_sock is None:  # the checker failed earlier
+        return {"i": i, "timed_out": False, "exit": 0, "signal": None, "time_s": 0.0, "stdout": "",
+                "stderr": "", "result": "", "verdict": "", "clean": True}
+    own_fd = job["mode"] != "assert"
+    if not own_fd:
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        try:
+            socket.send_fds(state.chk_sock, [json.dumps({"op": "test", "i": i, "nonce": state.nonce}).encode()], [rep_r, req_w])
+            pid = os.fork()
+            if pid == 0:
+                _child(job, test, [stdin, out, err, res, req_r, rep_w])
+        finally:
+            for fd in (req_r, req_w, rep_r, rep_w):
+                os.close(fd)
+        wait_fd = state.chk_sock.fileno()
+    else:
+        pid = os.fork()
+        if pid == 0:
+            _child(job, test, [stdin, out, err, res])
+        wait_fd = os.pidfd_open(pid)
+    try:
+        timed_out = _wait_within_limits(wait_fd, pid, extra, start, limits["timeout_s"], state.checker)
+    finally:
+        if own_fd:
+            os.close(wait_fd)
+    # assert-style: the checker's verdict ends the test; the solution process goes now
+    _kill(pid)  # not reaped yet, so the pid cannot have been reused
+    _, status, rusage = os.wait4(pid, 0)
+    elapsed = time.monotonic() - start
+    clean = state.clean()  # also ends what the test started, so the checker sees EOF
+    if not own_fd:
+        reply = state.checker_reply(10 + 2 * limits["timeout_s"])
+        if reply is None or reply.get("i") != i:  # the checker is gone or stuck
+            verdict = ""
+            state.chk_sock = None
+            _kill(state.checker)
+        else:
+            verdict = json.dumps(reply.get("verdict"))
     # Only a cleanly finished stdin/stdout test needs its output compared on the host.
     wanted = job["mode"] == "stdio" and not timed_out and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-    stdout, out_trunc = _read_fd(fds[1], limits["output_bytes"]) if wanted else (b"", False)
-    stderr, _ = _read_fd(fds[2], limits["stderr_bytes"], tail=True)
-    result, _ = _read_fd(fds[3], 1 << 16)
-    clean = _clean_sandbox() if ISOLATED else True
+    stdout, out_trunc = _read_fd(out, limits["output_bytes"]) if wanted else (b"", False)
+    stderr, _ = _read_fd(err, limits["stderr_bytes"], tail=True)
+    result, result_trunc = _read_fd(res, limits["output_bytes"])
     frame = {
         "i": i,
         "timed_out": timed_out,
@@ -519,54 +1133,147 @@ def _run_one(job, i, test, fds):
         "stdout": stdout.decode("latin-1"),
         "stdout_truncated": out_trunc,
         "stderr": stderr.decode("latin-1"),
-        "result": result.decode("latin-1"),
+        "result": "" if result_trunc else result.decode("latin-1"),
+        "result_truncated": result_trunc,
         "clean": clean,
     }
+    if verdict is not None:
+        frame["verdict"] = verdict
     return frame
 
 
+_CHILDREN = _ProcFile("/proc/1/task/1/children")  # the job worker's, in its own /proc
+
+
+def _job_worker(taken, chk):
+    """W, PID 1 of a fresh PID namespace: set up the job's namespaces, wait for the job, serve
+    it, exit. The zygote forks the next worker (and checker) as soon as this one has taken its
+    job, so the next set-up runs while this job's tests do. `chk`: the socket to this job's
+    checker process."""
+    global OLD_PROC, MY_PID
+    if ISOLATED:
+        OLD_PROC = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        MY_PID = int(os.readlink("self", dir_fd=OLD_PROC))
+        _enter_solution_namespaces(_TMPFS_BYTES[0])
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+            _signal.signal(int(sig), _SIG_DFL)  # a namespace's init: such signals from the tests are dropped
+        _drop_privileges()
+        _learn_empty_dirs()
+    try:
+        job = _recv(PROTO_IN)
+    except EOFError:
+        return W_STOP
+    if job.get("op") == "exit":
+        return W_STOP
+    state = _Job(job)
+    if job["mode"] == "assert":
+        state.nonce = os.urandom(8).hex()
+        state.chk_sock = chk
+        chk.send(json.dumps({"op": "go", "nonce": state.nonce}).encode())  # it reads the test code itself
+        ready = state.checker_reply(START_S)
+        if not ready or type(ready.get("pid")) is not int:
+            return W_FAILED
+        state.checker = ready["pid"]
+    os.write(taken, b"1")  # the zygote starts the next job's worker now
+    os.close(taken)
+    os.close(PROTO_IN)
+    tests = job["tests"]
+    last = b""
+    for i, test in enumerate(tests):
+        frame = _run_one(state, i, test)
+        data = _frame(frame)
+        if not frame["clean"]:
+            _write_all(PROTO_OUT, data + _frame({"done": True, "dirty": True}))
+            return W_FAILED
+        if i == len(tests) - 1 or (frame["exit"] == EXIT_COMPILE and '"compile"' in frame["result"]):
+            last = data  # the same code will not compile for the other tests either
+            break
+        _write_all(PROTO_OUT, data)
+    _write_all(PROTO_OUT, last + _DONE)
+    return W_JOB_DONE  # exiting ends the job's namespaces, and with them all it left
+
+
+_TMPFS_BYTES = [64 << 20]
+def _reap_workers(workers, checker):
+    """Reap finished job workers; False when one failed or the checker died (sandbox over)."""
+    while True:
+        try:
+            done, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if done == 0:
+            return True
+        if done == checker:
+            return False
+        workers.discard(done)
+        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == W_JOB_DONE):
+            return False
+
+
+def _fork_retrying():
+    for attempt in range(500):  # EAGAIN while a finished job's processes are being freed
+        try:
+            return os.fork()
+        except BlockingIOError:
+            time.sleep(0.01)
+    return os.fork()
+
+
+START_S = 20.0
+W_FAILED = 2
 _DONE = _frame({"done": True})
 
 
 def _serve():
+    """Z: fork the next job worker as soon as the current one has taken its job, so that its
+    namespace set-up overlaps the current job; reap workers; exit when the host hangs up."""
     _send(PROTO_OUT, {"ready": True, "pid": os.getpid(), "isolated": ISOLATED})
-    fds = None
-    while True:
-        try:
-            job = _recv(PROTO_IN)
-        except EOFError:
-            return
-        if job.get("op") == "exit":
-            return
-        tests = job["tests"]
-        last = b""  # the job's last test frame goes out with "done": one host wake-up, not two
-        for i, test in enumerate(tests):
-            if fds is None or not ISOLATED:
-                # The memfds are reused for every test of every job in isolated mode, which kills
-                # every process that could still hold them after each test; unisolated mode
-                # cannot, so it takes fresh ones per test.
-                if fds is not None:
-                    for fd in fds:
-                        os.close(fd)
-                fds = _job_fds()
-            frame = _run_one(job, i, test, fds)
-            data = _frame(frame)
-            if not frame["clean"]:
-                _write_all(PROTO_OUT, data + _frame({"done": True, "dirty": True}))
-                return  # the host replaces this sandbox
-            if i == len(tests) - 1 or (frame["exit"] == EXIT_COMPILE and '"compile"' in frame["result"]):
-                last = data  # the same code will not compile for the other tests either
-                break
-            _write_all(PROTO_OUT, data)
-        if not ISOLATED and fds is not None:
-            for fd in fds:
-                os.close(fd)
-            fds = None
-        _write_all(PROTO_OUT, last + _DONE)
-
-
+    workers = set()
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    checker = os.fork()
+    if checker == 0:
+        _checker(theirs.fileno(), PROTO_IN)
+    theirs.close()
+    try:
+        while True:
+            r, w = os.pipe()
+            if ISOLATED:  # the worker is PID 1 of a fresh PID namespace
+                _sys(_unshare(CLONE_NEWPID), "unshare(CLONE_NEWPID)")
+            try:
+                pid = _fork_retrying()
+            finally:
+                if ISOLATED and os.getpid() != 1:
+                    _sys(_setns(PIDNS_FD, CLONE_NEWPID), "setns")
+            if pid == 0:
+                os.close(r)
+                code = W_FAILED
+                try:
+                    code = _job_worker(w, mine)
+                except BaseException:
+                    try:
+                        traceback.print_exc()
+                    except BaseException:
+                        pass
+                os._exit(code)
+            os.close(w)
+            workers.add(pid)
+            poller = select.poll()
+            poller.register(r, select.POLLIN)
+            while not poller.poll(100):  # reap finished workers meanwhile (no zombies left)
+                if not _reap_workers(workers, checker):
+                    return
+            taken = os.read(r, 1)
+            os.close(r)
+            if not taken or not _reap_workers(workers, checker):
+                return
+    finally:
+        for pid in list(workers) + [checker]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 def _main():
-    global PROTO_IN, PROTO_OUT, WORKDIR
+    global PROTO_IN, PROTO_OUT, WORKDIR, PIDNS_FD, _TEST_STDIO, _ZYGOTE_STDIO
     # Keep the protocol pipes off fds 0/1 so nothing written to stdout can corrupt a frame.
     PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -574,26 +1281,25 @@ def _main():
     os.dup2(devnull, 1)
     os.close(devnull)
     WORKDIR = os.getcwd()
-    for path in sys.argv[1:]:
-        if path.startswith("--path="):
-            sys.path.append(path[len("--path="):])
+    for arg in sys.argv[1:]:
+        if arg.startswith("--path="):
+            sys.path.append(arg[len("--path="):])
+        elif arg.startswith("--tmpfs-bytes="):
+            _TMPFS_BYTES[0] = int(arg[len("--tmpfs-bytes="):])
     _preload()
-    if ISOLATED:
-        os.environ.pop("LD_BIND_NOW", None)  # set for the zygote only (see bwrap_command)
     builtins.exit = builtins.quit = _quit  # -S skips `site`, which normally adds these
-    global _TEST_STDIO, _ZYGOTE_STDIO
-    _ZYGOTE_STDIO = (sys.stdin, sys.stdout, sys.stderr)  # the test replaces them; no dealloc there
+    _ZYGOTE_STDIO = (sys.stdin, sys.stdout, sys.stderr)
     _TEST_STDIO = _make_test_stdio()
     if ISOLATED:
-        _learn_empty_dirs()
-        # Not dumpable: a test process (same uid) cannot ptrace us or open our /proc/PID/fd
-        # to reach the protocol pipes and forge results.
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
-        except Exception:
-            pass
+        os.environ.pop("LD_BIND_NOW", None)  # set for the zygote only (see bwrap_command)
+        # Not dumpable: nothing in the sandbox can ptrace us or open our /proc/PID/fd or mem.
+        _sys(_prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "dumpable")
+        with open("/proc/self/mountinfo") as f:
+            _SHARED_MOUNTS[0] = " shared:" in f.read()
+        PIDNS_FD = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        # No user namespaces below this one (a test could get capabilities in a new one).
+        with open("/proc/sys/user/max_user_namespaces", "w") as f:
+            f.write("0")
     gc.collect()
     gc.freeze()  # keep the preloaded heap shared copy-on-write with the forked tests
     gc.disable()

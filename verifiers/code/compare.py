@@ -6,7 +6,9 @@ host, where the solution cannot reach it.
 """
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import re
 from typing import Any, Callable
 
@@ -15,35 +17,72 @@ from typing import Any, Callable
 Checker = Callable[[str, str, str], bool]
 
 DEFAULT_FLOAT_TOL = 1e-6
-_INT = re.compile(r"[+-]?\d+\Z")
-_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z|[+-]?(?:inf|infinity|nan)\Z", re.IGNORECASE)
+# Possessive quantifiers and fullmatch: no backtracking, so matching is linear in the token
+# (a greedy `\d+\.?\d*` backtracks quadratically on a long digit run that does not match).
+_FLOAT = re.compile(r"[+-]?+(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][+-]?+\d++)?+|[+-]?+(?:inf|infinity|nan)", re.IGNORECASE)
+_FLOAT_DIGITS = 60  # longer numeric tokens are compared as exact decimals (float() of them is slow)
 
 
 def tokens_equal(expected: str, actual: str, float_tol: float | None = DEFAULT_FLOAT_TOL) -> bool:
     """True when both outputs have the same whitespace-separated tokens.
 
-    Two tokens that are both integers compare exactly by value (no tolerance: 123456 != 123457);
-    when both are numbers and at least one is not an integer, they may differ by `float_tol`
-    absolute or relative (DOMjudge's float_tolerance rule; nan == nan, inf only equals inf).
-    `float_tol=None` turns the tolerance off (exact tokens only).
+    Two tokens that are both integers compare exactly by value (no tolerance: 123456 != 123457),
+    as digit strings: no int conversion, so no digit limit and linear time. When both are
+    numbers and at least one is not an integer, they may differ by `float_tol` absolute or
+    relative (DOMjudge's float_tolerance rule; nan == nan, inf only equals inf).
+    `float_tol=None` turns the tolerance off (exact tokens only). Linear in the output size.
     """
+    if expected == actual:
+        return True
     exp, act = expected.split(), actual.split()
     if len(exp) != len(act):
         return False
-    for e, a in zip(exp, act):
-        if e == a:
-            continue
+    if exp == act:  # the usual case, compared in C
+        return True
+    # only the pairs that differ as text reach Python code (found at C speed)
+    for e, a in itertools.compress(zip(exp, act), map(operator.ne, exp, act)):
         if not _numbers_equal(e, a, float_tol):
             return False
     return True
 
 
+def _int_digits(tok: str) -> str | None:
+    """The canonical digit string of an integer token ("-0" and "+0" are "0"), else None."""
+    body = tok[1:] if tok[:1] in "+-" else tok
+    if not body or not body.isascii() or not body.isdigit():
+        return None
+    body = body.lstrip("0") or "0"
+    return "-" + body if tok[0] == "-" and body != "0" else body
+
+
 def _numbers_equal(e: str, a: str, float_tol: float | None) -> bool:
-    if _INT.match(e) and _INT.match(a):
-        return int(e) == int(a)
-    if float_tol is None or not (_FLOAT.match(e) and _FLOAT.match(a)):
+    ie = _int_digits(e)
+    ia = _int_digits(a)
+    if ie is not None and ia is not None:
+        return ie == ia
+    if float_tol is None or not (_FLOAT.fullmatch(e) and _FLOAT.fullmatch(a)):
         return False
+    if len(e) > _FLOAT_DIGITS or len(a) > _FLOAT_DIGITS:
+        return _long_numbers_close(e, a, float_tol)
     return floats_close(float(e), float(a), float_tol)
+
+
+def _long_numbers_close(e: str, a: str, tol: float) -> bool:
+    """Long numeric tokens: exact decimals (decimal parses in linear time, no digit limit)."""
+    import decimal
+
+    ctx = decimal.Context(prec=max(len(e), len(a)) + 10, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    try:
+        x, y = ctx.create_decimal(e), ctx.create_decimal(a)
+    except (decimal.InvalidOperation, ValueError):
+        return False
+    if x.is_nan() or y.is_nan():
+        return x.is_nan() and y.is_nan()
+    if x.is_infinite() or y.is_infinite():
+        return x == y
+    diff = abs(ctx.subtract(x, y))
+    t = ctx.create_decimal(repr(tol))
+    return diff <= t or diff <= ctx.multiply(t, abs(x))
 
 
 def floats_close(x: float, y: float, tol: float) -> bool:

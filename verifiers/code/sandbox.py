@@ -1,13 +1,14 @@
 """One warm sandbox: a bubblewrap container running the zygote (`_zygote.py`).
 
 Isolation (see docs/code_judge.md): new user, PID, network, IPC, UTS and cgroup namespaces;
-only /usr (+ the /lib symlinks) and the Python installation bound read-only; private
-size-limited tmpfs on /tmp and /dev/shm; no /etc, /home, /root, /work or /sys; all
-capabilities dropped; no new user namespaces inside; die-with-parent; own session. Per test,
-the zygote applies rlimits (address space, CPU, file size, open files, processes) and a
-wall clock, then kills every process left in the namespace. As root, each sandbox also gets a
-pids cgroup (fork bombs: RLIMIT_NPROC does not apply to uid 0) and a memory cgroup (tmpfs and
-memfd pages are outside RLIMIT_AS) when cgroup v1 controllers are writable.
+only /usr (+ the /lib symlinks) and the Python installation bound read-only; no /etc, /home,
+/root, /work or /sys; die-with-parent; own session; bwrap itself starts with an empty
+environment. Inside, the zygote keeps CAP_SYS_ADMIN, CAP_SETPCAP and CAP_SYS_RESOURCE *of the
+sandbox's user namespace* (nothing on the host) to give every test a fresh PID, IPC and mount
+namespace (own /proc, fresh /tmp and /dev/shm), and forbids user namespaces below its own;
+every test process drops all capabilities before running solution code. As root, each sandbox
+also gets a pids cgroup (fork bombs: RLIMIT_NPROC does not apply to uid 0) and a memory cgroup
+(tmpfs and memfd pages are outside RLIMIT_AS) when cgroup v1 controllers are writable.
 """
 from __future__ import annotations
 
@@ -36,8 +37,14 @@ log = logging.getLogger(__name__)
 ZYGOTE_PATH = Path(__file__).with_name("_zygote.py")
 SANDBOX_ZYGOTE = "/judge/zygote.py"
 START_TIMEOUT_S = 20.0
-MAX_FRAME_BYTES = 256 << 20  # a frame from inside the sandbox is untrusted; bound it
+MAX_FRAME_BYTES = 256 << 20  # bound every frame from inside the sandbox
 UNSANDBOXED_ENV = "RC_JUDGE_ALLOW_UNSANDBOXED"
+# bwrap (and so the sandbox's PID 1, whose /proc/1/environ is this) gets nothing of the host's
+# environment: no credentials, no tokens, no paths.
+SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+# Capabilities the zygote keeps inside the sandbox's own user namespace, to make namespaces and
+# mounts for each test (they give nothing over the host's resources); tests drop all of them.
+ZYGOTE_CAPS = ("CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SYS_RESOURCE")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -86,8 +93,9 @@ def bwrap_command(cfg: SandboxConfig) -> list[str]:
     if bwrap is None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed; apt-get install bubblewrap")
     cmd = [
-        bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-        "--new-session", "--cap-drop", "ALL", "--hostname", "judge",
+        bwrap, "--unshare-all", "--unshare-user", "--die-with-parent",
+        "--new-session", "--cap-drop", "ALL", *[a for cap in ZYGOTE_CAPS for a in ("--cap-add", cap)],
+        "--hostname", "judge",
         "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
         "--setenv", "LANG", "C.UTF-8",
         # Resolve every dynamic symbol when the zygote starts rather than lazily in each forked
@@ -115,7 +123,7 @@ def bwrap_command(cfg: SandboxConfig) -> list[str]:
         "--remount-ro", "/dev",  # /dev is a tmpfs with no size limit; nothing to write there
         "--proc", "/proc",
         "--chdir", "/tmp",
-        cfg.python, "-I", "-S", "-B", SANDBOX_ZYGOTE, "--isolated",
+        cfg.python, "-I", "-S", "-B", SANDBOX_ZYGOTE, "--isolated", f"--tmpfs-bytes={cfg.tmpfs_mb << 20}",
     ]
     cmd += [f"--path={p}" for p in cfg.python_paths]
     return cmd
@@ -134,10 +142,14 @@ def sandbox_problem(cfg: SandboxConfig | None = None) -> str | None:
             try:
                 cmd = bwrap_command(cfg)
                 cut = cmd.index(cfg.python)
-                probe = cmd[:cut] + [cfg.python, "-I", "-S", "-c", "print('ok')"]
-                r = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+                # the zygote needs to make PID, IPC and mount namespaces for each test
+                check = ("import ctypes; l = ctypes.CDLL(None, use_errno=True); "
+                         "print('ok' if l.unshare(0x20000000 | 0x08000000 | 0x00020000) == 0 "
+                         "else 'cannot make namespaces: errno %d' % ctypes.get_errno())")
+                probe = cmd[:cut] + [cfg.python, "-I", "-S", "-c", check]
+                r = subprocess.run(probe, capture_output=True, text=True, timeout=30, env=SANDBOX_ENV)
                 ok = r.returncode == 0 and r.stdout.strip() == "ok"
-                _probe_cache[key] = None if ok else f"bwrap failed (rc={r.returncode}): {r.stderr.strip()[:300]}"
+                _probe_cache[key] = None if ok else f"bwrap failed (rc={r.returncode}): {(r.stdout + r.stderr).strip()[:300]}"
             except SandboxUnavailable as exc:
                 _probe_cache[key] = str(exc)
             except (OSError, subprocess.SubprocessError) as exc:
@@ -321,8 +333,8 @@ class Sandbox:
         self._memory_set = 0
         self._stderr = tempfile.TemporaryFile()
         self._workdir: str | None = None
-        # +4: bwrap, its PID-1 reaper and the zygote are in the cgroup too
-        self.cgroups = _Cgroups(cfg.processes + 4, _cgroup_memory(cfg, 1024 << 20), enabled=isolate and cfg.use_cgroups)
+        # +6: bwrap, its PID-1 reaper, the zygote, the job worker and the checker are in it too
+        self.cgroups = _Cgroups(cfg.processes + 6, _cgroup_memory(cfg, 1024 << 20), enabled=isolate and cfg.use_cgroups)
         if isolate:
             cmd = self.cgroups.wrap(bwrap_command(cfg))
             cwd = None
@@ -333,7 +345,7 @@ class Sandbox:
         try:
             self.proc = _SPAWNER.submit(
                 subprocess.Popen, cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                cwd=cwd, start_new_session=True, bufsize=0,
+                cwd=cwd, start_new_session=True, bufsize=0, env=SANDBOX_ENV if isolate else None,
             ).result()
         except OSError as exc:
             self._cleanup()
@@ -349,14 +361,19 @@ class Sandbox:
             raise SandboxError(f"unexpected first frame from the sandbox: {str(hello)[:200]}")
 
     # -- protocol --------------------------------------------------------------------------
-    def run(self, job: dict[str, Any], per_test_s: float) -> Iterator[dict[str, Any]]:
-        """Send one job and yield its per-test frames; the last one has "done"."""
+    def run(self, job: dict[str, Any], per_test_s: float, checker_part: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Send one job and yield its per-test frames; the last one has "done". `checker_part`
+        (assert-style test code) goes in a second frame that only the checker process reads."""
         if self.cgroups and job["limits"]["memory_bytes"] != self._memory_set:
             self._memory_set = job["limits"]["memory_bytes"]
             self.cgroups.set_memory(_cgroup_memory(self.cfg, self._memory_set))
         data = json.dumps(job).encode()
+        out = struct.pack(">I", len(data)) + data
+        if checker_part is not None:
+            extra = json.dumps(checker_part).encode()
+            out += struct.pack(">I", len(extra)) + extra
         try:
-            self.proc.stdin.write(struct.pack(">I", len(data)) + data)
+            self.proc.stdin.write(out)
         except (BrokenPipeError, OSError) as exc:
             raise SandboxDied(f"could not send the job: {exc}") from None
         self.jobs_done += 1
@@ -375,8 +392,8 @@ class Sandbox:
             raise SandboxError(f"frame of {n} bytes from the sandbox exceeds the limit")
         try:
             frame = json.loads(self._read(n, deadline))
-        except ValueError as exc:
-            raise SandboxError(f"malformed frame from the sandbox: {exc}") from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise SandboxError(f"malformed frame from the sandbox: {type(exc).__name__}: {str(exc)[:100]}") from None
         if not isinstance(frame, dict):
             raise SandboxError("malformed frame from the sandbox: not an object")
         return frame

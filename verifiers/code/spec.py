@@ -7,8 +7,10 @@ Accepted shapes (one TestResult per test case):
 * call-based: the same plus "fn_name": inputs[i] is the argument list (APPS/TACO), or a string
   of JSON values one per line (LiveCodeBench); outputs[i] is the return value (a one-element
   list wrapper is accepted, as in APPS) or its JSON text. `class Solution` methods work.
-* assert-style, one test: {"assert_code": str, "entry_point": str | None}. The test code runs
-  after the solution; with an entry point, `check(<entry_point>)` is called (HumanEval).
+* assert-style, one test: {"assert_code": str, "entry_point": str | None, "prelude": str?}. The
+  test code runs in a trusted checker process against proxies of the solution's names; with an
+  entry point, `check(<entry_point>)` is called (HumanEval). `prelude` is trusted code run
+  there first (HumanEval's prompt: its helper functions are then the trusted copies).
 * assert-style, one test per assert: {"asserts": [str, ...], "setup_code": str} or a bare list
   of assert strings (MBPP's test_list).
 """
@@ -49,12 +51,14 @@ def parse_tests(tests: Any) -> TestSpec:
     if "inputs" in tests or "outputs" in tests:
         return _io_tests(tests)
     if "assert_code" in tests:
-        code, entry = tests["assert_code"], tests.get("entry_point")
+        code, entry, prelude = tests["assert_code"], tests.get("entry_point"), tests.get("prelude") or ""
         if not isinstance(code, str) or not code.strip():
             raise ValueError("assert_code must be a non-empty string")
         if entry is not None and (not isinstance(entry, str) or not entry.isidentifier()):
             raise ValueError(f"entry_point must be an identifier or None, got {entry!r}")
-        return TestSpec("assert", [{"setup": "", "assert": code, "entry_point": entry}], [None])
+        if not isinstance(prelude, str):
+            raise ValueError("prelude must be a string")
+        return TestSpec("assert", [{"setup": "", "assert": code, "entry_point": entry, "prelude": prelude}], [None])
     if "asserts" in tests:
         asserts, setup = tests["asserts"], tests.get("setup_code") or ""
         if not isinstance(asserts, list) or not asserts or not all(isinstance(a, str) and a.strip() for a in asserts):
@@ -94,12 +98,27 @@ def _text(value: Any, where: str) -> str:
     raise ValueError(f"{where} must be a string (or a list of lines) for stdin/stdout tests, got {type(value).__name__}")
 
 
+def _parse_int(digits: str) -> int:
+    """json's int parser without the 4,300-digit limit: halves are converted and combined, so a
+    long expected value (trusted data) does not raise."""
+    if len(digits) <= 4000:
+        return int(digits)
+    sign = -1 if digits[0] == "-" else 1
+    body = digits.lstrip("+-")
+    half = len(body) // 2
+    return sign * (_parse_int(body[:half]) * 10 ** (len(body) - half) + _parse_int(body[half:]))
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_parse_int)
+
+
 def _call_args(value: Any, i: int) -> list[Any]:
     if isinstance(value, list):
         return value
     if isinstance(value, str):  # LiveCodeBench: one JSON value per line
         try:
-            return [json.loads(line) for line in value.splitlines() if line.strip()]
+            return [_loads(line) for line in value.splitlines() if line.strip()]
         except json.JSONDecodeError as exc:
             raise ValueError(f"inputs[{i}] is not one JSON value per line: {exc}") from None
     raise ValueError(f"inputs[{i}] must be an argument list or JSON lines for call-based tests")
@@ -108,7 +127,7 @@ def _call_args(value: Any, i: int) -> list[Any]:
 def _call_expected(value: Any, i: int) -> Any:
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return _loads(value)
         except json.JSONDecodeError:
             return value  # a plain string return value
     return value
@@ -119,7 +138,8 @@ def _call_expected(value: Any, i: int) -> Any:
 def humaneval_job(record: dict[str, Any], completion: str | None = None) -> tuple[str, dict[str, Any]]:
     """(code, tests) for a HumanEval record; `completion` defaults to the canonical solution."""
     body = record["canonical_solution"] if completion is None else completion
-    return record["prompt"] + body, {"assert_code": record["test"], "entry_point": record["entry_point"]}
+    return record["prompt"] + body, {"assert_code": record["test"], "entry_point": record["entry_point"],
+                                     "prelude": record["prompt"]}
 
 
 def mbpp_job(record: dict[str, Any], code: str | None = None) -> tuple[str, dict[str, Any]]:
