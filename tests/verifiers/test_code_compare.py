@@ -92,3 +92,16 @@ def test_parse_tests_shapes():
 def test_parse_tests_rejects_bad_input_with_a_clear_error(bad, msg):
     with pytest.raises(ValueError, match=msg):
         parse_tests(bad)
+
+
+def test_huge_integers_compare_as_digit_strings():
+    """No int conversion: no 4,300-digit limit (it used to raise), no quadratic time."""
+    big = "7" * 100_000
+    assert tokens_equal(big, "+" + big) and tokens_equal(big, "000" + big)
+    assert not tokens_equal(big, big[:-1] + "8")
+    assert not tokens_equal(big, "-" + big)
+    assert tokens_equal("-0", "0") and tokens_equal("-007", "-7") and not tokens_equal("12", "-12")
+    assert not tokens_equal("0abc", "+0abc")  # only whole integer tokens are normalised
+    assert tokens_equal("1" * 5000 + ".5", "1" * 5000 + ".5000001")  # long decimals: exact, then tolerance
+    assert not tokens_equal("1" * 12000 + "x", "1" * 12000 + "y")  # no regex backtracking blow-up
+    assert values_equal(10 ** 5000 + 1, 10 ** 5000 + 1) and not values_equal(10 ** 5000, 10 ** 5000 + 1)

@@ -69,6 +69,46 @@ def test_humaneval_canonical_solutions_all_pass(judge, humaneval):
     res = judge.judge_many(_jobs(humaneval_job(r) for r in humaneval))
     failed = {r["task_id"]: x[0] for r, x in zip(humaneval, res) if not x[0].passed}
     assert failed == {}
+    assert {x[0].decided_by for x in res} == {"checker"}  # decided outside the solution's process
+
+
+# "Universal" solutions: no attempt at the task, only at the judge. NAME is the function the
+# tests call. None may pass a single problem.
+ALWAYS_EQUAL = """
+class _E:
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __bool__(self): return True
+    def __lt__(self, other): return True
+    __le__ = __gt__ = __ge__ = __lt__
+    def __sub__(self, other): return 0
+    __rsub__ = __abs__ = __sub__
+    __hash__ = object.__hash__
+def NAME(*args, **kwargs):
+    return _E()
+"""
+UNIVERSAL = {
+    "os._exit(0)": "import os\nos._exit(0)\n",
+    "SystemExit": "raise SystemExit(0)\n",
+    "exit inside the call": "def NAME(*args, **kwargs):\n    import os\n    os._exit(0)\n",
+    "__eq__ always True": ALWAYS_EQUAL,
+    "patched builtins and checker": (
+        "import builtins\nclass _A(Exception): pass\nbuiltins.AssertionError = _A\n"
+        "builtins.abs = lambda x: 0\nbuiltins.all = lambda x: True\n"
+        "def check(candidate): pass\n" + ALWAYS_EQUAL
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNIVERSAL))
+def test_universal_solutions_fail_humaneval_and_mbpp(judge, humaneval, mbpp, name):
+    he = judge.judge_many([{"code": UNIVERSAL[name].replace("NAME", r["entry_point"]),
+                            "tests": humaneval_job(r)[1]} for r in humaneval])
+    assert [r["task_id"] for r, x in zip(humaneval, he) if x[0].passed] == []
+    recs = mbpp[:150]
+    mb = judge.judge_many([{"code": UNIVERSAL[name].replace("NAME", mbpp_entry(r)), "tests": mbpp_job(r)[1]} for r in recs])
+    assert [r["task_id"] for r, x in zip(recs, mb) if all(t.passed for t in x)] == []
+    assert sum(t.passed for x in mb for t in x) == 0
 
 
 def test_humaneval_broken_solutions_all_fail(judge, humaneval):

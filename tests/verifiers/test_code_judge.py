@@ -8,7 +8,8 @@ import posixpath
 import pytest
 
 from tests.conftest import require_or_skip
-from verifiers.code import Judge, SandboxConfig, make_checker, run_tests, sandbox_problem
+from verifiers.code import Judge, SandboxConfig, run_tests, sandbox_problem
+from verifiers.code.compare import make_checker
 
 pytestmark = pytest.mark.sandbox
 

@@ -7,17 +7,20 @@
     run_tests(code, {"asserts": ["assert add(1, 2) == 3"]})               # MBPP
     judge_many([{"code": ..., "tests": ...}, ...], workers=2)
 
-Isolation is bubblewrap (see docs/code_judge.md); without it the judge refuses to run unless
-allow_unsandboxed=True. Service mode: `python -m verifiers.code serve`; client: JudgeClient.
+Public API (everything else is internal): run_tests, judge_many, Judge (a long-lived pool),
+JudgeJob, TestResult (+ STATUSES and its Arrow types), Checker (the type of a custom output
+checker), SandboxConfig, SandboxUnavailable, sandbox_problem, and the dataset adapters
+humaneval_job / mbpp_job. Service: `python -m verifiers.code serve`, client
+`verifiers.code.service.JudgeClient`. Isolation and threat model: docs/code_judge.md.
 """
-from verifiers.code.compare import Checker, make_checker, tokens_equal
+from verifiers.code.compare import Checker
 from verifiers.code.judge import Judge, JudgeJob, judge_many, run_tests
-from core.records.test_result import STATUSES, TEST_RESULT_ARROW_TYPE, TEST_RESULTS_ARROW_TYPE, Status, TestResult
+from core.records.test_result import STATUSES, TEST_RESULT_ARROW_TYPE, TEST_RESULTS_ARROW_TYPE, TestResult
 from verifiers.code.sandbox import SandboxConfig, SandboxUnavailable, sandbox_problem
-from verifiers.code.spec import humaneval_job, mbpp_job, parse_tests
+from verifiers.code.spec import humaneval_job, mbpp_job
 
 __all__ = [
-    "run_tests", "judge_many", "Judge", "JudgeJob", "TestResult", "Status", "STATUSES",
-    "TEST_RESULT_ARROW_TYPE", "TEST_RESULTS_ARROW_TYPE", "SandboxConfig", "SandboxUnavailable",
-    "sandbox_problem", "Checker", "make_checker", "tokens_equal", "parse_tests", "humaneval_job", "mbpp_job",
+    "run_tests", "judge_many", "Judge", "JudgeJob", "TestResult", "STATUSES", "TEST_RESULT_ARROW_TYPE",
+    "TEST_RESULTS_ARROW_TYPE", "Checker", "SandboxConfig", "SandboxUnavailable", "sandbox_problem",
+    "humaneval_job", "mbpp_job",
 ]

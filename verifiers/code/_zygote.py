@@ -225,6 +225,8 @@ def encode_value(value, other, depth=0):
         return {"b": value.decode("latin-1")}
     if t is complex:
         return {"c": [value.real, value.imag]}
+    if (t is type or t is type(len)) and getattr(builtins, getattr(value, "__name__", ""), None) is value:
+        return {"bt": value.__name__}
     # subclasses of the data types (namedtuple, Counter, IntEnum, ...) travel as their base type;
     # the base type's own methods read them, so no overridden method of the subclass runs
     for base, conv in _BASES:
@@ -276,6 +278,8 @@ def decode_value(data, handle=None, depth=0):
         return handle(v)
     if tag == "x" and type(v) is str:
         return Opaque(v)
+    if tag == "bt" and type(v) is str and type(getattr(builtins, v, None)) in (type, type(len)):
+        return getattr(builtins, v)  # a builtin type or function (int, str, len): the receiver's own
     raise ValueError(f"malformed value (tag {str(tag)[:20]!r})")
 
 
@@ -533,6 +537,8 @@ def _serve_checker(g):
                     continue
             elif op == "str":
                 out = str(obj)
+            elif op == "bool":
+                out = bool(obj)
             elif op == "contains":
                 out = decode_value(req["v"], get) in obj
             else:
@@ -628,8 +634,9 @@ def _rpc(req):
 
 class Remote:
     """A value that lives in the solution process (a function, a class, an instance of one).
-    Calls and attribute access go there; what comes back is data or another Remote. Equality
-    is identity, and truth is refused: the solution cannot decide a comparison."""
+    Calls, attribute access, len, iteration, str and truth go there; what comes back is data or
+    another Remote, so they give the solution no more than returning that data would. Equality
+    is identity: the solution cannot decide a comparison."""
 
     __slots__ = ("_h", "__weakref__")
 
@@ -692,7 +699,11 @@ class Remote:
     __hash__ = object.__hash__
 
     def __bool__(self):
-        raise TypeError("the truth of a value from the solution process that is not data is undecidable here")
+        # asked of the solution: no more power than returning True or False itself
+        b = self._op("bool")
+        if type(b) is not bool:
+            raise TypeError("bool() of a solution value did not give a bool")
+        return b
 
 
 CTL = 6  # in C: the socket to the job worker (test index + the pipes to that test's process)
