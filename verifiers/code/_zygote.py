@@ -663,17 +663,20 @@ class Remote:
     def __setitem__(self, key, value):
         self._op("setitem", k=_carry(key), v=_carry(value))
 
+    def _typed(self, op, typ):
+        value = self._op(op)
+        if type(value) is not typ:
+            raise TypeError(f"{op}() of a solution value did not give a {typ.__name__}")
+        return value
+
     def __len__(self):
-        n = self._op("len")
-        if type(n) is not int or n < 0:
-            raise TypeError("len() of a solution value is not a non-negative int")
+        n = self._typed("len", int)
+        if n < 0:
+            raise TypeError("len() of a solution value is negative")
         return n
 
     def __iter__(self):
-        it = self._op("iter")
-        if type(it) is not Remote:
-            raise TypeError("iter() of a solution value did not give an iterator")
-        return it
+        return self._typed("iter", Remote)
 
     def __next__(self):
         return self._op("next")
@@ -682,10 +685,7 @@ class Remote:
         return self._op("contains", v=_carry(item)) is True
 
     def __str__(self):
-        s = self._op("str")
-        if type(s) is not str:
-            raise TypeError("str() of a solution value did not give a str")
-        return s
+        return self._typed("str", str)
 
     def __repr__(self):
         return f"<solution value #{object.__getattribute__(self, '_h')}>"
@@ -699,11 +699,7 @@ class Remote:
     __hash__ = object.__hash__
 
     def __bool__(self):
-        # asked of the solution: no more power than returning True or False itself
-        b = self._op("bool")
-        if type(b) is not bool:
-            raise TypeError("bool() of a solution value did not give a bool")
-        return b
+        return self._typed("bool", bool)  # asked of the solution: no more than returning a bool
 
 
 CTL = 6  # in C: the socket to the job worker (test index + the pipes to that test's process)
