@@ -13,9 +13,9 @@ checker), SandboxConfig, SandboxUnavailable, sandbox_problem, and the dataset ad
 humaneval_job / mbpp_job. Service: `python -m verifiers.code serve`, client
 `verifiers.code.service.JudgeClient`. Isolation and threat model: docs/code_judge.md.
 """
+from core.records.test_result import STATUSES, TEST_RESULT_ARROW_TYPE, TEST_RESULTS_ARROW_TYPE, TestResult
 from verifiers.code.compare import Checker
 from verifiers.code.judge import Judge, JudgeJob, judge_many, run_tests
-from core.records.test_result import STATUSES, TEST_RESULT_ARROW_TYPE, TEST_RESULTS_ARROW_TYPE, TestResult
 from verifiers.code.sandbox import SandboxConfig, SandboxUnavailable, sandbox_problem
 from verifiers.code.spec import humaneval_job, mbpp_job
 
