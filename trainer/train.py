@@ -158,7 +158,7 @@ def _train(cfg, log, rank, world, device, autocast, use_compile, distributed) ->
             stream = BlendedStream(manifest.stage(plan.name), manifest.seed + cfg.seed, plan.seq_len)
             if data_state and data_state["stage"] == plan.name:
                 stream.load_state(data_state)
-            raw.set_rope_base(plan.rope_base)
+            raw.set_rope_base(plan.rope_base, plan.seq_len)
             if rank == 0:
                 log(f"stage {plan.name}: steps {plan.first_step}…{plan.first_step + plan.steps - 1}, "
                     f"seq {plan.seq_len}, rope base {plan.rope_base:g}, {len(stream.sources)} sources")
