@@ -74,9 +74,9 @@ def generate_mtp(model: Transformer, prompt: list[int], max_new_tokens: int, k: 
             start = cache.length
             ext = tokens[: n + 1] + drafts  # position i of depth j reads the token j ahead: ext[i + j]
             ahead = torch.tensor([ext[start + j: n + j]], device=device)
-            h, logits = model.mtp_step(j - 1, hidden[j - 1][:, start:n], ahead, start, cache)
+            h = model.mtp_step(j - 1, hidden[j - 1][:, start:n], ahead, start, cache)
             hidden[j][:, start:n] = h
-            drafts.append(int(logits[:, -1].argmax(-1)))
+            drafts.append(int(model.mtp_logits(j - 1, h[:, -1]).argmax(-1)))
             cache.length = min(cache.length, n - j + 1)  # keep only positions whose inputs are all accepted
         # 2. verify: the trunk runs the pending token and the drafts at positions n … n+k
         block = torch.tensor([[tokens[n]] + drafts], device=device)

@@ -249,14 +249,14 @@ class Transformer(nn.Module):
 
     def mtp_step(self, depth: int, hidden, next_ids, start: int = 0, cache=None):
         """Run MTP module `depth` (0-based) on positions start…start+T-1: `hidden` is the previous
-        depth's state there, `next_ids` the token k positions ahead. Returns (state, logits)."""
+        depth's state there, `next_ids` the token depth+1 positions ahead. Returns this depth's state."""
         T = next_ids.shape[1]
-        positions = torch.arange(start, start + T, device=next_ids.device)
         cos, sin = self._rope(start, T)
-        emb = self.embed_tokens(next_ids) * (positions != 0)[None, :, None].to(hidden.dtype)
-        module = self.mtp_layers[depth]
-        h = module(hidden, emb, cos, sin, cache)
-        return h, self.lm_head(module.final_layernorm(h))
+        keep = (torch.arange(start, start + T, device=next_ids.device) != 0)[None, :, None]  # zero position 0
+        return self.mtp_layers[depth](hidden, self.embed_tokens(next_ids) * keep.to(hidden.dtype), cos, sin, cache)
+
+    def mtp_logits(self, depth: int, state):
+        return self.lm_head(self.mtp_layers[depth].final_layernorm(state))
 
     def forward(self, input_ids, labels=None, mtp_weight: float = 0.0):
         """input_ids, labels: (B, T); labels[i] = t_{i+1}, -100 where ignored.
@@ -273,7 +273,8 @@ class Transformer(nn.Module):
             # depth k at position i: embedding of t_{i+k} = labels[i+k-1]; target t_{i+k+1} = labels[i+k]
             next_ids = _shift_left(labels, k - 1, 0).clamp_min(0)
             target = _shift_left(labels, k, -100)
-            h, logits = self.mtp_step(k - 1, h, next_ids)
+            h = self.mtp_step(k - 1, h, next_ids)
+            logits = self.mtp_logits(k - 1, h)
             mtp_losses.append(F.cross_entropy(logits.flatten(0, 1).float(), target.flatten(), ignore_index=-100))
         loss = main_loss
         if mtp_losses and not self.mtp_frozen and mtp_weight:
