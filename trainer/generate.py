@@ -77,7 +77,7 @@ def generate_mtp(model: Transformer, prompt: list[int], max_new_tokens: int, k: 
             h = model.mtp_step(j - 1, hidden[j - 1][:, start:n], ahead, start, cache)
             hidden[j][:, start:n] = h
             drafts.append(int(model.mtp_logits(j - 1, h[:, -1]).argmax(-1)))
-            cache.length = min(cache.length, n - j + 1)  # keep only positions whose inputs are all accepted
+            cache.length = max(0, min(cache.length, n - j + 1))  # keep only positions whose inputs are all accepted
         # 2. verify: the trunk runs the pending token and the drafts at positions n … n+k
         block = torch.tensor([[tokens[n]] + drafts], device=device)
         h = model.trunk(block, n, main_caches)

@@ -22,7 +22,7 @@ def char_tokenizer(path: Path) -> Path:
 
     vocab = {EOD: 0, **{c: i + 1 for i, c in enumerate(ALPHABET)}}
     tok = Tokenizer(models.WordLevel(vocab, unk_token=EOD))
-    tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    tok.pre_tokenizer = pre_tokenizers.Split(Regex("[\\s\\S]"), behavior="isolated")
     tok.decoder = decoders.Fuse()
     tok.add_special_tokens([EOD])
     path.parent.mkdir(parents=True, exist_ok=True)
