@@ -26,6 +26,10 @@ class StageRun(_Strict):
 class DataConfig(_Strict):
     manifest: Path                             # <mixture output_dir>/manifest.json
     stages: list[StageRun] | None = None       # default: every manifest stage, in order
+    # Loss only on responses (SFT-style data): [start, end] tokens of the manifest's tokenizer, e.g.
+    # ["<|assistant|>", "<|end|>"]; a target counts when the last of the two seen so far is `start`
+    # (the `end` token itself is a target). Default: loss on every token.
+    loss_between: tuple[str, str] | None = None
 
 
 class ModelSection(_Strict):

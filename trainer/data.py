@@ -220,5 +220,31 @@ class BlendedStream:
         return np.stack([self.sources[i].sample(j) for i, j in draws])
 
 
+def response_labels(tokens, start_id: int, end_id: int):
+    """Labels for samples `tokens` (B, T+1) with the loss only on responses: target i is kept when
+    the last of start_id / end_id among inputs[0..i] is start_id; -100 elsewhere (torch tensors)."""
+    import torch
+
+    inputs, labels = tokens[:, :-1], tokens[:, 1:]
+    pos = torch.arange(inputs.shape[1], device=tokens.device).expand_as(inputs)
+    last_start = torch.where(inputs == start_id, pos, -1).cummax(1).values
+    last_end = torch.where(inputs == end_id, pos, -1).cummax(1).values
+    return torch.where(last_start > last_end, labels, torch.full_like(labels, -100))
+
+
+def token_id(manifest: Manifest, token: str) -> int:
+    """The id of `token` in the manifest's tokenizer (DataError if it has none)."""
+    from tokenizers import Tokenizer
+
+    path = Path(manifest.tokenizer_path or "")
+    path = path if path.is_file() else manifest.root / path
+    if not path.is_file():
+        raise DataError(f"{manifest.path}: tokenizer {manifest.tokenizer_path} not found (needed for {token!r})")
+    tid = Tokenizer.from_file(str(path)).token_to_id(token)
+    if tid is None:
+        raise DataError(f"token {token!r} is not in the tokenizer {path}")
+    return tid
+
+
 def _seed(seed: int, stage: str, source: str) -> int:
     return int.from_bytes(hashlib.blake2b(f"{seed}/{stage}/{source}".encode(), digest_size=8).digest(), "little")

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from trainer.data import BlendedStream, DataError, Manifest, load_manifest
+from trainer.data import BlendedStream, DataError, Manifest, load_manifest, response_labels, token_id
 from trainer.model import ModelConfig, Transformer
 from trainer.step import lr_at, make_optimizer, mtp_weight_at, train_step
 
@@ -145,6 +145,7 @@ def _train(cfg, log, rank, world, device, autocast, use_compile, distributed) ->
     if use_compile:
         model = torch.compile(model)
 
+    between = [token_id(manifest, t) for t in cfg.data.loss_between] if cfg.data.loss_between else None
     peak = peak_flops(cfg, device)
     log_path = out_dir / "log.jsonl"
     stream, stage = None, None
@@ -165,7 +166,8 @@ def _train(cfg, log, rank, world, device, autocast, use_compile, distributed) ->
         per_rank = cfg.micro_batch * cfg.grad_accum
         draws = stream.plan(global_batch)[rank * per_rank: (rank + 1) * per_rank]
         tokens = torch.from_numpy(stream.read(draws)).to(device, non_blocking=True)
-        batches = [(tokens[i: i + cfg.micro_batch, :-1], tokens[i: i + cfg.micro_batch, 1:])
+        labels = response_labels(tokens, *between) if between else tokens[:, 1:]
+        batches = [(tokens[i: i + cfg.micro_batch, :-1], labels[i: i + cfg.micro_batch])
                    for i in range(0, per_rank, cfg.micro_batch)]
         lr = lr_at(step, total, cfg.optim.lr, cfg.optim.min_lr, cfg.optim.warmup_steps, cfg.optim.schedule,
                    cfg.optim.decay_fraction)

@@ -104,3 +104,15 @@ def test_bad_inputs_are_named(mixture, tmp_path):
     (tmp_path / "m2.json").write_text(json.dumps(raw))
     with pytest.raises(DataError, match="malformed mixture manifest.*seq_length"):
         load_manifest(tmp_path / "m2.json")
+
+
+def test_response_labels_keep_only_responses():
+    import torch
+
+    from trainer.data import response_labels
+
+    S, E = 90, 91  # start / end markers
+    seq = torch.tensor([[5, 6, S, 7, 8, E, 9, S, 10, E, 11]])
+    labels = response_labels(seq, S, E)
+    # targets: 6 S 7 8 E 9 S 10 E 11 → kept: after S up to and including E
+    assert labels.tolist() == [[-100, -100, 7, 8, E, -100, -100, 10, E, -100]]
