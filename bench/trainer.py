@@ -135,7 +135,7 @@ def run_gpu(args) -> dict:
 
 
 # ---- CPU: the tiny arithmetic model -----------------------------------------------------------------
-TINY_MODEL = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "num_kv_heads": 2, "intermediate_size": 384,
+TINY_MODEL = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "num_kv_heads": 2, "intermediate_size": 512,
               "num_mtp": 1, "vocab_size": 32}
 
 
