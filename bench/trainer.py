@@ -179,7 +179,7 @@ def accuracy(model, tok, prompts: list[str], answers: list[str]) -> float:
 def run_cpu(args) -> dict:
     from tokenizers import Tokenizer
 
-    from tests.trainer.tiny import build_mixture, problems, tiny_config
+    from tools.trainer_tiny import build_mixture, problems, tiny_config
     from trainer.config import TrainConfig
     from trainer.export import load_hf
     from trainer.generate import compare

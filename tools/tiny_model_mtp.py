@@ -25,7 +25,8 @@ def train_model(items: Sequence, tokenizer, out_dir: str | Path, settings=None, 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from mixtures.build import build_manifest, manifest_path, write_manifest
+    from core.records.manifest import write_manifest
+    from mixtures.build import build_manifest, manifest_path
     from mixtures.export import export
     from mixtures.spec import MixtureSpec
     from tools.tiny_model.tokenizer import format_response, render_prompt
@@ -52,7 +53,7 @@ def train_model(items: Sequence, tokenizer, out_dir: str | Path, settings=None, 
         manifest = build_manifest(spec)
         write_manifest(manifest, manifest_path(spec))
         export(manifest)
-        tokens_per_item = manifest["stages"][0]["sources"][0]["tokens"] / max(1, len(texts))
+        tokens_per_item = manifest.stages[0].sources[0].tokens / max(1, len(texts))
         micro_batch = max(1, round(settings.batch_size * tokens_per_item / SEQ_LENGTH))
         cfg = TrainConfig.model_validate({
             "out_dir": str(work / "run"), "seed": settings.seed,

@@ -1,19 +1,18 @@
 """The training job's config (`configs/train.yaml`, `kind: train`); see docs/trainer.md.
 
-Validated with pydantic, unknown keys are errors. NOTE: the project's shared config base is moving
-to the ground floor (issue #10); until it has, this module keeps its own strict base model.
+Built on the ground floor's config base (`core.config`): unknown keys are errors, and relative
+paths (`out_dir`, `data.manifest`) are relative to the config file's folder.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from core.config import ConfigPath, StrictModel, load_model
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+_Strict = StrictModel
 
 
 class StageRun(_Strict):
@@ -24,7 +23,7 @@ class StageRun(_Strict):
 
 
 class DataConfig(_Strict):
-    manifest: Path                             # <mixture output_dir>/manifest.json
+    manifest: ConfigPath                       # <mixture output_dir>/manifest.json
     stages: list[StageRun] | None = None       # default: every manifest stage, in order
     # Loss only on responses (SFT-style data): [start, end] tokens of the manifest's tokenizer, e.g.
     # ["<|assistant|>", "<|end|>"]; a target counts when the last of the two seen so far is `start`
@@ -67,7 +66,7 @@ class OptimConfig(_Strict):
 
 
 class TrainConfig(_Strict):
-    out_dir: Path = Path("output/train")       # checkpoint.pt, log.jsonl, hf/ (the export)
+    out_dir: ConfigPath = "output/train"       # checkpoint.pt, log.jsonl, hf/ (the export)
     seed: int = 0
     data: DataConfig
     model: ModelSection = ModelSection()
@@ -97,19 +96,6 @@ class TrainConfig(_Strict):
 
 
 def load_train_config(path: str | Path) -> TrainConfig:
-    """Read a YAML config (an optional `kind: train` key is accepted) → TrainConfig; ValueError
-    with the key and problem otherwise."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise ValueError(f"{path}: cannot read config: {e}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
-    if data.pop("kind", "train") != "train":
-        raise ValueError(f"{path}: key `kind` must be `train`")
-    try:
-        return TrainConfig.model_validate(data)
-    except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
-        raise ValueError(f"{path}: invalid config: {problems}") from None
+    """Read a YAML config (an optional `kind: train` key is accepted) → TrainConfig; raises
+    core.config.ConfigError naming the file, key and problem."""
+    return load_model(path, TrainConfig, kind="train")

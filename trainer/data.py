@@ -1,12 +1,10 @@
 """Training data: the mixture manifest, Megatron `.bin/.idx` files, blended sampling by stage.
 
-* `load_manifest(path)` reads `<output_dir>/manifest.json` as `mixtures.build` writes it (format
-  `reasoning-curator/mixture-manifest/1`, docs/mixtures.md) into small typed records: the trainer
-  needs each stage's name, sequence length, RoPE base, sample budget and each source's blend weight;
-  the token files are `<output_dir>/megatron/<stage>/<source>.bin/.idx` (docs/mixtures.md, Export).
-  NOTE: a typed loader of the manifest's JSON lives here because the trainer must not import
-  `mixtures/` (it sits above it); when the manifest schema moves to the ground floor (issue #10),
-  this reads that schema instead.
+* `load_manifest(path)` reads `<output_dir>/manifest.json` with the ground floor's typed schema
+  (`core.records.manifest`, format `reasoning-curator/mixture-manifest/1`; the trainer never
+  imports `mixtures`) and keeps what training needs: each stage's name, sequence length, RoPE
+  base, sample budget and each source's blend weight; the token files are
+  `<output_dir>/megatron/<stage>/<source>.bin/.idx` (docs/mixtures.md, Export).
 * `IndexedTokens(prefix)` is the trainer's own reader of Megatron's MMIDIDX v1 index (the layout
   in docs/mixtures.md and research anchors §1.1), over a read-only memmap of the `.bin`.
 * `BlendedStream` draws samples of `seq_len + 1` tokens the way Megatron's GPTDataset +
@@ -26,8 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
-MANIFEST_FORMAT = "reasoning-curator/mixture-manifest/1"
+from core.records.manifest import MANIFEST_FORMAT, read_manifest
+
 _MAGIC = b"MMIDIDX\x00\x00"
 # Megatron's DType codes (megatron/core/datasets/indexed_dataset.py)
 _DTYPES = {1: np.uint8, 2: np.int8, 3: np.int16, 4: np.int32, 5: np.int64, 6: np.float64, 7: np.float32, 8: np.uint16}
@@ -81,27 +81,24 @@ def load_manifest(path: str | Path) -> Manifest:
         raise DataError(f"{path}: cannot read the mixture manifest: {e}") from None
     if not isinstance(raw, dict) or raw.get("format") != MANIFEST_FORMAT:
         raise DataError(f"{path}: not a mixture manifest (expected format {MANIFEST_FORMAT!r})")
-    root = path.resolve().parent
     try:
-        tok = raw["tokenizer"]
-        stages = []
-        for st in raw["stages"]:
-            sources = tuple(
-                Source(name=s["name"], weight=float(s["weight"]), tokens=int(s["tokens"]),
-                       prefix=root / "megatron" / st["name"] / s["name"])
-                for s in st["sources"])
-            if not sources:
-                raise DataError(f"{path}: stage {st['name']!r} has no sources")
-            stages.append(Stage(name=st["name"], seq_length=int(st["seq_length"]),
-                                rope_base=None if st.get("rope_base") is None else float(st["rope_base"]),
-                                train_samples=int(st["train_samples"]), token_budget=int(st["token_budget"]),
-                                sources=sources))
-        return Manifest(path=path, root=root, vocab_size=int(tok["vocab_size"]), eod_id=tok.get("eod_id"),
-                        tokenizer_path=tok.get("path"), seed=int(raw.get("seed", 0)), stages=tuple(stages))
-    except (KeyError, TypeError, ValueError) as e:
-        if isinstance(e, DataError):
-            raise
-        raise DataError(f"{path}: malformed mixture manifest ({type(e).__name__}: {e})") from None
+        typed = read_manifest(path)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()[:5])
+        raise DataError(f"{path}: malformed mixture manifest ({problems})") from None
+    root = path.resolve().parent
+    stages = []
+    for st in typed.stages:
+        if not st.sources:
+            raise DataError(f"{path}: stage {st.name!r} has no sources")
+        sources = tuple(Source(name=s.name, weight=s.weight, tokens=s.tokens, prefix=root / "megatron" / st.name / s.name)
+                        for s in st.sources)
+        stages.append(Stage(name=st.name, seq_length=st.seq_length,
+                            rope_base=None if st.rope_base is None else float(st.rope_base),
+                            train_samples=st.train_samples, token_budget=st.token_budget, sources=sources))
+    tok = typed.tokenizer
+    return Manifest(path=path, root=root, vocab_size=tok.vocab_size, eod_id=tok.eod_id, tokenizer_path=tok.path,
+                    seed=typed.seed, stages=tuple(stages))
 
 
 # ---- Megatron indexed datasets ----------------------------------------------------------------------

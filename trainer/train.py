@@ -225,6 +225,7 @@ def _tokenizer_file(manifest: Manifest) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.config import ConfigError
     from trainer.config import load_train_config
 
     parser = argparse.ArgumentParser(prog="python -m trainer.train", description=__doc__.split("\n\n")[0])
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_train_config(args.config)
         summary = train(cfg, log=lambda msg: print(msg, file=sys.stderr, flush=True))
-    except (ValueError, DataError) as e:
+    except (ConfigError, DataError) as e:
         print(str(e), file=sys.stderr)
         return 2
     summary.pop("history", None)

@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the trainer needs the `train` extra (torch)")
 
-from tests.trainer.tiny import build_mixture, tiny_config  # noqa: E402
+from tools.trainer_tiny import build_mixture, tiny_config  # noqa: E402
 
 
 @pytest.fixture(scope="session")

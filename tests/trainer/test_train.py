@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from tests.conftest import REPO_ROOT  # noqa: E402
-from tests.trainer.tiny import tiny_config, write_config  # noqa: E402
+from tools.trainer_tiny import tiny_config, write_config  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
 from trainer.train import train  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The tiny arithmetic pipeline the trainer tests and bench/trainer.py use end to end:
+"""The tiny arithmetic pipeline the trainer's tests and bench/trainer.py use end to end:
 curriculum text → Parquet shards → mixture (mixtures.build + mixtures.export: manifest, .bin/.idx)
 → trainer config.
 
@@ -64,7 +64,8 @@ def build_mixture(folder: Path, seq_length: int = 64, stages: list[dict] | None 
                   docs: int = 400, held_out: set[str] | None = None) -> Path:
     """Shards → mixture spec → manifest + Megatron export, with the mixtures package; returns the
     manifest path. Default: one stage, easy 0.3 / medium 0.7."""
-    from mixtures.build import build_manifest, manifest_path, write_manifest
+    from core.records.manifest import write_manifest
+    from mixtures.build import build_manifest, manifest_path
     from mixtures.export import export
     from mixtures.spec import MixtureSpec
 
