@@ -6,8 +6,12 @@
 - `tools.sample_crawl_markup`: the generator's markup mode (hard math/code/forum markup with ground truth)
 - `tools.slurm`: a private single-node Slurm cluster (the test suite's and bench/slurm_executor.py's)
 - `tools.ground_truth`: readers of the shared data's extraction ground truth
+- `tools.trainer_tiny`: a tiny arithmetic mixture (Parquet → manifest → .bin/.idx) for the trainer's
+  tests and bench/trainer.py
+- `tools.tiny_model_mtp`: the backends' tiny model trained by the project's trainer (MTP head included)
 
 tests/ and bench/ import from here, never from each other.
 """
 
-__all__ = ["sample_crawl", "sample_crawl_texts", "sample_crawl_markup", "slurm", "ground_truth"]
+__all__ = ["sample_crawl", "sample_crawl_texts", "sample_crawl_markup", "slurm", "ground_truth", "trainer_tiny",
+           "tiny_model_mtp"]

@@ -1,0 +1,282 @@
+"""Trainer benchmark: step time with and without one MTP layer; MTP acceptance and speed-up.
+
+    python bench/trainer.py                      # CPU: the tiny arithmetic model, end to end
+    python bench/trainer.py --gpu                # CUDA: a 124M model, batch 16 × 1024, bf16, torch.compile
+
+CPU (the project's proof): curriculum → Parquet → mixture manifest + Megatron .bin/.idx (mixtures)
+→ `trainer.train` with one MTP module → Hugging Face export. Reports
+  * step time of the same model with 0 and 1 MTP modules on the same batches, timed interleaved
+    in one run (ours with MTP beside the baseline without), and the overhead;
+  * the loss curve, held-out greedy accuracy on 1- and 2-digit sums never seen in training;
+  * acceptance per draft position and tokens/s of MTP-speculative vs plain greedy decoding of the
+    exported model (trainer.generate.compare) on the held-out prompts, outputs checked identical.
+
+GPU: a nanoGPT-sized model in the reference shape (d 768, 12 layers, 12 heads, SwiGLU 2048, vocab
+50304, tied embeddings: 124M parameters) trained on random tokens, bf16 autocast + SDPA + fused
+AdamW + torch.compile, 0 vs 1 MTP module, plus the eager step without MTP. tokens/s and MFU (FLOPs
+counted as nanoGPT counts them, over 989 TFLOP/s dense bf16) — the anchor is nanoGPT's 495k
+tokens/s compiled (MFU 0.43) on an H200. Imports only torch and trainer.model/trainer.step.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from trainer.model import ModelConfig, Transformer  # noqa: E402
+from trainer.step import make_optimizer, train_step  # noqa: E402
+
+PEAK = 989e12
+
+
+# ---- GPU --------------------------------------------------------------------------------------------
+def gpu_variant(num_mtp: int, compile_model: bool, steps: int, warmup: int, batch: int, seq: int, cfg_kw: dict,
+                device: str = "cuda", profile: Path | None = None) -> dict:
+    device = torch.device(device)
+    cuda = device.type == "cuda"
+    torch.manual_seed(0)
+    cfg = ModelConfig(num_mtp=num_mtp, **cfg_kw)
+    raw = Transformer(cfg).to(device)
+    opt = make_optimizer(raw, 6e-4)
+    model = torch.compile(raw) if compile_model else raw
+    data = [torch.randint(0, cfg.vocab_size, (batch, seq + 1), device=device) for _ in range(8)]
+    lam = 0.3 if num_mtp else 0.0
+
+    def step(i):
+        x = data[i % len(data)]
+        return train_step(model, opt, [(x[:, :-1], x[:, 1:])], lr=6e-4, mtp_weight=lam, grad_clip=1.0,
+                          autocast_dtype=torch.bfloat16)
+
+    t0 = time.perf_counter()
+    for i in range(warmup):
+        out = step(i)
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    sync()
+    warm_s = time.perf_counter() - t0
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    for i in range(steps):
+        out = step(i)
+    sync()
+    dt = time.perf_counter() - t0
+    tok_s = steps * batch * seq / dt
+    fpt_all = raw.flops_per_token(seq, mtp=True)
+    fpt_trunk = raw.flops_per_token(seq, mtp=False)
+    res = {"mtp": num_mtp, "compile": compile_model, "params": raw.num_params(), "step_ms": 1000 * dt / steps,
+           "tokens_per_s": tok_s, "mfu": fpt_all * tok_s / PEAK, "mfu_trunk_flops_only": fpt_trunk * tok_s / PEAK,
+           "warmup_s": warm_s, "loss": float(out["loss"]), "max_mem_gb": torch.cuda.max_memory_allocated() / 1e9 if cuda else None}
+    if profile is not None:  # where the time goes: a few steps under the profiler, kernels by total time
+        from torch.profiler import ProfilerActivity, profile as prof_ctx
+
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+        with prof_ctx(activities=acts) as prof:
+            for i in range(3):
+                step(i)
+            sync()
+        key = "cuda_time_total" if cuda else "cpu_time_total"
+        table = prof.key_averages().table(sort_by=key, row_limit=40, max_name_column_width=70)
+        profile.write_text(table)
+        print("\n".join(table.splitlines()[:32]), flush=True)
+    del model, raw, opt, data
+    if cuda:
+        torch.cuda.empty_cache()
+    return res
+
+
+def run_gpu(args) -> dict:
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    cfg_kw = dict(vocab_size=args.vocab, hidden_size=args.hidden, num_layers=args.layers, num_heads=args.heads,
+                  num_kv_heads=args.kv_heads, intermediate_size=args.ffn, tie_embeddings=True)
+    name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu (dry run)"
+    print(f"device {name}, torch {torch.__version__}", flush=True)
+    rows = []
+    variants = [(0, not args.no_compile), (1, not args.no_compile)] + ([(0, False)] if args.eager else [])
+    if args.base_only:
+        variants = variants[:1]
+    for num_mtp, comp in variants:
+        prof = args.profile if (args.profile and (num_mtp, comp) == variants[0]) else None
+        r = gpu_variant(num_mtp, comp, args.steps, args.warmup, args.batch, args.seq, cfg_kw, args.device, prof)
+        rows.append(r)
+        print(json.dumps(r), flush=True)
+    if args.cdt:  # inductor's coordinate-descent tuning of the generated kernels (longer compile)
+        import torch._inductor.config as inductor_config
+
+        inductor_config.coordinate_descent_tuning = True
+        r = gpu_variant(0, True, args.steps, args.warmup, args.batch, args.seq, cfg_kw, args.device)
+        r["variant"] = "coordinate_descent_tuning"
+        rows.append(r)
+        print(json.dumps(r), flush=True)
+    base = rows[0]
+    mtp = next((r for r in rows if r["mtp"] == 1 and r["compile"] == base["compile"]), None)
+    summary = {"batch": args.batch, "seq": args.seq, "steps": args.steps, "rows": rows,
+               "mtp_slowdown": 1 - mtp["tokens_per_s"] / base["tokens_per_s"] if mtp else None,
+               "anchor": {"nanogpt_compiled_tokens_per_s": 495e3, "nanogpt_mfu": 0.43, "hf_qwen2_compiled_tokens_per_s": 427e3}}
+    print(f"\n{'variant':<22}{'params':>10}{'step ms':>10}{'tokens/s':>12}{'MFU':>7}{'MFU trunk':>11}")
+    for r in rows:
+        name = f"{'compiled' if r['compile'] else 'eager'}, {r['mtp']} MTP"
+        print(f"{name:<22}{r['params'] / 1e6:>9.1f}M{r['step_ms']:>10.1f}{r['tokens_per_s']:>12,.0f}{r['mfu']:>7.3f}"
+              f"{r['mfu_trunk_flops_only']:>11.3f}")
+    if summary["mtp_slowdown"] is not None:
+        print(f"anchor (nanoGPT 124M, compiled): 495,000 tokens/s, MFU 0.43; MTP slowdown "
+              f"{summary['mtp_slowdown']:.1%} (goal ≤ 20%)")
+    return summary
+
+
+# ---- CPU: the tiny arithmetic model -----------------------------------------------------------------
+TINY_MODEL = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "num_kv_heads": 2, "intermediate_size": 512,
+              "num_mtp": 1, "vocab_size": 32}
+
+
+def step_times(manifest: Path, steps: int, micro_batch: int, threads: int) -> dict:
+    """Same model, same batches, 0 vs 1 MTP module; steps interleaved so load drifts hit both."""
+    from trainer.data import BlendedStream, load_manifest
+
+    torch.set_num_threads(threads)
+    m = load_manifest(manifest)
+    stream = BlendedStream(m.stages[0], 0)
+    batches = [torch.from_numpy(stream.read(stream.plan(micro_batch))) for _ in range(8)]
+    runs = {}
+    for n in (0, 1):
+        torch.manual_seed(0)
+        model = Transformer(ModelConfig(**{**TINY_MODEL, "num_mtp": n}))
+        runs[n] = (model, make_optimizer(model, 1e-3), [])
+    for i in range(steps + 3):
+        for n in ((0, 1) if i % 2 == 0 else (1, 0)):
+            model, opt, times = runs[n]
+            x = batches[i % len(batches)]
+            t0 = time.perf_counter()
+            train_step(model, opt, [(x[:, :-1], x[:, 1:])], lr=1e-3, mtp_weight=0.3 if n else 0.0, grad_clip=1.0)
+            if i >= 3:  # warm-up
+                times.append(time.perf_counter() - t0)
+    med = {n: sorted(t)[len(t) // 2] for n, (_, _, t) in runs.items()}
+    return {"step_ms_without_mtp": 1000 * med[0], "step_ms_with_mtp": 1000 * med[1], "mtp_overhead": med[1] / med[0] - 1,
+            "params_without_mtp": runs[0][0].num_params(), "params_with_mtp": runs[1][0].num_params()}
+
+
+def accuracy(model, tok, prompts: list[str], answers: list[str]) -> float:
+    from trainer.generate import generate_plain
+
+    nl = tok.token_to_id("\n")
+    ok = 0
+    for p, a in zip(prompts, answers):
+        out = generate_plain(model, tok.encode(p).ids, 6, eos_id=nl)
+        ok += tok.decode(out).split("\n")[0] == a
+    return ok / len(prompts)
+
+
+def run_cpu(args) -> dict:
+    from tokenizers import Tokenizer
+
+    from tools.trainer_tiny import build_mixture, problems, tiny_config
+    from trainer.config import TrainConfig
+    from trainer.export import load_hf
+    from trainer.generate import compare
+    from trainer.train import train
+
+    torch.set_num_threads(args.threads)
+    work = Path(args.work or tempfile.mkdtemp(prefix="bench-trainer-"))
+    rng = random.Random(12345)
+    held = {1: problems(rng, 1, 12), 2: problems(rng, 2, 60)}
+    held_keys = {p.split("=")[0] for v in held.values() for p in v}
+    t0 = time.perf_counter()
+    manifest = build_mixture(work, seq_length=args.seq, docs=args.docs, held_out=held_keys)
+    print(f"mixture built in {time.perf_counter() - t0:.1f}s: {manifest}", flush=True)
+
+    st = step_times(manifest, args.time_steps, args.micro_batch, args.threads)
+    print(json.dumps(st), flush=True)
+
+    cfg = TrainConfig.model_validate(tiny_config(
+        manifest, work / "run", model=TINY_MODEL, data={"manifest": str(manifest), "stages": [{"name": "s1", "steps": args.steps}]},
+        optim={"lr": 3e-3, "min_lr": 3e-4, "warmup_steps": 30}, micro_batch=args.micro_batch, threads=args.threads,
+        log_every=50))
+    t0 = time.perf_counter()
+    summary = train(cfg, log=lambda msg: print(msg, flush=True))
+    train_s = time.perf_counter() - t0
+    losses = [(r["step"], round(r["main_loss"], 3), [round(x, 3) for x in r["mtp_loss"]]) for r in summary["history"]]
+
+    export = Path(summary["export"])
+    model = load_hf(export)
+    tok = Tokenizer.from_file(str(export / "tokenizer.json"))
+    acc = {}
+    for digits, items in held.items():
+        prompts = [p.split("=")[0] + "=" for p in items]
+        acc[f"{digits}-digit"] = accuracy(model, tok, prompts, [p.split("=")[1] for p in items])
+    prompts = [tok.encode(p.split("=")[0] + "=").ids for p in held[2][:40]]
+    # Prompts of several problems so decoding runs long enough to time: a few held-out lines, then one more.
+    long_prompts = [tok.encode("\n".join(held[2][i: i + 3]) + "\n" + held[2][i + 3].split("=")[0] + "=").ids
+                    for i in range(0, 40, 4)]
+    spec = compare(model, long_prompts, args.new_tokens, 1)
+    spec.pop("plain"), spec.pop("mtp")
+    result = {"work": str(work), "train_s": train_s, "steps": summary["steps"], "loss_curve": losses,
+              "held_out_accuracy": acc, "step_time": st, "speculative": spec, "params": summary["params"]}
+    print("\n=== bench/trainer.py (CPU, shared 2-core machine) ===")
+    print(f"step time, tiny model ({st['params_without_mtp']:,} params; +{st['params_with_mtp'] - st['params_without_mtp']:,} "
+          f"for 1 MTP): without MTP {st['step_ms_without_mtp']:.1f} ms, with 1 MTP {st['step_ms_with_mtp']:.1f} ms "
+          f"→ overhead {st['mtp_overhead']:+.1%} (goal ≤ 20%)")
+    print(f"training: {summary['steps']} steps in {train_s:.0f}s; main loss {losses[0][1]} → {losses[-1][1]}, "
+          f"MTP loss {losses[0][2]} → {losses[-1][2]}")
+    print(f"held-out greedy accuracy: {acc}")
+    print(f"MTP speculative decoding (k=1, {spec['prompts']} prompts × {args.new_tokens} tokens): acceptance "
+          f"{spec['acceptance_per_position']}, mean acceptance length {spec['mean_acceptance_length']:.2f}, "
+          f"{spec['mtp_tokens_per_s']:.0f} vs plain {spec['plain_tokens_per_s']:.0f} tokens/s → speed-up "
+          f"{spec['speedup']:.2f}×, identical outputs: {spec['identical_outputs']}")
+    del prompts
+    return result
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--gpu", action="store_true")
+    p.add_argument("--out", type=Path, help="write the result JSON here")
+    g = p.add_argument_group("GPU")
+    g.add_argument("--steps-gpu", dest="gpu_steps", type=int, default=200)
+    g.add_argument("--warmup", type=int, default=15)
+    g.add_argument("--batch", type=int, default=16)
+    g.add_argument("--seq", type=int, default=1024)
+    g.add_argument("--vocab", type=int, default=50304)
+    g.add_argument("--hidden", type=int, default=768)
+    g.add_argument("--layers", type=int, default=12)
+    g.add_argument("--heads", type=int, default=12)
+    g.add_argument("--kv-heads", type=int, default=12)
+    g.add_argument("--ffn", type=int, default=2048)
+    g.add_argument("--eager", action="store_true", help="also time the eager step without MTP")
+    g.add_argument("--no-compile", action="store_true")
+    g.add_argument("--base-only", action="store_true", help="only the first variant (compiled, no MTP)")
+    g.add_argument("--cdt", action="store_true", help="also: compiled without MTP, coordinate-descent tuning")
+    g.add_argument("--profile", type=Path, help="profile the first variant; kernel table written here")
+    g.add_argument("--device", default="cuda", help="cpu: a dry run of the GPU benchmark (tiny sizes)")
+    c = p.add_argument_group("CPU")
+    c.add_argument("--steps", type=int, default=900, help="training steps of the tiny model")
+    c.add_argument("--time-steps", type=int, default=30, help="timed steps per variant for the MTP overhead")
+    c.add_argument("--micro-batch", type=int, default=32)
+    c.add_argument("--cpu-seq", dest="cpu_seq", type=int, default=64)
+    c.add_argument("--docs", type=int, default=600)
+    c.add_argument("--new-tokens", type=int, default=48)
+    c.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    c.add_argument("--work", help="working folder (default: a new temporary one)")
+    args = p.parse_args()
+    if args.gpu:
+        args.steps = args.gpu_steps
+        result = run_gpu(args)
+    else:
+        args.seq = args.cpu_seq
+        result = run_cpu(args)
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
