@@ -9,9 +9,12 @@
 - `tools.trainer_tiny`: a tiny arithmetic mixture (Parquet → manifest → .bin/.idx) for the trainer's
   tests and bench/trainer.py
 - `tools.tiny_model_mtp`: the backends' tiny model trained by the project's trainer (MTP head included)
+- `tools.tiny_model`: the project's tiny test model (arithmetic curriculum, char-level tokenizer,
+  chat template, swappable training step); `data/tiny-model/` is its output (docs/backends.md)
+- `tools.llm_servers`: OpenAI-compatible servers (vLLM, `transformers serve`) on 127.0.0.1 for tests and bench
 
 tests/ and bench/ import from here, never from each other.
 """
 
 __all__ = ["sample_crawl", "sample_crawl_texts", "sample_crawl_markup", "slurm", "ground_truth", "trainer_tiny",
-           "tiny_model_mtp"]
+           "tiny_model_mtp", "tiny_model", "llm_servers"]

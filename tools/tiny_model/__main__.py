@@ -1,0 +1,5 @@
+import sys
+
+from tools.tiny_model.build import main
+
+sys.exit(main())
