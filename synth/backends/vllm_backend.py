@@ -8,6 +8,7 @@ token ids, so every local backend feeds the model identical tokens.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import AsyncIterator, Sequence
@@ -91,7 +92,7 @@ class VllmBackend(Backend):
         from vllm.sampling_params import RequestOutputKind
 
         return VSamplingParams(
-            n=sampling.n, temperature=sampling.temperature, top_p=sampling.top_p,
+            n=1 if sampling.greedy else sampling.n, temperature=sampling.temperature, top_p=sampling.top_p,
             top_k=sampling.top_k_or_none or 0, max_tokens=sampling.max_tokens, stop=list(sampling.stop) or None,
             seed=sampling.seed, logprobs=sampling.logprobs,
             output_kind=RequestOutputKind.DELTA if delta else RequestOutputKind.FINAL_ONLY,
@@ -111,7 +112,13 @@ class VllmBackend(Backend):
 
     def _completion(self, out: Any, request: Request) -> Completion:
         samples = sorted((self._sample(o, request) for o in out.outputs), key=lambda s: s.index)
-        return Completion(request.id, samples, prompt_tokens=len(out.prompt_token_ids or []), model=self.config.model)
+        notes = []
+        if request.sampling.greedy and request.sampling.n > 1:
+            # vLLM refuses n > 1 with greedy decoding; the n greedy samples are one sample n times.
+            samples = [dataclasses.replace(samples[0], index=i) for i in range(request.sampling.n)]
+            notes.append(f"greedy: one sample copied {request.sampling.n} times")
+        return Completion(request.id, samples, prompt_tokens=len(out.prompt_token_ids or []), model=self.config.model,
+                          notes=notes)
 
     def _generate_batch(self, requests: Sequence[Request]) -> list[Completion]:
         if not requests:
@@ -133,10 +140,14 @@ class VllmBackend(Backend):
                 lps.setdefault(o.index, []).extend(o.logprobs or [])
                 event = StreamEvent(request.id, o.index, o.text, list(o.token_ids))
                 if o.finish_reason is not None:
-                    event.finish_reason = "abort" if o.finish_reason == "abort" else event.finish_reason
                     event.sample = self._sample(o, request, "".join(texts[o.index]), ids[o.index], lps[o.index])
                     event.finish_reason = event.sample.finish_reason
-                yield event
+                if request.sampling.greedy:  # one greedy sample stands for all n (see _completion)
+                    for i in range(request.sampling.n):
+                        sample = event.sample and dataclasses.replace(event.sample, index=i)
+                        yield dataclasses.replace(event, index=i, sample=sample)
+                else:
+                    yield event
 
     async def _abort(self, request_id: str) -> None:
         if self._async is not None:
