@@ -123,7 +123,7 @@ class OpenAIBackend(Backend):
         if sp.stop and send_stop:
             body["stop"] = list(sp.stop)
         if sp.logprobs is not None:
-            if request.messages is not None:
+            if self._chat(request):
                 body.update(logprobs=True, top_logprobs=sp.logprobs)
             else:
                 body["logprobs"] = sp.logprobs

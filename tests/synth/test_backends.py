@@ -24,7 +24,7 @@ pytestmark = pytest.mark.xdist_group("llm")
 
 ITEMS = [it for tier, op in [(1, "+"), (1, "*"), (2, "+"), (2, "*"), (3, "+"), (3, "*")] for it in held_out(tier, op, 4, seed=3)]
 GREEDY = SamplingParams(temperature=0, max_tokens=24)
-# Copying 60 digits into the reasoning span takes > 60 decode steps: long enough to abort mid-way.
+# Far outside the curriculum: the model writes 9s until max_tokens, long enough to abort mid-way.
 LONG_PROMPT = [Message(role="user", content="9" * 60 + "+1")]
 
 
@@ -98,7 +98,7 @@ def test_vllm_offline_sampling_options(vllm_backend):
 
 
 async def stream_and_abort(backend, n: int = 2, after: int = 3):
-    request = Request(messages=LONG_PROMPT, sampling=SamplingParams(n=n, temperature=0.7, max_tokens=200, seed=1))
+    request = Request(messages=LONG_PROMPT, sampling=SamplingParams(n=n, temperature=0.7, max_tokens=150, seed=1))
     finals, events = {}, 0
     async for event in backend.stream(request):
         events += 1
@@ -112,8 +112,7 @@ async def stream_and_abort(backend, n: int = 2, after: int = 3):
 def check_aborted(finals, n: int = 2) -> None:
     assert sorted(finals) == list(range(n))
     for s in finals.values():
-        assert s.finish_reason == "abort" and s.raw_text.startswith("<think>")
-        assert s.n_tokens is None or s.n_tokens < 60
+        assert s.finish_reason == "abort" and len(s.raw_text) < 100  # unaborted: 150 tokens
 
 
 def test_vllm_async_stream_and_abort(vllm_backend):
