@@ -145,7 +145,11 @@ class TransformersBackend(Backend):
         for i, r in enumerate(rows):
             ids = new[i]
             end = next((j for j, t in enumerate(ids) if t in eos_ids), None)
-            ids = ids[: end + 1] if end is not None else [t for t in ids if t != pad] if r.aborted else ids
+            if end is not None:
+                ids = ids[: end + 1]
+            else:  # rows stopped by a stop string or an abort are padded to the batch's length
+                while ids and ids[-1] == pad:
+                    ids.pop()
             text = tok.decode([t for t in ids if t not in eos_ids], skip_special_tokens=True)
             finish = "stop" if end is not None else "length" if len(ids) >= sp.max_tokens else "stop"
             if sp.stop:
