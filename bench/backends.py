@@ -123,23 +123,31 @@ def main() -> None:
 
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
     qs = questions(args.prompts)
+    names = args.only.split(",")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.only.split(","):
+        # The baseline first, so every later row can be printed (to stderr) with its ratio at once.
+        for name in sorted(names, key=lambda n: n != "naive loop"):
             print(f"... {name}", file=sys.stderr, flush=True)
             if name == "naive loop":
-                rows.append((name, *run_naive(qs, args.n, args.max_tokens)))
+                row = (name, *run_naive(qs, args.n, args.max_tokens))
             else:
-                rows.append((name, *run_backend(name, qs, args.n, args.max_tokens, Path(tmp))))
-    base = next((r for r in rows if r[0] == "naive loop"), None)
-    base_tps = base[4] / base[3] if base else None
+                row = (name, *run_backend(name, qs, args.n, args.max_tokens, Path(tmp)))
+            rows.append(row)
+            print("ROW " + _row(row, rows), file=sys.stderr, flush=True)
     print(f"\n{args.prompts} prompts x n={args.n}, max_tokens={args.max_tokens}, temperature 1.0, tiny model (CPU)")
-    print(f"| backend | start-up s | samples | generate s | tokens | tokens/s | vs naive loop |")
-    print(f"|---|---:|---:|---:|---:|---:|---:|")
-    for name, startup, samples, secs, tokens in rows:
-        tps = tokens / secs
-        ratio = f"{tps / base_tps:.1f}x" if base_tps else "-"
-        print(f"| {name} | {startup:.1f} | {samples} | {secs:.2f} | {tokens} | {tps:,.0f} | {ratio} |")
+    print("| backend | start-up s | samples | generate s | tokens | tokens/s | vs naive loop |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(_row(row, rows))
+
+
+def _row(row, rows) -> str:
+    name, startup, samples, secs, tokens = row
+    base = next((r for r in rows if r[0] == "naive loop"), None)
+    tps = tokens / secs
+    ratio = f"{tps / (base[4] / base[3]):.1f}x" if base else "-"
+    return f"| {name} | {startup:.1f} | {samples} | {secs:.2f} | {tokens} | {tps:,.0f} | {ratio} |"
 
 
 if __name__ == "__main__":
