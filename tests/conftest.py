@@ -38,3 +38,21 @@ from tests.infra.fixtures import _s3_server_session, s3_server, slurm_cluster  #
 from tests.infra.llm import (  # noqa: E402,F401
     tiny_model, transformers_backend, transformers_server, vllm_backend, vllm_server,
 )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` group again. pytest-xdist 3.8 marks an `xdist_group` test by appending
+    `@group` to `item._nodeid`, which pytest 9 no longer reads (the id lives in `item._id`), so every
+    group member went to any worker (each then started its own vLLM engines). Same suffix, set where
+    pytest 9 reads it; a no-op once xdist does it itself."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
