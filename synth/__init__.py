@@ -3,4 +3,5 @@
 May import `core`, `verifiers` and `filters`; never `mixtures`, `trainer` or `pipelines`.
 """
 
-__all__: list[str] = []
+# Public API: `synth.backends` (load_backend, Request, SamplingParams, Completion, Backend; docs/backends.md).
+__all__ = ["backends"]

@@ -14,15 +14,16 @@ from __future__ import annotations
 import importlib
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
+
+from core.config import StrictModel
 
 from synth.backends.think import ThinkConfig
 
 __all__ = ["VllmConfig", "OpenAIConfig", "TransformersConfig", "BackendConfig", "parse_backend_config", "load_backend"]
 
 
-class _Common(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=())
+class _Common(StrictModel):
     model: str = Field(description="model path or hub name; for `openai`, the served model name")
     think: ThinkConfig = ThinkConfig()
 
