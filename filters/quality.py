@@ -23,8 +23,10 @@ from datatrove.pipeline.filters import (
 from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
 from datatrove.pipeline.writers.disk_base import DiskWriter
+from datatrove.utils.word_tokenizers import WordTokenizer
 
 from core.markup import mask
+from filters.words import shared_tokenizer
 
 _HEADING = re.compile(r"^#{1,6}\s+", re.M)
 _WORD = re.compile(r"\w+", re.U)
@@ -73,24 +75,6 @@ def compute_signals(text: str) -> dict[str, float | int]:
     }
 
 
-def _share_word_splits() -> None:
-    """Three of the stock filters split the same prose into words with spaCy, one after another;
-    that splitting is most of their cost. Point their module-level `split_into_words` at one
-    memoised copy so each document is split once. Rules and results are unchanged."""
-    import functools
-
-    from datatrove.pipeline.filters import fineweb_quality_filter, gopher_quality_filter, gopher_repetition_filter
-    from datatrove.utils import text as dt_text
-
-    if getattr(gopher_quality_filter.split_into_words, "_rc_shared", False):
-        return
-    cached = functools.lru_cache(maxsize=8)(dt_text.split_into_words)
-    shared = lambda text, language: list(cached(text, language))  # noqa: E731 - callers may mutate
-    shared._rc_shared = True
-    for module in (fineweb_quality_filter, gopher_quality_filter, gopher_repetition_filter):
-        module.split_into_words = shared
-
-
 class QualitySignals(BaseFilter):
     """Records signal columns and the verdict of datatrove's Gopher (quality + repetition), C4 and
     FineWeb rules on the document's prose.
@@ -99,6 +83,9 @@ class QualitySignals(BaseFilter):
     `language` is in `rule_languages`, as FineWeb did; Gopher's repetition rules apply to every
     language. On pages with math or code (extractor metadata) the letter-word share and C4's
     curly-bracket rule are relaxed.
+
+    `tokenizer`: the word splitter the rules use; default the shared `FastSpacyTokenizer`.
+    `"eng"` gives datatrove's stock splitting (the decision-agreement test and bench compare them).
     """
 
     name = "📐 Quality signals"
@@ -108,24 +95,30 @@ class QualitySignals(BaseFilter):
         mode: Literal["filter", "tag"] = "filter",
         rule_languages: list[str] | None = None,
         exclusion_writer: DiskWriter | None = None,
+        tokenizer: WordTokenizer | str | None = None,
     ):
         super().__init__(exclusion_writer)
-        _share_word_splits()
         self.mode = mode
         self.rule_languages = set(rule_languages or ["en"])
+        # Every rule splits with the process's one `FastSpacyTokenizer` (datatrove's English spaCy
+        # split, the stock default for these filters, without a memory zone per call); datatrove
+        # memoises the split per (text, tokenizer), so the rules judging one prose share its words.
+        words = tokenizer if tokenizer is not None else shared_tokenizer("en")
         # FineWeb's settings of the stock filters (examples/fineweb.py).
-        self.gopher_repetition = GopherRepetitionFilter()
+        self.gopher_repetition = GopherRepetitionFilter(language=words)
         # Word n-gram rules need word boundaries; for unspaced scripts datatrove's default tokenizer
         # yields whole clauses as "words", so only the line and paragraph duplicate rules apply.
-        self.gopher_repetition_unspaced = GopherRepetitionFilter(top_n_grams=(), dup_n_grams=())
-        self.gopher_quality = GopherQualityFilter()
+        self.gopher_repetition_unspaced = GopherRepetitionFilter(top_n_grams=(), dup_n_grams=(), language=words)
+        self.gopher_quality = GopherQualityFilter(language=words)
         # On math and code pages numbers, operators and symbols are words, so the stock
         # "≥ 80% of words contain a letter" rule rejects most of them (FineMath's finding).
-        self.gopher_quality_technical = GopherQualityFilter(max_non_alpha_words_ratio=MATH_CODE_MIN_ALPHA_WORDS)
-        self.c4 = C4QualityFilter(filter_no_terminal_punct=False)
+        self.gopher_quality_technical = GopherQualityFilter(
+            max_non_alpha_words_ratio=MATH_CODE_MIN_ALPHA_WORDS, language=words
+        )
+        self.c4 = C4QualityFilter(filter_no_terminal_punct=False, language=words)
         # C4 drops any page with a `{`: every LaTeX or C-family page. Not on technical pages.
-        self.c4_technical = C4QualityFilter(filter_no_terminal_punct=False, filter_curly_bracket=False)
-        self.fineweb = FineWebQualityFilter()
+        self.c4_technical = C4QualityFilter(filter_no_terminal_punct=False, filter_curly_bracket=False, language=words)
+        self.fineweb = FineWebQualityFilter(language=words)
 
     @staticmethod
     def _verdict(rule: BaseFilter, text: str, doc_id: str) -> str | None:
@@ -143,8 +136,11 @@ class QualitySignals(BaseFilter):
         for group, rule, applies in (
             ("gopher", self.gopher_repetition_unspaced if language in UNSPACED_LANGUAGES else self.gopher_repetition, True),
             ("gopher", self.gopher_quality_technical if technical else self.gopher_quality, english_rules),
-            ("c4", self.c4_technical if technical else self.c4, english_rules),
+            # FineWeb before C4: datatrove memoises only the last few splits and C4 splits every
+            # line, so this order lets FineWeb reuse the prose's words. `quality_reasons` lists
+            # the groups in RULES order whatever the order they are judged in.
             ("fineweb", self.fineweb, english_rules),
+            ("c4", self.c4_technical if technical else self.c4, english_rules),
         ):
             if applies and (reason := self._verdict(rule, prose, doc.id)):
                 failed[group].append(reason if reason.startswith(group) else f"{group}_{reason}")

@@ -192,6 +192,7 @@ def build_stages(cfg: Config) -> list[Stage]:
     n = cfg.executor.tasks
     from filters.language import LanguageID
     from filters.quality import QualitySignals
+    from filters.words import shared_tokenizer
 
     process: list[PipelineStep] = [make_reader(cfg)]
     if cfg.input.content == "html":
@@ -242,7 +243,16 @@ def build_stages(cfg: Config) -> list[Stage]:
             hash_config=HashConfig(precision=64),
         )
         stages += [
-            Stage("minhash_signatures", [_intermediate_reader(current), MinhashDedupSignature(f"{work}/minhash/sigs", config=mh)], n, current),
+            Stage(
+                "minhash_signatures",
+                [
+                    _intermediate_reader(current),
+                    # the quality rules' splitter: datatrove's English spaCy split, kept vocabulary
+                    MinhashDedupSignature(f"{work}/minhash/sigs", config=mh, language=shared_tokenizer()),
+                ],
+                n,
+                current,
+            ),
             Stage("minhash_buckets", [MinhashDedupBuckets(f"{work}/minhash/sigs", f"{work}/minhash/buckets", config=mh)], mh.num_buckets),
             Stage(
                 "minhash_cluster",
@@ -276,12 +286,10 @@ def _resume_settings(cfg: Config) -> dict:
 def _warm_up_models() -> None:
     """Load the word tokenizer and the language-ID model once in this process. Local stages fork
     their workers from it, so they inherit the loaded models instead of each paying ~1.5 s."""
-    from datatrove.utils.text import split_into_sentences, split_into_words
-
     from filters.language import detect_language
+    from filters.words import shared_tokenizer
 
-    split_into_words("Warm up the tokenizer.", "eng")
-    split_into_sentences("Warm up. The sentence splitter.", "eng")
+    shared_tokenizer().span_tokenize("Warm up. The word and sentence splitter.")
     detect_language("Warm up the language model.")
 
 
