@@ -50,29 +50,24 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             nlp = self.tokenizer
         return nlp
 
-    def _tokens(self, text: str) -> tuple[list[tuple[int, int]], list[bool], str]:
+    def _tokens(self, text: str) -> tuple[list[tuple[int, int]], list[bool]]:
         """(start, end) of every token and whether spaCy calls it punctuation. Read from the Doc's
         arrays: creating a Python `Token` per word costs more than tokenizing."""
-        tokenizer = self._nlp().tokenizer
-        try:
-            doc = tokenizer(text)
-        except Exception:
-            if "IS_ALPHA" not in text:  # the same workaround as datatrove: this string breaks spaCy
-                raise
-            text = text.replace("IS_ALPHA", "")
-            doc = tokenizer(text)
+        doc = self._nlp().tokenizer(text)
         arr = doc.to_array([IDX, LENGTH, IS_PUNCT]).tolist()
-        return [(i, i + n) for i, n, _ in arr], [bool(p) for _, _, p in arr], text
+        return [(i, i + n) for i, n, _ in arr], [bool(p) for _, _, p in arr]
 
     def word_tokenize(self, text: str) -> list[str]:
-        spans, _, text = self._tokens(text)
+        if "IS_ALPHA" in text:  # breaks spaCy's pipeline; datatrove's own workaround decides
+            return super().word_tokenize(text)
+        spans, _ = self._tokens(text)
         return strip_strings([text[a:b] for a, b in spans])
 
-    def _sentences(self, text: str) -> tuple[list[tuple[int, int]], str]:
+    def _sentences(self, text: str) -> list[tuple[int, int]]:
         """spaCy's `Sentencizer.predict` (default punctuation), run on the token arrays instead
         of Token objects; tests compare it with the sentencizer itself. A sentence starts at the
         first token that is neither punctuation nor a sentence mark after a sentence mark."""
-        spans, is_punct, text = self._tokens(text)
+        spans, is_punct = self._tokens(text)
         starts, seen_mark = [0], False
         for i, (a, b) in enumerate(spans):
             is_mark = b - a == 1 and text[a] in _PUNCT_CHARS
@@ -82,21 +77,24 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             elif is_mark:
                 seen_mark = True
         if not spans:
-            return [], text
+            return []
         ends = starts[1:] + [len(spans)]
-        return [(spans[s][0], spans[e - 1][1]) for s, e in zip(starts, ends)], text
+        return [(spans[s][0], spans[e - 1][1]) for s, e in zip(starts, ends)]
 
     def sent_tokenize(self, text: str) -> list[str]:
-        sents, text = self._sentences(text)
-        return strip_strings([text[a:b] for a, b in sents])
+        if "IS_ALPHA" in text:
+            return super().sent_tokenize(text)
+        return strip_strings([text[a:b] for a, b in self._sentences(text)])
 
     def span_tokenize(self, text: str) -> list[tuple[int, int]]:
         # The sentencizer starts a sentence only after a token that is one of its punctuation
         # characters. A stripped text with none of them before its trailing punctuation is one
         # sentence: answer without tokenizing (C4 asks this for every line of a page).
+        if "IS_ALPHA" in text:
+            return super().span_tokenize(text)
         if text and text == text.strip() and not _PUNCT_CHARS.intersection(text.rstrip(_PUNCT_STR)):
             return [(0, len(text))]
-        return self._sentences(text)[0]
+        return self._sentences(text)
 
 
 _SHARED: dict[str, FastSpacyTokenizer] = {}

@@ -1,45 +1,90 @@
-"""filters.quality shares one memoised word split between datatrove's stock Gopher/FineWeb filters
-(it rebinds `split_into_words` in their modules). This checks the rebinding is in place and that
-every stock rule gives the same verdict with and without it."""
+"""filters.words.FastSpacyTokenizer (datatrove's English spaCy split without a memory zone per
+call) against datatrove's stock `SpaCyTokenizer`, and the quality rules' decisions with each split
+on the project's sample crawl (bench/quality_split.py does the same on ../shared/data/web)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from datatrove.data import Document
-from datatrove.pipeline.filters import FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
-from datatrove.pipeline.filters import fineweb_quality_filter, gopher_quality_filter, gopher_repetition_filter
-from datatrove.pipeline.filters.base_filter import get_filter_result
-from datatrove.utils import text as dt_text
+from datatrove.pipeline.filters import GopherQualityFilter
+from datatrove.utils.word_tokenizers import load_word_tokenizer
 
-from filters.quality import QualitySignals
+from filters.quality import QualitySignals, prose_only
+from filters.words import FastSpacyTokenizer
 
-MODULES = (fineweb_quality_filter, gopher_quality_filter, gopher_repetition_filter)
-TEXTS = [
-    "The quick brown fox jumps over the lazy dog. It was the best of times, it was the worst of times.\n" * 3,
-    "Buy now!!! Cheap cheap cheap. Click here. Click here. Click here.\n…\n…\n# # #",
-    "Let x be a real number such that formula holds. Then we prove the bound by induction on n.\n"
-    "The base case is immediate, and the step follows from the triangle inequality.",
-    "short",
-    "Der schnelle braune Fuchs springt über den faulen Hund. Das ist ein ganz normaler Satz.",
+SAMPLE_CRAWL = Path(__file__).resolve().parents[2] / "data" / "sample-crawl"
+EDGE_TEXTS = [
+    "",
+    "   ",
+    "One sentence without a mark",
+    "Two sentences. Here they are!",
+    "Ends with marks?!...",
+    "Quotes: \"Is it?\" she asked. (Yes.) Then... nothing",
+    "Devanagari। Danda॥ and 。Chinese stops",
+    "a line\n\nwith  double  spaces\tand tabs.\n  indented. next",
+    "IS_ALPHA breaks spaCy's tokenizer, datatrove removes it.",
+    "e.g. U.S. vs. Dr. Smith's $3.50 (approx.) — http://x.org/a?b=c. Done.",
 ]
 
 
-def _verdicts() -> list:
-    rules = [GopherQualityFilter(), GopherRepetitionFilter(), FineWebQualityFilter()]
-    return [[get_filter_result(r.filter(Document(text=t, id=str(i)))) for r in rules] for i, t in enumerate(TEXTS)]
+@pytest.fixture(scope="session")
+def sample_docs() -> list[Document]:
+    """The sample crawl as it reaches the quality step: WARC → extractor → language ID."""
+    from filters.extraction import MathCodeExtractor
+    from filters.language import LanguageID
+    from filters.readers import RobustWarcReader
+
+    data = None
+    for step in (RobustWarcReader(str(SAMPLE_CRAWL), glob_pattern="*.warc*"), MathCodeExtractor(timeout=60), LanguageID()):
+        data = step(data, 0, 1)
+    docs = list(data)
+    assert len(docs) > 300
+    return docs
 
 
-def test_stock_filters_share_one_split_and_give_the_same_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
-    QualitySignals()  # installs the shared split
-    shared = gopher_quality_filter.split_into_words
-    assert getattr(shared, "_rc_shared", False)
-    assert all(m.split_into_words is shared for m in MODULES)
-    for text in TEXTS:
-        for lang in ("en", "de"):
-            words = shared(text, lang)
-            assert words == list(dt_text.split_into_words(text, lang))
-            words.append("MUTATED")  # callers may mutate: the next caller gets a fresh list
-            assert "MUTATED" not in shared(text, lang)
-    with_shared = _verdicts()
-    for m in MODULES:
-        monkeypatch.setattr(m, "split_into_words", dt_text.split_into_words)
-    assert _verdicts() == with_shared
+def test_fast_split_gives_datatrove_words_and_sentences(sample_docs) -> None:
+    stock, fast = load_word_tokenizer("eng"), FastSpacyTokenizer("en")
+    proses = [prose_only(d.text) for d in sample_docs]
+    texts = EDGE_TEXTS + proses + [ln.strip() for p in proses[:80] for ln in p.splitlines()]
+    for text in texts:
+        assert fast.word_tokenize(text) == stock.word_tokenize(text), text[:200]
+        assert fast.span_tokenize(text) == stock.span_tokenize(text), text[:200]
+        assert fast.sent_tokenize(text) == stock.sent_tokenize(text), text[:200]
+
+
+def test_vocabulary_is_bounded_and_reloading_keeps_the_split() -> None:
+    base = len(FastSpacyTokenizer("en").tokenizer.vocab)  # a blank English pipeline's own lexemes
+    fast = FastSpacyTokenizer("en", max_lexemes=base + 300)
+    text = " ".join(f"word{i} sentence{i}." for i in range(200))  # ~400 new lexemes
+    first = fast.word_tokenize(text)
+    assert len(fast.tokenizer.vocab) > base + 300 and fast.reloads == 0
+    assert fast.word_tokenize(text) == first == load_word_tokenizer("eng").word_tokenize(text)
+    assert fast.reloads == 1
+
+
+def test_quality_decisions_match_stock_split_on_sample_crawl(sample_docs) -> None:
+    fast, stock = QualitySignals(mode="tag"), QualitySignals(mode="tag", tokenizer="eng")
+
+    def verdicts(rule) -> list[tuple[bool, str]]:
+        out = []
+        for d in sample_docs:
+            doc = Document(text=d.text, id=d.id, metadata=dict(d.metadata))
+            rule.filter(doc)
+            out.append((doc.metadata["quality_pass"], doc.metadata["quality_reasons"]))
+        return out
+
+    ours, theirs = verdicts(fast), verdicts(stock)
+    assert any(not ok for ok, _ in theirs) and any(ok for ok, _ in theirs)  # the sample exercises both
+    differing = [(d.id, a, b) for d, a, b in zip(sample_docs, ours, theirs) if a != b]
+    assert len(differing) <= 0.005 * len(sample_docs), differing
+
+
+def test_stock_filters_keep_datatrove_split() -> None:
+    """The fast split is passed to our rules only; a stock filter built elsewhere is untouched."""
+    QualitySignals()
+    assert GopherQualityFilter().language == "eng"
+    from datatrove.pipeline.filters import gopher_quality_filter
+    from datatrove.utils import text as dt_text
+
+    assert gopher_quality_filter.split_into_words is dt_text.split_into_words
