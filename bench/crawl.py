@@ -1,10 +1,16 @@
 """Crawl throughput: this project's crawl job vs a stock datatrove pipeline, same input, one run.
 
-    python bench/crawl.py [--pages N] [--tasks T] [--workers W]
+    python bench/crawl.py [--pages N] [--tasks T] [--workers W] [--web DIR]
 
 Input: one WARC folder holding the real pages of ../shared/data/web (extraction benchmarks and
-math/code pages) plus the project's generated sample crawl (pages with math, code, forums,
-boilerplate, near-duplicates, spam, several languages).
+math/code pages; `--web` or $RC_SHARED_DATA/web) plus N pages of the project's generated sample
+crawl (`tools.sample_crawl`: math, code, forums, boilerplate, near-duplicates, spam, several
+languages), spread over T WARC files. The scaling table of issue 20: `--pages 400`, `1600`, `6400`.
+
+Each pipeline runs in its own child process; the bench samples the child's process tree (the
+executor's workers included) every 0.1 s and prints its peak memory: PSS (each shared page
+counted once, split between the processes sharing it) and the sum of RSS (shared pages counted in
+every process). For ours it also prints datatrove's per-step time of every stage.
 
 Baseline: datatrove's FineWeb example (examples/fineweb.py) first stage — WarcReader → Trafilatura
 (favour_precision) → GopherRepetition → GopherQuality → C4 (filter_no_terminal_punct=False) →
@@ -18,19 +24,23 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SHARED_WEB = ROOT.parent / "shared" / "data" / "web"
+SHARED_WEB = Path(os.environ.get("RC_SHARED_DATA", ROOT.parent / "shared" / "data")) / "web"
 
 
-def build_input(folder: Path, sample_pages: int, files: int) -> int:
+def build_input(folder: Path, sample_pages: int, files: int, web: Path = SHARED_WEB) -> int:
     """Writes `files` WARC files; returns the number of HTML records."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
@@ -38,7 +48,7 @@ def build_input(folder: Path, sample_pages: int, files: int) -> int:
     from tools.sample_crawl import generate_sample_warc
 
     pages: list[tuple[str, bytes]] = []
-    for path in sorted(SHARED_WEB.rglob("*.htm*")):
+    for path in sorted(web.rglob("*.htm*")):
         body = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         pages.append((f"https://bench.example/{path.parent.name}/{path.name}", body))
     folder.mkdir(parents=True, exist_ok=True)
@@ -51,7 +61,10 @@ def build_input(folder: Path, sample_pages: int, files: int) -> int:
     finally:
         for f in writers:
             f.close()
-    generate_sample_warc(folder / "sample.warc.gz", n_pages=sample_pages, seed=7)
+    per_file = [sample_pages // files + (i < sample_pages % files) for i in range(files)]
+    for i, n in enumerate(per_file):
+        if n:
+            generate_sample_warc(folder / f"sample_{i:02d}.warc.gz", n_pages=n, seed=7 + i)
     return len(pages) + sample_pages
 
 
@@ -100,7 +113,9 @@ def run_stock(inp: Path, out: Path, tasks: int, workers: int) -> float:
     ex(
         [
             WarcReader(str(inp), glob_pattern="*.warc.gz"),
-            Trafilatura(favour_precision=True),
+            # the same per-page time limit as ours (`extract.timeout`); datatrove's default of
+            # 0.1 s drops most pages on a busy machine, which would flatter the baseline
+            Trafilatura(favour_precision=True, timeout=2.0),
             GopherRepetitionFilter(),
             GopherQualityFilter(),
             C4QualityFilter(filter_no_terminal_punct=False),
@@ -121,29 +136,128 @@ def run_stock(inp: Path, out: Path, tasks: int, workers: int) -> float:
     return time.perf_counter() - t0
 
 
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) summed over a process and its descendants, in bytes."""
+    import psutil
+
+    pss = rss = 0
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0, 0
+    for p in procs:
+        try:
+            info = p.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        pss, rss = pss + getattr(info, "pss", info.rss), rss + info.rss
+    return pss, rss
+
+
+def run_child(which: str, inp: Path, out: Path, tasks: int, workers: int) -> dict:
+    """Runs one pipeline in a child process; returns its seconds and the tree's peak memory."""
+    cmd = [sys.executable, __file__, "--child", which, "--input", str(inp), "--out", str(out),
+           "--tasks", str(tasks), "--workers", str(workers)]
+    log = out.parent / f"{which}.log"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(log, "wb"))
+    peak = [0, 0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            pss, rss = _tree_memory(proc.pid)
+            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    stdout, _ = proc.communicate()
+    thread.join()
+    if proc.returncode:
+        sys.stderr.write(log.read_text(errors="replace")[-5000:])
+        raise SystemExit(f"{which} pipeline failed (exit {proc.returncode})")
+    return {**json.loads(stdout.decode().strip().splitlines()[-1]), "peak_pss": peak[0], "peak_rss": peak[1]}
+
+
+def stage_times(logs: Path) -> list[tuple[str, str, float, int]]:
+    """datatrove's own per-step stats of every stage: (stage, step, seconds summed over tasks, docs)."""
+    rows = []
+    for stats in sorted(logs.glob("*/stats.json")):
+        for step in json.loads(stats.read_text()):
+            t = (step.get("time_stats") or {}).get("total", 0.0)
+            n = (step.get("stats") or {}).get("total", 0)
+            rows.append((stats.parent.name, step["name"], t, n if isinstance(n, int) else 0))
+    return rows
+
+
+def warc_read_seconds(inp: Path) -> tuple[float, float, int]:
+    """Reading every record's payload with warcio (datatrove's WarcReader) vs FastWARC."""
+    from fastwarc.warc import ArchiveIterator as FastIterator, WarcRecordType
+    from warcio.archiveiterator import ArchiveIterator
+
+    files = sorted(inp.glob("*.warc.gz"))
+    t0 = time.process_time()
+    n = 0
+    for f in files:
+        with open(f, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type == "response":
+                    rec.content_stream().read()
+                    n += 1
+    warcio_s = time.process_time() - t0
+    t0 = time.process_time()
+    for f in files:
+        with open(f, "rb") as fh:
+            for rec in FastIterator(fh, record_types=WarcRecordType.response):
+                rec.reader.read()
+    return warcio_s, time.process_time() - t0, n
+
+
+def child(args) -> int:
+    from loguru import logger
+
+    logger.remove()
+    logger.add(sys.stderr, level="ERROR")
+    fn = run_stock if args.child == "stock" else run_ours
+    t0 = time.process_time()
+    seconds = fn(args.input, args.out, args.tasks, args.workers)
+    print(json.dumps({"seconds": seconds, "parent_cpu": time.process_time() - t0}))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=400, help="generated sample pages added to the real ones")
     ap.add_argument("--tasks", type=int, default=4)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--web", type=Path, default=SHARED_WEB, help="real pages (default $RC_SHARED_DATA/web)")
+    ap.add_argument("--child", choices=["stock", "ours"], help=argparse.SUPPRESS)
+    ap.add_argument("--input", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if not SHARED_WEB.is_dir():
-        print(f"needs the real pages in {SHARED_WEB}", file=sys.stderr)
+    if args.child:
+        return child(args)
+    if not args.web.is_dir():
+        print(f"needs the real pages in {args.web} (--web or $RC_SHARED_DATA)", file=sys.stderr)
         return 2
-    from loguru import logger
-
-    logger.remove()
-    logger.add(sys.stderr, level="ERROR")
     tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     try:
-        n = build_input(tmp / "input", args.pages, files=args.tasks)
-        stock_s = run_stock(tmp / "input", tmp / "stock", args.tasks, args.workers)
-        ours_s = run_ours(tmp / "input", tmp / "ours", args.tasks, args.workers)
-        print(f"\ninput: {n} HTML pages in {args.tasks + 1} WARC files; tasks={args.tasks} workers={args.workers}")
-        print(f"{'pipeline':<50} {'seconds':>8} {'docs/s':>8}")
-        print(f"{'datatrove stock (trafilatura + filters + MinHash)':<50} {stock_s:8.1f} {n / stock_s:8.1f}")
-        print(f"{'reasoning-curator crawl (all stages)':<50} {ours_s:8.1f} {n / ours_s:8.1f}")
-        print(f"ratio (ours / stock docs/s): {stock_s / ours_s:.2f}x")
+        n = build_input(tmp / "input", args.pages, files=args.tasks, web=args.web)
+        n_files = len(list((tmp / "input").glob("*.warc.gz")))
+        stock = run_child("stock", tmp / "input", tmp / "stock", args.tasks, args.workers)
+        ours = run_child("ours", tmp / "input", tmp / "ours", args.tasks, args.workers)
+        print(f"\ninput: {n} HTML pages ({args.pages} generated) in {n_files} WARC files; tasks={args.tasks} workers={args.workers}")
+        print(f"{'pipeline':<50} {'seconds':>8} {'docs/s':>8} {'peak PSS':>9} {'peak RSS':>9}")
+        for name, r in (("datatrove stock (trafilatura + filters + MinHash)", stock), ("reasoning-curator crawl (all stages)", ours)):
+            print(f"{name:<50} {r['seconds']:8.1f} {n / r['seconds']:8.1f} {r['peak_pss'] / 2**30:8.2f}G {r['peak_rss'] / 2**30:8.2f}G")
+        print(f"ratio (ours / stock docs/s): {stock['seconds'] / ours['seconds']:.2f}x")
+        print("\nper-step time, summed over tasks (datatrove stats.json):")
+        for label, logs in (("stock", tmp / "stock" / "logs"), ("ours", tmp / "ours" / "_work" / "logs")):
+            for stage, step, t, docs in stage_times(logs):
+                per = f"{1000 * t / docs:7.2f} ms/doc" if docs else ""
+                print(f"  {label:<5} {stage:<22} {step:<40} {t:7.2f}s {per}")
+        warcio_s, fastwarc_s, records = warc_read_seconds(tmp / "input")
+        print(f"\nWARC read ({records} records, CPU s): warcio {warcio_s:.2f}  FastWARC {fastwarc_s:.2f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
