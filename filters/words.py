@@ -39,8 +39,11 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self.max_lexemes = max_lexemes
         self.reloads = 0
 
-    def __getstate__(self) -> dict:  # Slurm pickles the pipeline: ship the settings, not the model
-        return {**self.__dict__, "_tokenizer": None}
+    def __reduce__(self):
+        # Executors pickle the pipeline for every task (datatrove's local pool too). Unpickle to
+        # the process's shared instance: a forked worker gets the one its parent already loaded,
+        # a fresh process (Slurm) loads one once; the spaCy model itself is never pickled.
+        return shared_tokenizer, (self.language, self.max_lexemes)
 
     def _nlp(self):
         nlp = self.tokenizer  # SpaCyTokenizer's property: spacy.blank(language) + sentencizer
@@ -97,11 +100,12 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         return self._sentences(text)
 
 
-_SHARED: dict[str, FastSpacyTokenizer] = {}
+_SHARED: dict[tuple[str, int], FastSpacyTokenizer] = {}
 
 
-def shared_tokenizer(language: str = "en") -> FastSpacyTokenizer:
+def shared_tokenizer(language: str = "en", max_lexemes: int = DEFAULT_MAX_LEXEMES) -> FastSpacyTokenizer:
     """The process's one splitter for `language` (every rule and MinHash use the same instance)."""
-    if language not in _SHARED:
-        _SHARED[language] = FastSpacyTokenizer(language)
-    return _SHARED[language]
+    key = (language, max_lexemes)
+    if key not in _SHARED:
+        _SHARED[key] = FastSpacyTokenizer(language, max_lexemes)
+    return _SHARED[key]

@@ -88,3 +88,14 @@ def test_stock_filters_keep_datatrove_split() -> None:
     from datatrove.utils import text as dt_text
 
     assert gopher_quality_filter.split_into_words is dt_text.split_into_words
+
+
+def test_pickling_returns_the_process_shared_splitter() -> None:
+    """Executors pickle pipelines per task: a worker must reuse its process's loaded splitter."""
+    import pickle
+
+    from filters.words import shared_tokenizer
+
+    tok = shared_tokenizer()
+    tok.word_tokenize("Load the model.")
+    assert pickle.loads(pickle.dumps(QualitySignals())).gopher_quality.language is tok
