@@ -4,6 +4,7 @@
 - `filters.extraction`: math-, code- and forum-preserving HTML extraction (`extract_text`, `MathCodeExtractor`)
 - `filters.language`: `LanguageID` step, `detect_language`
 - `filters.quality`: `QualitySignals` step (datatrove's Gopher/C4/FineWeb rules on the prose)
+- `filters.words`: `shared_tokenizer` / `FastSpacyTokenizer`, the rules' and MinHash's word split
 - `filters.writers`: `document_writer`, `rejected_writer` (Parquet with the `core.records.document` schemas)
 - `filters.decontam`: `BenchmarkIndex`, the one decontamination implementation (problems; web documents)
 - `filters.problems`: problem ingest, rules, dedup, reference-solution checks
@@ -12,4 +13,4 @@ May import `core` and `verifiers`; never `synth`, `mixtures`, `trainer` or `pipe
 Submodules are imported where used (nothing here), so `filters.extraction` does not pay for datatrove.
 """
 
-__all__ = ["readers", "extraction", "language", "quality", "writers", "decontam", "problems"]
+__all__ = ["readers", "extraction", "language", "quality", "words", "writers", "decontam", "problems"]

@@ -143,6 +143,9 @@ class Stage:
     pipeline: list[PipelineStep]
     tasks: int
     reads: str | tuple | None = None  # intermediate folder this stage reads, if any
+    # Light stages (hashing URLs, sorting MinHash buckets) run their tasks one after another in
+    # this process under the local executor: starting a worker pool costs more than their work.
+    in_process: bool = False
 
     def has_no_input(self) -> bool:
         """True when the intermediate folder it reads exists locally and holds no shard: every
@@ -218,7 +221,13 @@ def build_stages(cfg: Config) -> list[Stage]:
         url_cfg = ExactDedupConfig(content_getter=url_of, hash_config=HashConfig(precision=64))
         nxt = _folder(cfg, f"{work}/url_deduped") if cfg.dedup.minhash else final
         stages += [
-            Stage("url_signatures", [_intermediate_reader(current), ExactDedupSignature(f"{work}/url/sigs", url_cfg)], n, current),
+            Stage(
+                "url_signatures",
+                [_intermediate_reader(current), ExactDedupSignature(f"{work}/url/sigs", url_cfg)],
+                n,
+                current,
+                in_process=True,
+            ),
             Stage("url_find", [ExactFindDedups(f"{work}/url/sigs", f"{work}/url/dups", url_cfg)], 1),
             Stage(
                 "url_filter",
@@ -253,7 +262,12 @@ def build_stages(cfg: Config) -> list[Stage]:
                 n,
                 current,
             ),
-            Stage("minhash_buckets", [MinhashDedupBuckets(f"{work}/minhash/sigs", f"{work}/minhash/buckets", config=mh)], mh.num_buckets),
+            Stage(
+                "minhash_buckets",
+                [MinhashDedupBuckets(f"{work}/minhash/sigs", f"{work}/minhash/buckets", config=mh)],
+                mh.num_buckets,
+                in_process=True,
+            ),
             Stage(
                 "minhash_cluster",
                 [MinhashDedupCluster(f"{work}/minhash/buckets", f"{work}/minhash/remove", config=mh, save_cluster_size=True)],
@@ -315,7 +329,8 @@ def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = Fals
             print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
             t0 = time.time()
             with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose):
-                local_executor(stage.pipeline, stage.tasks, log_dir, cfg.executor).run()
+                ex_cfg = cfg.executor.model_copy(update={"workers": 1}) if stage.in_process else cfg.executor
+                local_executor(stage.pipeline, stage.tasks, log_dir, ex_cfg).run()
             report = read_stage_report(stage.name, log_dir, time.time() - t0)
             reports.append(report)
             print(f"      {report.one_line()}", file=sys.stderr, flush=True)
