@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-__all__ = ["Scheme", "code_reward", "math_reward", "passed_flags", "level_weights"]
+__all__ = ["Scheme", "Score", "code_reward", "math_reward", "passed_flags", "level_weights", "score_math", "score_code", "extract_code"]
 
 Scheme = Literal["strict", "soft"]
 
@@ -86,3 +86,52 @@ def math_reward(gold: str, response: str, *, timeout_s: float = 5.0) -> float:
     from verifiers.math import grade
 
     return 1.0 if grade(gold, response, timeout_s=timeout_s).correct else 0.0
+
+
+# -- scorers: one response -> Score (picklable module functions: the rollout engine runs them in a
+#    process pool, off its event loop) ---------------------------------------------------------------
+
+class Score:
+    """A scored response: `reward`, `correct` (what pass counts count: math correct / every test
+    passed), and the verifier's verdict (`grade` dict for math, `test_results` dicts for code)."""
+
+    __slots__ = ("reward", "correct", "grade", "test_results")
+
+    def __init__(self, reward: float, correct: bool, grade: dict | None = None,
+                 test_results: list[dict] | None = None) -> None:
+        self.reward, self.correct, self.grade, self.test_results = float(reward), bool(correct), grade, test_results
+
+    def __reduce__(self):
+        return (Score, (self.reward, self.correct, self.grade, self.test_results))
+
+    def __repr__(self) -> str:
+        return f"Score(reward={self.reward}, correct={self.correct})"
+
+
+def score_math(gold: str, response: str, timeout_s: float = 5.0) -> Score:
+    """Math: `verifiers.math.grade` -> reward 1/0 and the Grade."""
+    from verifiers.math import grade
+
+    g = grade(gold, response, timeout_s=timeout_s)
+    return Score(1.0 if g.correct else 0.0, g.correct, grade=g.to_dict())
+
+
+def extract_code(response: str) -> str:
+    """The last fenced code block of a response (the whole response when there is none)."""
+    import re
+
+    blocks = re.findall(r"```[\w+-]*\n(.*?)```", response, flags=re.S)
+    return blocks[-1] if blocks else response
+
+
+def score_code(tests: Any, response: str, levels: Sequence[int] | None = None, scheme: Scheme = "strict",
+               weights: Sequence[float] | None = None, language: str = "python", timeout_s: float = 5.0) -> Score:
+    """Code: judge the response's last code block on `tests` (`verifiers.code.run_tests`); reward =
+    `code_reward` over `levels` (None: one level, i.e. all tests must pass)."""
+    from verifiers.code import run_tests
+
+    results = run_tests(extract_code(response), tests, language=language, timeout_s=timeout_s)
+    flags = [r.passed for r in results]
+    lv = list(levels) if levels is not None else [0] * len(flags)
+    reward = code_reward(flags, lv, scheme, weights) if flags else 0.0
+    return Score(reward, bool(flags) and all(flags), test_results=[r.to_dict() for r in results])
