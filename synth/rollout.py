@@ -222,9 +222,9 @@ class RolloutEngine:
         t0 = time.monotonic()
 
         def next_slot() -> tuple[_State, int] | None:
-            # The per-problem bound holds while new problems wait; in the tail it is lifted so the
-            # last problems fill the free slots.
-            cap = self.per_problem if waiting else n
+            # The per-problem bound holds while new problems wait; in the tail it grows so the last
+            # problems share the free slots.
+            cap = self.per_problem if waiting else max(self.per_problem, -(-self.max_in_flight // max(1, len(active))))
             for st in active:  # outstanding = generating + being scored: samples not yet counted
                 if len(st.running) + st.scoring < cap:
                     return st, st.next_index
