@@ -12,9 +12,10 @@
 - `tools.tiny_model`: the project's tiny test model (arithmetic curriculum, char-level tokenizer,
   chat template, swappable training step); `data/tiny-model/` is its output (docs/backends.md)
 - `tools.llm_servers`: OpenAI-compatible servers (vLLM, `transformers serve`) on 127.0.0.1 for tests and bench
+- `tools.sim_backend`: a simulated continuous-batching backend and judge service (bench/rollout.py, tests)
 
 tests/ and bench/ import from here, never from each other.
 """
 
 __all__ = ["sample_crawl", "sample_crawl_texts", "sample_crawl_markup", "slurm", "ground_truth", "trainer_tiny",
-           "tiny_model_mtp", "tiny_model", "llm_servers"]
+           "tiny_model_mtp", "tiny_model", "llm_servers", "sim_backend"]

@@ -83,9 +83,7 @@ def code_reward(test_results: Sequence[Any], levels: Sequence[int], scheme: Sche
 
 def math_reward(gold: str, response: str, *, timeout_s: float = 5.0) -> float:
     """1.0 when `verifiers.math.grade` finds the response's final answer equal to `gold`, else 0.0."""
-    from verifiers.math import grade
-
-    return 1.0 if grade(gold, response, timeout_s=timeout_s).correct else 0.0
+    return score_math(gold, response, timeout_s).reward
 
 
 # -- scorers: one response -> Score (picklable module functions: the rollout engine runs them in a
