@@ -23,6 +23,8 @@ def test_every_job_resolves_relative_paths_against_the_config_file(tmp_path: Pat
     cfg = {
         "crawl": {"input": {"path": "../data", "format": "jsonl"}, "output_dir": "../out"},
         "problems": {"inputs": [{"path": "../data/in.jsonl"}], "output_dir": "../out"},
+        "difficulty": {"input": {"path": "../data/in.jsonl"}, "output_dir": "../out",
+                       "model": {"backend": "vllm", "model": "data/tiny-model"}, "level_runs": ["../runs/a.jsonl"]},
         "mixture": {"output_dir": "../out", "documents": {"id_column": "id", "text_column": "text"},
                     "tokenizer": {"path": "../tok/tokenizer.json"},
                     "stages": [{"name": "s", "token_budget": 10, "seq_length": 4,
@@ -37,6 +39,9 @@ def test_every_job_resolves_relative_paths_against_the_config_file(tmp_path: Pat
         assert config.input.path == str(tmp_path / "data")
     elif kind == "problems":
         assert config.inputs[0].path == str(tmp_path / "data" / "in.jsonl")
+    elif kind == "difficulty":
+        assert config.input.path == str(tmp_path / "data" / "in.jsonl")
+        assert config.level_runs == [str(tmp_path / "runs" / "a.jsonl")]
     else:
         assert config.tokenizer.path == str(tmp_path / "tok" / "tokenizer.json")
         assert config.stages[0].sources[0].shards == [str(tmp_path / "data" / "*.parquet")]
