@@ -29,13 +29,16 @@ def test_every_job_resolves_relative_paths_against_the_config_file(tmp_path: Pat
                     "tokenizer": {"path": "../tok/tokenizer.json"},
                     "stages": [{"name": "s", "token_budget": 10, "seq_length": 4,
                                 "sources": [{"name": "a", "shards": ["../data/*.parquet"], "ratio": 1.0}]}]},
+        "train": {"out_dir": "../out", "data": {"manifest": "../mix/manifest.json"}},
     }[kind]
     cfg_dir.mkdir()
     (cfg_dir / "job.yaml").write_text(yaml.safe_dump({"kind": kind, **cfg}))
     monkeypatch.chdir(Path("/"))  # the working directory plays no part
     _, config = load_config(cfg_dir / "job.yaml")
-    assert config.output_dir == str(tmp_path / "out")
-    if kind == "crawl":
+    assert (config.out_dir if kind == "train" else config.output_dir) == str(tmp_path / "out")
+    if kind == "train":
+        assert config.data.manifest == str(tmp_path / "mix" / "manifest.json")
+    elif kind == "crawl":
         assert config.input.path == str(tmp_path / "data")
     elif kind == "problems":
         assert config.inputs[0].path == str(tmp_path / "data" / "in.jsonl")
