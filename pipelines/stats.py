@@ -1,4 +1,4 @@
-"""`python -m pipelines.stats OUTPUT_DIR`: per-stage and per-shard summary of a crawl's output.
+"""`python -m pipelines.stats OUTPUT_DIR [--html report.html]`: per-stage and per-shard summary of a crawl's output.
 
 Reads `OUTPUT_DIR/documents/*.parquet` (kept) and `OUTPUT_DIR/rejected/<stage>/*.parquet`, prints
 two tables and writes them as one Parquet table, `OUTPUT_DIR/stats.parquet` (column `level` is
@@ -7,6 +7,10 @@ two tables and writes them as one Parquet table, `OUTPUT_DIR/stats.parquet` (col
     import polars as pl
     stats = pl.read_parquet("output/crawl/stats.parquet")
     stats.filter(pl.col("level") == "shard").sort("documents", descending=True)
+
+`--html report.html` also writes one self-contained page of figures (`pipelines.report`): the
+funnel from records read to documents kept, rejection reasons, language mix, quality-signal and
+extractor-flag histograms, duplicate-cluster sizes and per-shard sizes.
 """
 from __future__ import annotations
 
@@ -125,14 +129,17 @@ def print_stats(table: pl.DataFrame, stream=sys.stdout) -> None:
     for level in ("stage", "shard"):
         part = table.filter(pl.col("level") == level)
         print(f"\n== per {level} ==", file=stream)
-        head = f"{'stage':<14} {'shard':<34} {'docs':>7} {'chars':>11} {'words':>9} {'math':>5} {'code':>5}  languages / reasons"
+        # The shard column is as wide as the longest path: never cut (a cut path cannot be opened).
+        width = max([5, *(len(s) for s in part["shard"].drop_nulls())]) + 1 if level == "shard" else 0
+        shard_head = f"{'shard':<{width}}" if width else ""
+        head = f"{'stage':<14} {shard_head}{'docs':>7} {'chars':>11} {'words':>9} {'math':>5} {'code':>5}  languages / reasons"
         print(head, file=stream)
         for r in part.iter_rows(named=True):
             extra = _fmt_mix(r["language_mix"], "language")
             if r["rejection_reasons"]:
                 extra += "  |  " + _fmt_mix(r["rejection_reasons"], "rejection_reason")
             print(
-                f"{r['stage']:<14} {(r['shard'] or '-')[-34:]:<34} {r['documents']:>7} {r['characters']:>11} {r['words']:>9} "
+                f"{r['stage']:<14} {(r['shard'] or '') if width else '':<{width}}{r['documents']:>7} {r['characters']:>11} {r['words']:>9} "
                 f"{(r['math_fraction'] or 0):5.2f} {(r['code_fraction'] or 0):5.2f}  {extra}",
                 file=stream,
             )
@@ -144,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.stats", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("output_dir", type=Path)
     parser.add_argument("-o", "--out", type=Path, help="where to write the table (default OUTPUT_DIR/stats.parquet)")
+    parser.add_argument("--html", type=Path, metavar="REPORT.html", help="also write a self-contained HTML page of figures")
     args = parser.parse_args(argv)
     try:
         table = compute_stats(args.output_dir)
@@ -155,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     with atomic_path(out) as tmp:
         table.write_parquet(tmp)
     print(f"\nwrote {out}", file=sys.stderr)
+    if args.html:
+        from pipelines.report import write_html
+
+        print(f"wrote {write_html(args.output_dir, table, args.html)}", file=sys.stderr)
     return 0
 
 

@@ -31,9 +31,10 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-# Real engines (tests/infra): `slurm_cluster` (a single-node Slurm shared by the run) and
-# `s3_server` (moto's S3 server on 127.0.0.1). Imported last: they use require_or_skip above.
-from tests.infra.fixtures import _s3_server_session, s3_server, slurm_cluster  # noqa: E402,F401
+# Real engines (tests/infra): `slurm_cluster` (a single-node Slurm shared by the run),
+# `s3_server` (moto's S3 server on 127.0.0.1) and `chromium` (headless, through playwright).
+# Imported last: they use require_or_skip above.
+from tests.infra.fixtures import _s3_server_session, chromium, s3_server, slurm_cluster  # noqa: E402,F401
 # Model backends (tests/infra/llm.py): the tiny model, vLLM/transformers engines, two OpenAI servers.
 from tests.infra.llm import (  # noqa: E402,F401
     tiny_model, transformers_backend, transformers_server, vllm_backend, vllm_server,

@@ -5,6 +5,7 @@
   datatrove's SlurmPipelineExecutor submits to it. Partition: `slurm_cluster.partition`.
 * `s3_server` (function): a moto S3 server on 127.0.0.1 (one per worker, emptied before each
   test), with the AWS variables set for the test so boto3, s3fs and datatrove `s3://` paths use it.
+* `chromium` (module): a headless Chromium (playwright `Browser`, tests.infra.browser).
 """
 from __future__ import annotations
 
@@ -61,3 +62,22 @@ def s3_server(_s3_server_session: S3Server, monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv(key, value)
     server.reset()
     return server
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator:
+    """A headless Chromium (playwright `Browser`) for one test module; skips (fails in CI) without one.
+    Module scope: playwright's sync API keeps its own event loop open while the browser lives."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        require_or_skip(False, f"playwright is not installed: {exc}")
+    from tests.infra.browser import launch
+
+    with sync_playwright() as pw:
+        try:
+            browser = launch(pw)
+        except Exception as exc:  # noqa: BLE001 - any launch failure is a missing prerequisite
+            require_or_skip(False, f"cannot start headless Chromium (scripts/system_deps.sh installs Debian's chromium): {str(exc)[:300]}")
+        yield browser
+        browser.close()
