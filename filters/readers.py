@@ -89,13 +89,17 @@ class RobustWarcReader(WarcReader):
             # warcio decompresses each gzip member itself; letting fsspec gunzip the whole stream
             # instead would fail on a damaged member *before* yielding the good records ahead of it.
             with self.data_folder.open(filepath, "rb", compression=None) as f:
-                for ri, record in enumerate(ArchiveIterator(f)):
+                records = ArchiveIterator(f)
+                for ri, record in enumerate(records):
                     with self.track_time():
                         data, reason = self._record_to_dict(record)
                     if reason:
                         self.stat_update(f"skipped_{reason}")
                     if not data:
                         continue
+                    # Byte offset of the record in the (compressed) file: where to find it again,
+                    # and how far into its file a task is (the crawl's progress bar).
+                    data["source_offset"] = records.get_record_offset()
                     document = self.get_document_from_dict(data, filepath, ri)
                     if document:
                         yield document

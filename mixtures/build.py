@@ -57,8 +57,19 @@ def prepare_tokenizer(spec: MixtureSpec) -> LoadedTokenizer:
                 if n >= cfg.train.max_documents:
                     return
 
-        log.info("training a %d-token BPE tokenizer on %d shard(s) → %s", cfg.train.vocab_size, len(urls), cfg.path)
-        train_tokenizer(texts(), cfg.train.vocab_size, cfg.path, [cfg.eod_token] if cfg.eod_token else [])
+        log.info("training a BPE tokenizer (vocabulary of at most %d tokens) on %d shard(s) → %s", cfg.train.vocab_size, len(urls), cfg.path)
+        trained = train_tokenizer(texts(), cfg.train.vocab_size, cfg.path, [cfg.eod_token] if cfg.eod_token else [])
+        got = trained.get_vocab_size(with_added_tokens=True)
+        if got < cfg.train.vocab_size:
+            # BPE stops merging when no pair of tokens is left to merge: every distinct word of the
+            # training text is then a single token, and more text is the only way to more tokens.
+            log.warning(
+                "trained tokenizer has %d tokens, fewer than the %d asked for: the training text (at most "
+                "%d documents) has no pairs left to merge — every distinct word in it is already one token",
+                got, cfg.train.vocab_size, cfg.train.max_documents,
+            )
+        else:
+            log.info("trained tokenizer has %d tokens", got)
     return load_tokenizer(cfg)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from core.io import atomic_open, atomic_path
+from core.progress import bar
 from mixtures.megatron import optimal_dtype
 from mixtures.shards import ShardInfo, iter_column_batches
 from mixtures.spec import MixtureError, TokenizerSpec
@@ -154,11 +155,12 @@ def tokenize_shard(
         if len(cached.offsets) == shard.rows + 1 and tokens_path.stat().st_size == cached.offsets[-1] * tok.dtype.itemsize:
             return cached
     all_lengths = []
-    with atomic_open(tokens_path, "wb") as out:  # tokens first, then the offsets that validate them
+    with atomic_open(tokens_path, "wb") as out, bar(shard.rows, f"tokenise {Path(shard.url).name}", "doc") as shown:  # tokens first, then the offsets that validate them
         for texts in iter_column_batches(shard.url, text_column, batch_size):
             ids, lengths = encode_texts(tok, texts)
             out.write(ids.tobytes())
             all_lengths.append(lengths)
+            shown.update(len(texts))
         lengths = np.concatenate(all_lengths) if all_lengths else np.zeros(0, dtype=np.int64)
         if len(lengths) != shard.rows:
             raise MixtureError(f"shard {shard.url}: read {len(lengths)} rows, its metadata says {shard.rows}")

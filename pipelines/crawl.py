@@ -22,7 +22,9 @@ from __future__ import annotations
 import glob
 import os
 import sys
+import tempfile
 import time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -48,7 +50,7 @@ from core.config import ConfigPath, StrictModel
 from filters.readers import HtmlFileReader, RobustWarcReader
 from filters.writers import document_writer, rejected_writer
 from pipelines.executors import ExecutorConfig, completed_tasks, local_executor, slurm_executor, wait_for_slurm
-from pipelines.progress import StageReport, print_summary, quiet_stage, read_stage_report
+from pipelines.progress import DocumentCounter, StageReport, print_summary, quiet_stage, read_stage_report
 from pipelines.resume import check_resume
 
 DEFAULT_GLOBS = {"warc": "**/*.warc*", "html": "**/*.htm*", "jsonl": "**/*.jsonl*", "parquet": "**/*.parquet"}
@@ -146,6 +148,25 @@ class Stage:
     # Light stages (hashing URLs, sorting MinHash buckets) run their tasks one after another in
     # this process under the local executor: starting a worker pool costs more than their work.
     in_process: bool = False
+
+    def input_documents(self) -> int | None:
+        """Rows in the local intermediate folder this stage reads (None when it reads none)."""
+        path = self.reads[0] if isinstance(self.reads, tuple) else self.reads
+        if path is None or "://" in path:
+            return None
+        import pyarrow.parquet as pq
+
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in Path(path).glob("*.parquet"))
+
+    def input_bytes(self) -> int | None:
+        """Bytes of the local input files of a first stage (None for other stages and remote input)."""
+        from datatrove.pipeline.readers.base import BaseDiskReader
+
+        reader = self.pipeline[0] if self.pipeline else None
+        if self.reads is not None or not isinstance(reader, BaseDiskReader) or "://" in str(reader.data_folder.path):
+            return None
+        files = reader.data_folder.list_files(glob_pattern=reader.glob_pattern)
+        return sum(reader.data_folder.size(f) for f in files) or None
 
     def has_no_input(self) -> bool:
         """True when the intermediate folder it reads exists locally and holds no shard: every
@@ -292,6 +313,16 @@ def build_stages(cfg: Config) -> list[Stage]:
 
 
 # ----------------------------------------------------------------------------- running
+def with_document_counter(stage: Stage, folder: str) -> Stage | None:
+    """The stage with a `DocumentCounter` right after its reader (document-level progress), or
+    None for stages that do not read documents (find/buckets/cluster)."""
+    from datatrove.pipeline.readers.base import BaseReader
+
+    if not stage.pipeline or not isinstance(stage.pipeline[0], BaseReader):
+        return None
+    return dataclasses.replace(stage, pipeline=[stage.pipeline[0], DocumentCounter(folder), *stage.pipeline[1:]])
+
+
 def _resume_settings(cfg: Config) -> dict:
     # What changes the output; the executor does not (a run started locally may finish on Slurm).
     return cfg.model_dump(exclude={"executor": {"workers", "type", "slurm"}})
@@ -328,9 +359,12 @@ def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = Fals
             note = " (already complete)" if done >= stage.tasks else note
             print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
             t0 = time.time()
-            with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose):
-                ex_cfg = cfg.executor.model_copy(update={"workers": 1}) if stage.in_process else cfg.executor
-                local_executor(stage.pipeline, stage.tasks, log_dir, ex_cfg).run()
+            with tempfile.TemporaryDirectory(prefix="rc-progress-") as counters:
+                counted = with_document_counter(stage, counters)
+                with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose, counters=counters if counted else None,
+                                 total_docs=stage.input_documents(), total_bytes=stage.input_bytes()):
+                    ex_cfg = cfg.executor.model_copy(update={"workers": 1}) if stage.in_process else cfg.executor
+                    local_executor((counted or stage).pipeline, stage.tasks, log_dir, ex_cfg).run()
             report = read_stage_report(stage.name, log_dir, time.time() - t0)
             reports.append(report)
             print(f"      {report.one_line()}", file=sys.stderr, flush=True)

@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from datatrove.pipeline.base import PipelineStep
+
 # Stat keys that mean "a document (or record) was lost here, for this reason".
 # ("failed_<rule>" counts are tags, not losses: in tag mode those documents are kept.)
 _LOSS_PREFIXES = ("dropped_", "skipped_")
@@ -89,33 +91,131 @@ def print_summary(reports: list[StageReport], elapsed: float, output_dir: str, s
     }
 
 
-def _report_progress(name: str, log_dir: Path, tasks: int, poll: float, fd: int) -> None:
-    """Loop of the progress process: prints task completions to `fd` until terminated."""
+class DocumentCounter(PipelineStep):
+    """Passes documents on unchanged and keeps `<folder>/<rank>.json` = {docs, bytes} up to date
+    (at most every `every_s` seconds): documents seen, and bytes of input behind them (finished
+    files plus the offset of the current WARC record). The stage's progress bar adds the ranks
+    up; datatrove's own stats arrive only when a task ends, which on one big WARC is hours."""
+
+    name = "📈 progress"
+    type = "📊 - STATS"
+
+    def __init__(self, folder: str, every_s: float = 0.5):
+        super().__init__()
+        self.folder, self.every_s = folder, every_s
+
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        import os
+        import time
+
+        path = Path(self.folder) / f"{rank:05d}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        docs, done, offset, current, last = 0, 0, 0, None, 0.0
+
+        def flush() -> None:
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(json.dumps({"docs": docs, "bytes": done + offset}))
+            os.replace(tmp, path)
+
+        flush()
+        for doc in data:
+            docs += 1
+            source = doc.metadata.get("file_path")
+            if source != current:
+                done += _local_size(current)
+                current, offset = source, 0
+            offset = doc.metadata.get("source_offset") or offset
+            now = time.monotonic()
+            if now - last >= self.every_s:
+                flush()
+                last = now
+            yield doc
+        done, offset = done + _local_size(current), 0
+        flush()
+
+
+def _local_size(path: str | None) -> int:
+    import os
+
+    try:
+        return os.path.getsize(path) if path and "://" not in path else 0
+    except OSError:
+        return 0
+
+
+def _read_counters(folder: Path) -> tuple[int, int]:
+    docs = size = 0
+    for f in folder.glob("*.json"):
+        try:
+            c = json.loads(f.read_text())
+        except (OSError, ValueError):
+            continue  # replaced while being read: counted at the next poll
+        docs, size = docs + c["docs"], size + c["bytes"]
+    return docs, size
+
+
+def _report_progress(name: str, log_dir: Path, tasks: int, poll: float, fd: int, counters: Path | None,
+                     total_docs: int | None, total_bytes: int | None) -> None:
+    """Loop of the progress process: one bar on `fd` (a terminal; nothing otherwise) until terminated.
+    The bar counts input bytes when their total is known (the first stage), else documents when
+    their total is known (stages reading an intermediate folder), else tasks."""
+    import os
     import time
 
+    from core.progress import bar
+
     out = open(fd, "w", closefd=False)
-    start, last = time.time(), -1
+    if not os.isatty(fd):
+        return
+    start = time.monotonic()
+    if counters is not None and total_bytes:
+        b = bar(total_bytes, name, "B", file=out, unit_scale=True)
+    elif counters is not None and total_docs:
+        b = bar(total_docs, name, "doc", file=out)
+    else:
+        b = bar(tasks, name, "task", file=out)
+    import signal
+
+    def stop(*_):  # the stage ended: wipe the bar's line, leave the terminal to the summary
+        b.close()
+        out.flush()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     while True:
         time.sleep(poll)
         d = log_dir / "completions"
-        done = len(list(d.iterdir())) if d.is_dir() else 0
-        if done != last:
-            print(f"      {name}: {done}/{tasks} tasks done, {time.time() - start:.0f}s", file=out, flush=True)
-            last = done
+        done_tasks = len(list(d.iterdir())) if d.is_dir() else 0
+        docs, size = _read_counters(counters) if counters is not None else (0, 0)
+        rate = docs / max(time.monotonic() - start, 1e-9)
+        if counters is not None and total_bytes:
+            b.n = min(size, total_bytes)
+            b.set_postfix_str(f"{docs:,} docs, {rate:,.1f} docs/s, tasks {done_tasks}/{tasks}", refresh=False)
+        elif counters is not None and total_docs:
+            b.n = min(docs, total_docs)
+            b.set_postfix_str(f"tasks {done_tasks}/{tasks}", refresh=False)
+        else:
+            b.n = done_tasks
+        b.refresh()
 
 
 class quiet_stage:
     """Runs a stage with the engine's stderr (datatrove's per-task log blocks, also kept in the
-    stage's logs/ folder) captured to `<log_dir>/stderr.log`, while a separate process prints task
-    progress. Warnings and errors from the capture are echoed at the end. `enabled=False` (the
-    runner's `--verbose`) leaves stderr alone.
+    stage's logs/ folder) captured to `<log_dir>/stderr.log`, while a separate process draws a
+    progress bar on a terminal (input bytes or documents, with rate and ETA, from the stage's
+    `DocumentCounter` files in `counters`; tasks when the stage has none). Warnings and errors
+    from the capture are echoed at the end. `enabled=False` (the runner's `--verbose`) leaves
+    stderr alone.
 
     The reporter is a process, not a thread: with workers=1 datatrove runs tasks in this process,
     and its extractor sandbox forks; forking while another thread may hold a lock can deadlock
     the child."""
 
-    def __init__(self, name: str, log_dir: str, tasks: int, poll_seconds: float = 2.0, *, enabled: bool = True):
+    def __init__(self, name: str, log_dir: str, tasks: int, poll_seconds: float = 0.5, *, enabled: bool = True,
+                 counters: str | Path | None = None, total_docs: int | None = None, total_bytes: int | None = None):
         self.name, self.log_dir, self.tasks, self.poll = name, Path(log_dir), tasks, poll_seconds
+        self.counters = Path(counters) if counters is not None else None
+        self.total_docs, self.total_bytes = total_docs, total_bytes
         self.enabled = enabled
 
     def __enter__(self):
@@ -131,7 +231,9 @@ class quiet_stage:
         os.dup2(self._capture.fileno(), 2)
         ctx = multiprocessing.get_context("fork")
         self._reporter = ctx.Process(
-            target=_report_progress, args=(self.name, self.log_dir, self.tasks, self.poll, self._saved), daemon=True
+            target=_report_progress,
+            args=(self.name, self.log_dir, self.tasks, self.poll, self._saved, self.counters, self.total_docs, self.total_bytes),
+            daemon=True,
         )
         self._reporter.start()
         return self

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.io import atomic_open
+from core.progress import bar
 from verifiers.code.judge import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Judge
 from verifiers.code.sandbox import SandboxConfig, SandboxUnavailable
 from verifiers.code.compare import make_checker
@@ -117,7 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     statuses: collections.Counter[str] = collections.Counter()
-    with judge:
+    passed = 0
+    with judge, bar(len(jobs), "judge", "solution") as shown:
         for i, results in judge.iter_judge(jobs):
             row = rows[job_rows[i]]
             row["n_tests"] = len(results)
@@ -125,6 +127,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             row["pass_rate"] = sum(r.passed for r in results) / len(results)
             row["results"] = [r.to_dict() for r in results]
             statuses.update(r.status for r in results)
+            passed += row["passed"]
+            shown.set_postfix_str(f"{passed:,} passed every test", refresh=False)
+            shown.update()
     _write_atomic(args.output, rows)
     errors = collections.Counter(r["error_kind"] for r in rows if "error_kind" in r)
     print(json.dumps({

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from core.io import atomic_open
+from core.progress import bar
 from verifiers.math.grader import Grade
 from verifiers.math.pool import grade_many
 
@@ -56,16 +57,12 @@ def _grade_file(args) -> int:
     ids, pairs, bad = _read_rows(src)
     todo = [i for i in range(len(pairs)) if i not in bad]
     start = time.monotonic()
-    last = [0.0, -1]  # when, and at what count, progress was last printed
+    with bar(len(todo), "grade", "pair") as shown:
 
-    def progress(done: int, total: int) -> None:
-        now = time.monotonic()
-        if done != last[1] and (now - last[0] >= 1.0 or done == total):
-            last[0], last[1] = now, done
-            print(f"\rgraded {done}/{total} ({now - start:.1f} s)", end="", file=sys.stderr, flush=True)
+        def progress(done: int, total: int) -> None:
+            shown.update(done - shown.n)
 
-    graded = grade_many([pairs[i] for i in todo], workers=args.workers, timeout_s=args.timeout, progress=progress)
-    print(file=sys.stderr)
+        graded = grade_many([pairs[i] for i in todo], workers=args.workers, timeout_s=args.timeout, progress=progress)
     verdicts: list[Grade] = [None] * len(pairs)  # type: ignore[list-item]
     for i, g in zip(todo, graded):
         verdicts[i] = g
@@ -77,8 +74,10 @@ def _grade_file(args) -> int:
             out.write(json.dumps({"id": row_id, **g.to_dict()}, ensure_ascii=False) + "\n")
     counts = collections.Counter(g.status for g in verdicts)
     correct = sum(g.correct for g in verdicts)
+    seconds = time.monotonic() - start
     print(
-        f"{len(verdicts)} rows: {correct} correct; status counts {dict(counts)}; {len(bad)} bad rows",
+        f"graded {len(verdicts)} rows: {correct} correct; status counts {dict(counts)}; {len(bad)} bad rows; "
+        f"{seconds:.1f}s ({len(todo) / max(seconds, 1e-9):,.0f} pairs/s) → {dst}",
         file=sys.stderr,
     )
     for why in list(bad.values())[:10]:
