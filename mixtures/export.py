@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.io import atomic_path, atomic_write_text
+from mixtures.card import write_mixture_cards
 from mixtures.megatron import IndexedDatasetWriter, write_blend_files
 from pydantic import ValidationError
 
@@ -222,6 +223,9 @@ def export(manifest: Manifest | dict) -> dict:
             stage_summary["blend"] = str(stage_dir / "blend.json")
         summary["stages"].append(stage_summary)
     atomic_write_text(out / "export.json", json.dumps(summary, indent=2) + "\n")
+    if spec.export.parquet:
+        write_mixture_cards(out, [{"name": st.name, "sources": [{"name": e.name, "documents": e.documents, "tokens": e.tokens}
+                                                                for e in st.sources]} for st in manifest.stages], manifest.spec)
     return summary
 
 

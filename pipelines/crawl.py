@@ -49,6 +49,7 @@ from pydantic import Field, field_validator, model_validator
 from core.config import ConfigPath, StrictModel
 from filters.readers import HtmlFileReader, RobustWarcReader
 from filters.writers import document_writer, rejected_writer
+from pipelines.cards import write_crawl_card
 from pipelines.executors import ExecutorConfig, completed_tasks, local_executor, slurm_executor, wait_for_slurm
 from pipelines.progress import DocumentCounter, StageReport, print_summary, quiet_stage, read_stage_report
 from pipelines.resume import check_resume
@@ -379,4 +380,7 @@ def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = Fals
         reports = [read_stage_report(s.name, d, None) for s, d in zip(stages, log_dirs)]
     elapsed = time.time() - t_start
     summary = print_summary(reports, elapsed, cfg.output_dir)
+    counts = {"documents_kept": summary["documents_kept"],
+              "stages": [{k: v for k, v in st.items() if k != "seconds"} for st in summary["stages"]]}
+    write_crawl_card(cfg.output_dir, cfg.model_dump(mode="json"), counts)
     return summary
