@@ -6,8 +6,10 @@
 - `core.io`: atomic writes (`atomic_path`, `atomic_open`, `atomic_write_text`, `atomic_write_bytes`)
 - `core.markup`: the extractor's markup format (`render`, `spans`, `mask`)
 - `core.charset`: bytes of a web page → text (`decode_html`)
+- `core.card`: dataset cards (`write_card`): the README.md that makes an output folder load as meant with `datasets`
+- `core.progress`: progress bars for long work (`bar`): drawn on a terminal only
 
 Submodules are imported where used (nothing is imported here), so `import core.records.grade` stays cheap.
 """
 
-__all__ = ["config", "records", "io", "markup", "charset"]
+__all__ = ["config", "records", "io", "markup", "charset", "card", "progress"]
