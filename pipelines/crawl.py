@@ -42,12 +42,12 @@ from datatrove.pipeline.dedup import (
     MinhashDedupFilter,
     MinhashDedupSignature,
 )
-from datatrove.pipeline.readers import JsonlReader, ParquetReader
+from datatrove.pipeline.readers import ParquetReader
 from datatrove.utils.hashing import HashConfig
 from pydantic import Field, field_validator, model_validator
 
 from core.config import ConfigPath, StrictModel
-from filters.readers import HtmlFileReader, RobustWarcReader
+from filters.readers import HtmlFileReader, ReadRejects, RobustJsonlReader, RobustParquetReader, RobustWarcReader
 from filters.writers import document_writer, rejected_writer
 from pipelines.cards import write_crawl_card
 from pipelines.executors import ExecutorConfig, completed_tasks, local_executor, slurm_executor, wait_for_slurm
@@ -202,7 +202,7 @@ def make_reader(cfg: Config) -> PipelineStep:
         return RobustWarcReader(data_folder, **common)
     if inp.format == "html":
         return HtmlFileReader(data_folder, **common)
-    cls = JsonlReader if inp.format == "jsonl" else ParquetReader
+    cls = RobustJsonlReader if inp.format == "jsonl" else RobustParquetReader
     return cls(data_folder, text_key=inp.text_key, id_key=inp.id_key, **common)
 
 
@@ -219,7 +219,8 @@ def build_stages(cfg: Config) -> list[Stage]:
     from filters.quality import QualitySignals
     from filters.words import shared_tokenizer
 
-    process: list[PipelineStep] = [make_reader(cfg)]
+    # Records the reader could not turn into documents go to rejected/read with their reason.
+    process: list[PipelineStep] = [make_reader(cfg), ReadRejects(exclusion_writer=rejected_writer(rejected, "read"))]
     if cfg.input.content == "html":
         process.append(make_extractor(cfg.extract))
     process.append(

@@ -10,8 +10,17 @@ from datatrove.pipeline.base import PipelineStep
 
 # Stat keys that mean "a document (or record) was lost here, for this reason".
 # ("failed_<rule>" counts are tags, not losses: in tag mode those documents are kept.)
+# `skipped_*` and `file_error` are what readers counted before unreadable records became rows of
+# rejected/read (filters.readers); they are kept for outputs written then.
 _LOSS_PREFIXES = ("dropped_", "skipped_")
 _LOSS_KEYS = {"timeout", "broken_process", "clean_error", "file_error"}
+
+
+def _unnamed_drop(step_name: str) -> str:
+    """Loss key for a step that counts only `dropped` (no reason): dedup filters, an extractor
+    that returned no text."""
+    n = step_name.upper()
+    return "duplicate" if "DEDUP" in n else "extraction_empty" if "EXTRAC" in n else "dropped"
 
 
 def _value(v) -> float:
@@ -25,6 +34,11 @@ class StageReport:
     docs_in: int = 0
     docs_out: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def unaccounted(self) -> int:
+        """Documents in that are neither out nor a counted loss (0 when the row adds up)."""
+        return self.docs_in - self.docs_out - sum(self.reasons.values()) if self.docs_in else 0
 
     @property
     def docs_per_second(self) -> float | None:
@@ -63,29 +77,38 @@ def read_stage_report(name: str, log_dir: str | Path, seconds: float | None) -> 
     report.docs_in = int(_value(first.get("documents", first.get("total", 0))))
     report.docs_out = int(_value(last.get("total", last.get("forwarded", last.get("documents", 0)))))
     for step in steps:
-        for k, v in step.get("stats", {}).items():
+        stats = step.get("stats", {})
+        for k, v in stats.items():
             if k.startswith(_LOSS_PREFIXES) or k in _LOSS_KEYS:
                 report.reasons[k] = report.reasons.get(k, 0) + int(_value(v))
+        if "dropped" in stats and not any(k.startswith("dropped_") for k in stats):
+            key = _unnamed_drop(step.get("name", ""))
+            report.reasons[key] = report.reasons.get(key, 0) + int(_value(stats["dropped"]))
     return report
 
 
 def print_summary(reports: list[StageReport], elapsed: float, output_dir: str, stream=sys.stderr) -> dict:
     width = max((len(r.name) for r in reports), default=5)
-    print(f"\n{'stage':<{width}}  {'docs in':>9}  {'docs out':>9}  {'seconds':>8}  {'docs/s':>9}  losses", file=stream)
+    records_read = reports[0].docs_in if reports else 0
+    print(f"\n{records_read} records read; per stage, docs in = docs out + each loss:", file=stream)
+    print(f"{'stage':<{width}}  {'docs in':>9}  {'docs out':>9}  {'seconds':>8}  {'docs/s':>9}  {'adds up':>7}  losses", file=stream)
     for r in reports:
         secs = f"{r.seconds:8.1f}" if r.seconds is not None else f"{'-':>8}"
         rate = f"{r.docs_per_second:9.1f}" if r.docs_per_second else f"{'-':>9}"
+        check = "yes" if not r.unaccounted else f"{r.unaccounted:+d}"
         lost = ", ".join(f"{k}={v}" for k, v in sorted(r.reasons.items(), key=lambda kv: -kv[1]))
-        print(f"{r.name:<{width}}  {r.docs_in:>9}  {r.docs_out:>9}  {secs}  {rate}  {lost}", file=stream)
+        print(f"{r.name:<{width}}  {r.docs_in:>9}  {r.docs_out:>9}  {secs}  {rate}  {check:>7}  {lost}", file=stream)
     kept = reports[-1].docs_out if reports else 0
     print(f"\n{kept} documents kept in {output_dir}/documents, {elapsed:.1f}s in all", file=stream)
     print(f"inspect: python -m pipelines.stats {output_dir}", file=stream, flush=True)
     return {
         "output_dir": output_dir,
+        "records_read": records_read,
         "documents_kept": kept,
         "seconds": round(elapsed, 2),
         "stages": [
-            {"stage": r.name, "docs_in": r.docs_in, "docs_out": r.docs_out, "seconds": r.seconds, "losses": r.reasons}
+            {"stage": r.name, "docs_in": r.docs_in, "docs_out": r.docs_out, "seconds": r.seconds, "losses": r.reasons,
+             "unaccounted": r.unaccounted}
             for r in reports
         ],
     }

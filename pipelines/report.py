@@ -47,7 +47,8 @@ _FUNNEL_LABELS = {
     "minhash_dedup": "after MinHash dedup (kept)",
 }
 # Engine stat keys of losses that leave no shard, by the stage they belong to.
-_ENGINE_LOSS_STAGE = {"file_error": "read", "timeout": "extraction", "broken_process": "extraction", "clean_error": "extraction"}
+_ENGINE_LOSS_STAGE = {"file_error": "read", "timeout": "extraction", "broken_process": "extraction", "clean_error": "extraction",
+                      "extraction_empty": "extraction"}
 
 QUALITY_SIGNALS = (
     "language_score",
@@ -76,7 +77,8 @@ def _engine_losses(stats: pl.DataFrame) -> dict[str, dict[str, int]]:
             key, n = item["rejection_reason"], int(item["documents"])
             stage = "read" if key.startswith("skipped_") else _ENGINE_LOSS_STAGE.get(key)
             if stage and n:
-                out.setdefault(stage, {})[key.removeprefix("skipped_")] = out.get(stage, {}).get(key, 0) + n
+                reason = key.removeprefix("skipped_")
+                out.setdefault(stage, {})[reason] = out[stage].get(reason, 0) + n
     return out
 
 

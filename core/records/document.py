@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `source_offset`; `source` is the input file through every stage
 
 # Quality signals recorded per document (computed on prose lines; see filters/quality.py).
 SIGNAL_FIELDS: list[pa.Field] = [
@@ -32,7 +32,9 @@ DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("id", pa.string(), nullable=False),
     pa.field("url", pa.string()),
     pa.field("domain", pa.string()),  # host of the URL, lower-cased
-    pa.field("source", pa.string()),  # input file the document came from
+    pa.field("source", pa.string()),  # input file the document came from (never an intermediate file)
+    # Where in `source`: WARC byte offset of the record, JSONL line / Parquet row (0-based), HTML 0.
+    pa.field("source_offset", pa.int64()),
     pa.field("crawl_date", pa.string()),
     pa.field("text", pa.string()),
     pa.field("language", pa.string()),

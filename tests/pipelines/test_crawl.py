@@ -188,10 +188,18 @@ def test_bad_input_is_counted_and_skipped(tmp_path):
     from pipelines.progress import read_stage_report
 
     report = read_stage_report("process", next((tmp_path / "out" / "_work" / "logs").glob("00_*")), None)
-    assert report.reasons.get("skipped_truncated") == 1
-    assert report.reasons.get("file_error") == 1  # the broken gzip member
-    assert report.reasons.get("skipped_too_large") == 1
-    assert report.reasons.get("skipped_not_html") == 1
+    assert report.reasons.get("dropped_truncated") == 1
+    assert report.reasons.get("dropped_file_error") == 1  # the broken gzip member
+    assert report.reasons.get("dropped_too_large") == 1
+    assert report.reasons.get("dropped_not_html") == 1
+    assert report.unaccounted == 0
+    # Each unreadable record is a row of rejected/read, with its reason and where it was.
+    read = pl.read_parquet(tmp_path / "out" / "rejected" / "read" / "*.parquet")
+    assert sorted(read["rejection_reason"]) == ["file_error", "not_html", "too_large", "truncated"]
+    where = {r["rejection_reason"]: Path(r["source"]).name for r in read.iter_rows(named=True)}
+    assert where == {"truncated": "c_truncated.warc.gz", "file_error": "d_broken_gzip.warc.gz",
+                     "too_large": "f_mixed.warc.gz", "not_html": "g_pdf.warc.gz"}
+    assert read["source_offset"].null_count() == 0
 
 
 # --------------------------------------------------------------------------- resume
@@ -262,6 +270,7 @@ def test_other_input_formats(tmp_path, fmt):
         from filters.extraction import extract_text
 
         lines = [json.dumps({"id": k, "text": extract_text(v), "url": f"https://j.example/{k}"}) for k, v in pages.items()]
+        lines[2:2] = ["{not json", json.dumps({"id": "no-text"})]  # lines 2 and 3: rejected/read
         (inp / "docs.jsonl").write_text("\n".join(lines) + "\n")
         extra = {}
     else:
@@ -274,3 +283,15 @@ def test_other_input_formats(tmp_path, fmt):
     assert sorted(Path(i).stem if fmt == "html" else i for i in docs["id"]) == sorted(pages)
     assert all("rivers and mountains" in t for t in docs["text"])
     assert (docs["language"] == "en").all()
+    # Provenance: the input file and the record's place in it (HTML: the file itself).
+    if fmt == "html":
+        assert all(Path(s).name == Path(i).name for s, i in zip(docs["source"], docs["id"]))
+        assert (docs["source_offset"] == 0).all()
+    else:
+        name = "docs.jsonl" if fmt == "jsonl" else "docs.parquet"
+        assert {Path(s).name for s in docs["source"]} == {name}
+        lines_or_rows = [0, 1, 4, 5, 6] if fmt == "jsonl" else [0, 1, 2, 3, 4]
+        assert sorted(docs["source_offset"]) == lines_or_rows
+    if fmt == "jsonl":
+        read = pl.read_parquet(tmp_path / "out" / "rejected" / "read" / "*.parquet").sort("source_offset")
+        assert read.select("source_offset", "rejection_reason").rows() == [(2, "bad_json"), (3, "no_text")]
