@@ -18,6 +18,7 @@ from filters.decontam import BenchmarkIndex
 from filters.problems.clean import Steps, clean
 from filters.problems.ingest import FORMATS, IngestError, expand, read_problems
 from filters.problems.report import build_report, format_table, write_outputs
+from pipelines.cards import write_problems_card
 from pipelines.executors import ClusterSettings, dask_client, dask_mapper
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ def run(config: Config, config_path: Path | str = "config", *, verbose: bool = F
     timings = {"ingest": t_ingest, **timings, "total": time.perf_counter() - t0}
     report = build_report(rows, timings)
     paths = write_outputs(rows, report, Path(config.output_dir))
+    write_problems_card(config.output_dir, config.model_dump(mode="json"),
+                        {k: report[k] for k in ("kept", "dropped", "dropped_by_reason") if k in report})
     print(format_table(report))
     return {"kept": report["kept"], "dropped": report["dropped"], "dropped_by_reason": report["dropped_by_reason"],
             "outputs": paths, "seconds": report["seconds"]}

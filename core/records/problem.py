@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: source_file, source_row
 DOMAINS = ("math", "code")
 
 # Code test forms. "stdio": test_inputs[i] is stdin, test_outputs[i] the expected stdout (APPS/TACO/LCB
@@ -27,6 +27,8 @@ PROBLEM_FIELDS: list[pa.Field] = [
     pa.field("id", pa.string(), nullable=False),  # "<source>/<source_id or row number>", unique in a run
     pa.field("source", pa.string(), nullable=False),  # name of the input set (config `inputs[].source`)
     pa.field("source_id", pa.string()),  # the id the source itself uses (task_id, unique_id, ...)
+    pa.field("source_file", pa.string()),  # input file the row was read from
+    pa.field("source_row", pa.int64()),  # its place there: 0-based JSONL line / Parquet row / JSON list index
     pa.field("domain", pa.string(), nullable=False),  # "math" | "code"
     pa.field("statement", pa.string(), nullable=False),
     pa.field("answer", pa.string()),  # math gold answer (as written in the source; numbers as text)

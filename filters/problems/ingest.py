@@ -442,7 +442,7 @@ def _to_row(
         raw = rec.raw if isinstance(rec, _RowError) else rec
         domain = "code" if layout in _CODE_FORMATS else "math"
         row = new_problem(id=_unique(f"{source}/row{i}", seen_ids), source=source, domain=domain, statement="",
-                          meta=json.dumps({"file": str(file), "row": i, "raw": raw}, ensure_ascii=False, default=str))
+                          source_file=str(file), source_row=i, meta=json.dumps({"file": str(file), "row": i, "raw": raw}, ensure_ascii=False, default=str))
         drop(row, "ingest", reason, f"{file.name} row {i}: {detail}")
         return row, layout
 
@@ -469,6 +469,8 @@ def _to_row(
         if base.startswith(source + "/"):  # HumanEval's "HumanEval/0" must not become "HumanEval/HumanEval/0"
             base = base[len(source) + 1 :]
         row_id = f"{source}/{base}"
+    if fields.get("source_file") is None:  # re-read own output keeps the original input's place
+        fields["source_file"], fields["source_row"] = str(file), i
     return new_problem(id=_unique(row_id, seen_ids), source=source, **fields), row_fmt
 
 

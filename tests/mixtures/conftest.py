@@ -34,7 +34,7 @@ def document(i: int, rng: random.Random, *, domain: str = "example.org", math: b
     """A row with every DOCUMENT_SCHEMA column (the ones the tests do not care about get plain values)."""
     text = make_text(rng, n_words or rng.randint(20, 80), math, code) if text is None else text
     row = {name: None for name in DOCUMENT_SCHEMA.names}
-    row.update(id=f"doc-{i}", url=f"https://{domain}/page/{i}", domain=domain, source="sample.warc.gz",
+    row.update(id=f"doc-{i}", url=f"https://{domain}/page/{i}", domain=domain, source="sample.warc.gz", source_offset=1000 * i,
                crawl_date="2026-01-01", text=text, language="en", language_score=0.95, has_math=math,
                has_code=code, n_formulas=int(math), n_code_blocks=int(code), quality_pass=quality,
                dedup_cluster_size=1, n_words=len(text.split()) if text else 0)

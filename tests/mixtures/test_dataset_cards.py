@@ -30,6 +30,9 @@ def test_mixture_stages_are_configs(tmp_path, tokenizer_path):
             got = load(folder, stage, cache=tmp_path / "hf")
             assert set(got["mixture_stage"]) == {stage}
             assert sorted(got["id"]) == sorted(expected["id"].to_list())
+            # Provenance survives the mixture: each row still names its input file and record.
+            assert all(s == "sample.warc.gz" for s in got["source"])
+            assert all(off == 1000 * int(i.removeprefix("doc-")) for i, off in zip(got["id"], got["source_offset"]))
         first = load(folder, cache=tmp_path / "hf")
         assert set(first["mixture_stage"]) == {"s1"}
     assert "math" in (out / "README.md").read_text()
