@@ -327,7 +327,7 @@ def with_document_counter(stage: Stage, folder: str) -> Stage | None:
 
 def _resume_settings(cfg: Config) -> dict:
     # What changes the output; the executor does not (a run started locally may finish on Slurm).
-    return cfg.model_dump(exclude={"executor": {"workers", "type", "slurm"}})
+    return cfg.model_dump(mode="json", exclude={"executor": {"workers", "type", "slurm"}})
 
 
 def _warm_up_models() -> None:
@@ -340,12 +340,18 @@ def _warm_up_models() -> None:
     detect_language("Warm up the language model.")
 
 
-def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = False) -> dict:
-    """Run (or resume) the crawl; `verbose` shows every engine log line instead of progress lines."""
+# What a crawl writes under output_dir (removed by --overwrite, with the work folder).
+OUTPUTS = ("documents", "rejected", "README.md", "stats.parquet")
+
+
+def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = False, overwrite: bool = False) -> dict:
+    """Run (or resume) the crawl; `verbose` shows every engine log line instead of progress lines;
+    `overwrite` removes a previous run's output first instead of resuming it."""
     stages = build_stages(cfg)
     work = cfg.work_dir or f"{cfg.output_dir}/_work"
     logs_root = Path(work) / "logs"
-    check_resume(cfg.output_dir, logs_root / "config.fingerprint", _resume_settings(cfg))
+    check_resume(cfg.output_dir, _resume_settings(cfg), config=cfg.model_dump(mode="json"), overwrite=overwrite,
+                 outputs=[*OUTPUTS, work], storage_options=cfg.output_storage_options)
     log_dirs = [str(logs_root / f"{i:02d}_{s.name}") for i, s in enumerate(stages)]
     reports: list[StageReport] = []
     t_start = time.time()

@@ -149,10 +149,32 @@ def dask_client(c: ClusterSettings, *, verbose: bool = False) -> Iterator[Any]:
             yield client
         return
     # Non-daemonic workers: the math grader and the code judge start child processes of their own.
+    # Workers start with SIGINT ignored: Ctrl-C reaches the whole process group, and the job (not
+    # each worker, with a traceback apiece) handles it: it cancels the work and closes the cluster.
+    import signal
+
     with dask.config.set({"distributed.worker.daemon": False}):
-        with LocalCluster(n_workers=c.n_workers, threads_per_worker=c.threads_per_worker, processes=True,
-                          memory_limit=c.memory_limit, dashboard_address=None) as cluster, Client(cluster) as client:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Worker processes read their logging levels from the environment when they start.
+        saved_env = os.environ.get("DASK_LOGGING__DISTRIBUTED")
+        if not verbose:
+            os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+        try:
+            cluster = LocalCluster(n_workers=c.n_workers, threads_per_worker=c.threads_per_worker, processes=True,
+                                   memory_limit=c.memory_limit, dashboard_address=None)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            if saved_env is None:
+                os.environ.pop("DASK_LOGGING__DISTRIBUTED", None)
+            else:
+                os.environ["DASK_LOGGING__DISTRIBUTED"] = saved_env
+    with dask.config.set({"distributed.worker.daemon": False}), cluster, Client(cluster) as client:
+        try:
             yield client
+        except KeyboardInterrupt:
+            # Closing a cluster whose tasks were cancelled logs warnings; the runner prints one line.
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            raise
 
 
 Mapper = Callable[..., list]

@@ -14,7 +14,21 @@ class Config(MixtureSpec):
     """The mixture spec (see mixtures/spec.py and docs/mixtures.md)."""
 
 
-def run(config: Config, config_path: Path | str | None = None, *, verbose: bool = False) -> dict:
+# What a mixture writes under output_dir (removed by --overwrite; the token cache is kept: it is
+# keyed by shard and tokenizer content, never stale).
+OUTPUTS = ("manifest.json", "megatron", "parquet", "selection", "export.json", "README.md")
+
+
+def run(config: Config, config_path: Path | str | None = None, *, verbose: bool = False, overwrite: bool = False) -> dict:
+    if overwrite:
+        import shutil
+
+        for name in OUTPUTS:
+            target = Path(config.output_dir) / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
     manifest = build_manifest(config)
     path = manifest_path(config)
     write_manifest(manifest, path)

@@ -7,6 +7,7 @@ to the config file (core.config's path rule).
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +20,9 @@ from filters.problems.clean import Steps, clean
 from filters.problems.ingest import FORMATS, IngestError, expand, read_problems
 from filters.problems.report import build_report, format_table, write_outputs
 from pipelines.cards import write_problems_card
-from pipelines.executors import ClusterSettings, dask_client, dask_mapper
+from pipelines.checkpoint import ChunkStore, checkpointed_mapper
+from pipelines.executors import ClusterSettings, dask_client
+from pipelines.resume import RUN_DIR, check_resume
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,19 @@ def build_index(benchmarks: list[BenchmarkSpec], steps: Steps) -> BenchmarkIndex
     return index
 
 
-def run(config: Config, config_path: Path | str = "config", *, verbose: bool = False) -> dict[str, Any]:
+# What the job writes under output_dir (removed by --overwrite).
+OUTPUTS = ("kept.parquet", "dropped.parquet", "report.json", "README.md")
+
+
+def run(config: Config, config_path: Path | str = "config", *, verbose: bool = False, overwrite: bool = False) -> dict[str, Any]:
+    """Run the job; a run killed before it wrote its outputs resumes from its finished chunks
+    (`OUTPUT/_run/chunks/`, removed once the outputs are written); `overwrite` starts over."""
+    out = Path(config.output_dir)
+    check_resume(config.output_dir, config.model_dump(mode="json", exclude={"cluster"}),
+                 config=config.model_dump(mode="json"), overwrite=overwrite, outputs=OUTPUTS)
+    store = ChunkStore(out / RUN_DIR / "chunks")
+    if store.done():
+        log.info("resuming: %d finished chunk(s) in %s", store.done(), store.folder)
     t0 = time.perf_counter()
     rows: list[dict] = []
     seen: set[str] = set()
@@ -103,14 +118,15 @@ def run(config: Config, config_path: Path | str = "config", *, verbose: bool = F
     log.info("ingested %d problems from %d inputs; benchmark index: %s items",
              len(rows), len(config.inputs), index.items if index else 0)
     with dask_client(config.cluster, verbose=verbose) as client:
-        mapper = dask_mapper(client, broadcast=(BenchmarkIndex,))
+        mapper = checkpointed_mapper(client, store, broadcast=(BenchmarkIndex,))
         rows, timings = clean(rows, config.steps, index, mapper=mapper, chunk_size=config.cluster.chunk_size,
                               judge_chunk_size=config.cluster.judge_chunk_size)
     timings = {"ingest": t_ingest, **timings, "total": time.perf_counter() - t0}
     report = build_report(rows, timings)
-    paths = write_outputs(rows, report, Path(config.output_dir))
+    paths = write_outputs(rows, report, out)
     write_problems_card(config.output_dir, config.model_dump(mode="json"),
                         {k: report[k] for k in ("kept", "dropped", "dropped_by_reason") if k in report})
+    shutil.rmtree(store.folder, ignore_errors=True)  # the outputs hold everything now
     print(format_table(report))
     return {"kept": report["kept"], "dropped": report["dropped"], "dropped_by_reason": report["dropped_by_reason"],
             "outputs": paths, "seconds": report["seconds"]}

@@ -16,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--validate-only", action="store_true", help="check the config and exit")
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON on stdout")
     parser.add_argument("-v", "--verbose", action="store_true", help="show every engine log line on stderr")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="remove what a previous run left in the output folder and start over (default: resume it, "
+                             "or refuse when its settings differ)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -23,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.validate_only:
             print(f"{args.config}: config is valid")
             return 0
-        summary = module.run(config, config_path=args.config, verbose=args.verbose)
+        summary = module.run(config, config_path=args.config, verbose=args.verbose, overwrite=args.overwrite)
     except ConfigError as e:
         print(str(e), file=sys.stderr)
         return 2
