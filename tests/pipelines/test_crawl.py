@@ -2,6 +2,7 @@
 dedup, bad input, and resume after SIGKILL."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -237,7 +238,18 @@ def test_resume_with_changed_settings_is_refused(tmp_path, sample_crawl_dir):
     assert run_main([str(config)]) == 0
     changed = write_config(tmp_path, sample_crawl_dir, dedup={"minhash": False, "url": False}, quality={"mode": "tag"})
     proc = run_cli(changed, timeout=120)
-    assert proc.returncode == 2 and "different settings" in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    # The refusal names each changed key with its old and new value.
+    assert "1 changed, old → new" in proc.stderr and 'quality.mode: "filter" → "tag"' in proc.stderr, proc.stderr
+    assert "--overwrite" in proc.stderr
+    stored = json.loads((tmp_path / "out" / "_run" / "config.json").read_text())
+    assert stored["settings"]["quality"]["mode"] == "filter" and stored["config"]["executor"]["tasks"] == 2
+    # --overwrite starts over with the new settings: tag mode rejects nothing for quality.
+    assert (tmp_path / "out" / "rejected" / "quality").is_dir()
+    proc = run_cli(changed, "--overwrite", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "out" / "rejected" / "quality").exists()
+    assert json.loads((tmp_path / "out" / "_run" / "config.json").read_text())["settings"]["quality"]["mode"] == "tag"
 
 
 def test_shipped_sample_crawl_is_what_the_generator_makes(tmp_path):

@@ -67,3 +67,18 @@ def test_s3_input_and_output_equal_local_run(tmp_path, sample_crawl_dir, local_r
     assert _key(docs) == _key(local_reference)
     rejected = client.list_objects_v2(Bucket="crawl", Prefix="out/rejected/")["Contents"]
     assert any("/quality/" in o["Key"] for o in rejected)
+    assert all(s.startswith("s3://crawl/cc/segment/") for s in docs["source"])  # provenance: the S3 input
+
+    # The resume check holds on S3 too: the settings are stored beside the output, and a rerun with
+    # other settings is refused, naming the key.
+    stored = client.get_object(Bucket="crawl", Key="out/_run/config.json")["Body"].read()
+    assert b'"mode": "filter"' in stored
+    cfg["quality"] = {"mode": "tag"}
+    config.write_text(yaml.safe_dump(cfg))
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert run_main([str(config)]) == 2
+    assert 'quality.mode: "filter" → "tag"' in err.getvalue(), err.getvalue()
