@@ -168,6 +168,13 @@ def as_manifest(manifest: Manifest | dict) -> Manifest:
         raise MixtureError(f"not a valid mixture manifest: {e}") from None
 
 
+def blend_path(spec: MixtureSpec, stage: str, name: str) -> str:
+    """How blend files name `megatron/<stage>/<name>`: relative to their own folder (`name`), or
+    absolute under `export.megatron_path_prefix` (where output_dir lives on the training cluster)."""
+    prefix = spec.export.megatron_path_prefix
+    return f"{prefix.rstrip('/')}/megatron/{stage}/{name}" if prefix else name
+
+
 def export(manifest: Manifest | dict) -> dict:
     """Write every stage's files from a manifest; returns (and writes) export.json's content."""
     manifest = as_manifest(manifest)
@@ -205,20 +212,23 @@ def export(manifest: Manifest | dict) -> dict:
                 log.info("%s: wrote %s documents, %s tokens", label, f"{entry.documents:,}", f"{entry.tokens:,}")
             else:
                 log.info("%s: already exported, skipping", label)
-            weighted.append((entry.weight, str(prefix)))
+            weighted.append((entry.weight, blend_path(spec, st.name, entry.name)))
             files.append(record)
         stage_summary = {"name": st.name, "sources": files}
         if spec.export.megatron:
-            paths = write_blend_files(stage_dir, weighted)
+            write_blend_files(stage_dir, weighted)
             args = ["--seq-length", str(st.seq_length), "--train-samples", str(st.train_samples),
-                    "--per-split-data-args-path", paths["per_split_data_args"]]
+                    "--per-split-data-args-path", blend_path(spec, st.name, "per_split_data_args.json")]
             if st.rope_base is not None:
                 args += ["--rotary-base", str(int(st.rope_base))]
             blend = {"stage": st.name, "seq_length": st.seq_length, "token_budget": st.token_budget,
                      "train_samples": st.train_samples, "rope_base": st.rope_base,
                      "data_path": [x for w, p in weighted for x in (repr(float(w)), p)],
-                     "data_args_path": paths["data_args"],
-                     "per_split_data_args_path": paths["per_split_data_args"], "megatron_args": args}
+                     "data_args_path": blend_path(spec, st.name, "data_args.txt"),
+                     "per_split_data_args_path": blend_path(spec, st.name, "per_split_data_args.json"),
+                     # null: every path above is relative to this file's folder (run Megatron from it)
+                     "path_prefix": spec.export.megatron_path_prefix,
+                     "megatron_args": args}
             atomic_write_text(stage_dir / "blend.json", json.dumps(blend, indent=2) + "\n")
             stage_summary["blend"] = str(stage_dir / "blend.json")
         summary["stages"].append(stage_summary)

@@ -150,6 +150,11 @@ class ExportSpec(StrictModel):
     megatron: bool = True
     parquet: bool = True
     batch_size: int = Field(default=1000, gt=0, description="documents per tokenizer call")
+    # Blend files (data_args.txt, per_split_data_args.json, blend.json) name the .bin/.idx prefixes
+    # relative to their own folder (megatron/<stage>/), so the exported folder can be copied anywhere
+    # and trained from that folder. Set this to where output_dir will live on the training cluster
+    # (e.g. /lustre/data/mixture) to write absolute paths under it instead. Not a local path: no path rule.
+    megatron_path_prefix: str | None = Field(default=None, min_length=1)
 
 
 class MixtureSpec(StrictModel):

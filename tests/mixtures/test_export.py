@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from collections import OrderedDict
@@ -93,7 +94,7 @@ def test_megatron_files_hold_exactly_the_sampled_documents(tmp_path, tokenizer_p
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:The pad token id")
-def test_blend_read_by_megatron_core_gives_the_target_proportions_within_caps(tmp_path, tokenizer_path, two_source_stage):
+def test_blend_read_by_megatron_core_gives_the_target_proportions_within_caps(tmp_path, tokenizer_path, two_source_stage, monkeypatch):
     mcd = megatron_core()
     from megatron.core.datasets.blended_megatron_dataset_builder import BlendedMegatronDatasetBuilder
     from megatron.core.datasets.gpt_dataset import GPTDataset, GPTDatasetConfig
@@ -101,7 +102,13 @@ def test_blend_read_by_megatron_core_gives_the_target_proportions_within_caps(tm
 
     manifest, summary = _run(tmp_path, tokenizer_path, two_source_stage)
     stage = manifest["stages"][0]
-    blend = json.loads(Path(summary["stages"][0]["blend"]).read_text())
+    # The exported folder works from anywhere: moved, then read from the blend file's own folder.
+    moved = tmp_path / "moved"
+    shutil.move(tmp_path / "out", moved)
+    stage_dir = moved / "megatron" / "s1"
+    monkeypatch.chdir(stage_dir)
+    blend = json.loads((stage_dir / "blend.json").read_text())
+    assert blend["path_prefix"] is None and blend["data_path"][1::2] == ["web", "math"]
     per_split = json.loads(Path(blend["per_split_data_args_path"]).read_text())
     blend_per_split = [get_blend_from_list(per_split[k]) for k in ("train", "valid", "test")]
     config = GPTDatasetConfig(
@@ -123,7 +130,7 @@ def test_blend_read_by_megatron_core_gives_the_target_proportions_within_caps(tm
     for ds, entry in zip(train.datasets, stage["sources"]):
         drawn = len(ds) * stage["seq_length"]
         assert drawn <= entry["max_epochs"] * entry["tokens"] * 1.006 + stage["seq_length"]
-        bin_tokens = read_indexed_dataset(tmp_path / "out" / "megatron" / "s1" / entry["name"]).tokens
+        bin_tokens = read_indexed_dataset(stage_dir / entry["name"]).tokens
         sample = ds[0]["tokens"].numpy()
         assert len(sample) == stage["seq_length"]
         assert set(sample.tolist()) <= set(np.asarray(bin_tokens).tolist())
@@ -207,7 +214,7 @@ def test_pipelines_run_builds_and_exports(tmp_path, tokenizer_path, two_source_s
     exported = json.loads((out / "export.json").read_text())
     assert exported["stages"][0]["blend"] == str(out / "megatron" / "s1" / "blend.json")
     data_args = (out / "megatron" / "s1" / "data_args.txt").read_text().split()
-    assert data_args == ["0.75", str(out / "megatron" / "s1" / "web"), "0.25", str(out / "megatron" / "s1" / "math")]
+    assert data_args == ["0.75", "web", "0.25", "math"]  # relative to data_args.txt's folder: the folder can move
     for name in ("web", "math"):
         assert (out / "megatron" / "s1" / f"{name}.idx").is_file()
 
@@ -240,3 +247,15 @@ def test_export_cli(tmp_path, tokenizer_path, two_source_stage):
     (tmp_path / "bad.json").write_text('{"stages": []}')
     assert export_main([str(tmp_path / "bad.json")]) == 2
     assert export_main([str(tmp_path / "absent.json")]) == 2
+
+
+def test_blend_paths_under_a_training_cluster_prefix(tmp_path, tokenizer_path, two_source_stage):
+    _, summary = _run(tmp_path, tokenizer_path, two_source_stage,
+                      export={"megatron": True, "parquet": False, "megatron_path_prefix": "/lustre/mix/"})
+    stage_dir = tmp_path / "out" / "megatron" / "s1"
+    blend = json.loads((stage_dir / "blend.json").read_text())
+    assert blend["data_path"][1::2] == ["/lustre/mix/megatron/s1/web", "/lustre/mix/megatron/s1/math"]
+    assert blend["per_split_data_args_path"] == "/lustre/mix/megatron/s1/per_split_data_args.json"
+    assert blend["megatron_args"][blend["megatron_args"].index("--per-split-data-args-path") + 1] == blend["per_split_data_args_path"]
+    assert (stage_dir / "data_args.txt").read_text().split()[1::2] == blend["data_path"][1::2]
+    assert str(tmp_path) not in (stage_dir / "per_split_data_args.json").read_text()
