@@ -46,7 +46,7 @@ from datatrove.pipeline.readers import ParquetReader
 from datatrove.utils.hashing import HashConfig
 from pydantic import Field, field_validator, model_validator
 
-from core.config import ConfigPath, StrictModel
+from core.config import ConfigError, ConfigPath, StrictModel
 from filters.readers import HtmlFileReader, ReadRejects, RobustJsonlReader, RobustParquetReader, RobustWarcReader
 from filters.writers import document_writer, rejected_writer
 from pipelines.cards import write_crawl_card
@@ -133,6 +133,73 @@ class Config(StrictModel):
         if not v.strip():
             raise ValueError("output_dir must not be empty")
         return v.rstrip("/")
+
+
+# ----------------------------------------------------------------------------- input check
+def _sniff(head: bytes) -> str | None:
+    """What a file's first bytes look like: warc, parquet, jsonl, html or None (unknown)."""
+    import zlib
+
+    if head[:2] == b"\x1f\x8b":  # gzip: look inside the first member
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
+        except zlib.error:
+            return None
+    start = head.lstrip()[:64]
+    if head[:4] == b"PAR1":
+        return "parquet"
+    if start.startswith(b"WARC/"):
+        return "warc"
+    if start.startswith(b"{"):
+        return "jsonl"
+    if b"<html" in head[:4096].lower() or start.lower().startswith((b"<!doctype", b"<")):
+        return "html"
+    return None
+
+
+def check(cfg: Config, config_path: Path | str = "config") -> str:
+    """What `--validate-only` adds to the config check (and `run` does first): the input glob
+    matches files, the first of them is in the configured `format`, and a JSONL/Parquet input has
+    the `text_key` column. Raises ConfigError; returns a one-line description of the input."""
+    from datatrove.io import get_datafolder
+
+    inp = cfg.input
+    folder, pattern = inp.folder_and_glob()
+    where = f"{config_path}: key `input`"
+    try:
+        df = get_datafolder((folder, inp.storage_options) if inp.storage_options else folder)
+        files = df.list_files(glob_pattern=pattern)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{where}: cannot list {folder}: {e}") from None
+    if not files:
+        others = df.list_files(glob_pattern="**")[:5] if df.isdir("") else []
+        raise ConfigError(f"{where}: no file matches {pattern!r} under {folder} (`format: {inp.format}`)"
+                          + (f"; it holds e.g. {others} — is `format` right?" if others else ""))
+    first = files[0]
+    with df.open(first, "rb") as f:
+        head = f.read(65536)
+    seen = _sniff(head)
+    if seen is not None and seen != inp.format and not (inp.format == "html" and seen == "html"):
+        raise ConfigError(f"{where}: `format: {inp.format}`, but {folder}/{first} looks like {seen}")
+    if inp.format in ("jsonl", "parquet"):
+        if inp.format == "parquet":
+            import pyarrow.parquet as pq
+
+            with df.open(first, "rb") as f:
+                columns = pq.read_schema(f).names
+        else:
+            import gzip
+            import json
+
+            text = gzip.decompress(head) if head[:2] == b"\x1f\x8b" and len(head) < 65536 else head
+            line = text.split(b"\n", 1)[0]
+            try:
+                columns = list(json.loads(line))
+            except ValueError:
+                columns = None  # a bad first line is a per-record rejection, not a config error
+        if columns is not None and inp.text_key not in columns:
+            raise ConfigError(f"{where}.text_key: column {inp.text_key!r} is not in {folder}/{first} (it has: {columns[:20]})")
+    return f"{len(files)} {inp.format} file(s) under {folder}"
 
 
 # ----------------------------------------------------------------------------- stages
@@ -347,6 +414,7 @@ OUTPUTS = ("documents", "rejected", "README.md", "stats.parquet")
 def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = False, overwrite: bool = False) -> dict:
     """Run (or resume) the crawl; `verbose` shows every engine log line instead of progress lines;
     `overwrite` removes a previous run's output first instead of resuming it."""
+    check(cfg, config_path)
     stages = build_stages(cfg)
     work = cfg.work_dir or f"{cfg.output_dir}/_work"
     logs_root = Path(work) / "logs"

@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         module, config = load_config(args.config)
         if args.validate_only:
-            print(f"{args.config}: config is valid")
+            # Beyond the schema: the job's own checks of its inputs (globs, formats, columns).
+            detail = module.check(config, args.config) if hasattr(module, "check") else None
+            print(f"{args.config}: config is valid" + (f" ({detail})" if detail else ""))
             return 0
         summary = module.run(config, config_path=args.config, verbose=args.verbose, overwrite=args.overwrite)
     except ConfigError as e:
