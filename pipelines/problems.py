@@ -100,11 +100,6 @@ def run(config: Config, config_path: Path | str = "config", *, verbose: bool = F
     """Run the job; a run killed before it wrote its outputs resumes from its finished chunks
     (`OUTPUT/_run/chunks/`, removed once the outputs are written); `overwrite` starts over."""
     out = Path(config.output_dir)
-    check_resume(config.output_dir, config.model_dump(mode="json", exclude={"cluster"}),
-                 config=config.model_dump(mode="json"), overwrite=overwrite, outputs=OUTPUTS)
-    store = ChunkStore(out / RUN_DIR / "chunks")
-    if store.done():
-        log.info("resuming: %d finished chunk(s) in %s", store.done(), store.folder)
     t0 = time.perf_counter()
     rows: list[dict] = []
     seen: set[str] = set()
@@ -117,6 +112,12 @@ def run(config: Config, config_path: Path | str = "config", *, verbose: bool = F
     t_ingest = time.perf_counter() - t0
     log.info("ingested %d problems from %d inputs; benchmark index: %s items",
              len(rows), len(config.inputs), index.items if index else 0)
+    # Only now, with readable inputs, does the output folder get anything.
+    check_resume(config.output_dir, config.model_dump(mode="json", exclude={"cluster"}),
+                 config=config.model_dump(mode="json"), overwrite=overwrite, outputs=OUTPUTS)
+    store = ChunkStore(out / RUN_DIR / "chunks")
+    if store.done():
+        log.info("resuming: %d finished chunk(s) in %s", store.done(), store.folder)
     with dask_client(config.cluster, verbose=verbose) as client:
         mapper = checkpointed_mapper(client, store, broadcast=(BenchmarkIndex,))
         rows, timings = clean(rows, config.steps, index, mapper=mapper, chunk_size=config.cluster.chunk_size,
