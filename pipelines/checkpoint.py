@@ -51,7 +51,7 @@ class ChunkStore:
 def checkpointed_mapper(client: Any, store: ChunkStore, broadcast: tuple[type, ...] = ()) -> Callable[..., list]:
     """`map(fn, chunks, **kwargs)` like pipelines.executors' mappers (dask client or in process when
     None), but each chunk's result is loaded from `store` when present and saved there as soon as
-    it is computed; a progress bar counts chunks. Keyword arguments of a `broadcast` type go to every
+    it is computed; a progress bar counts rows (chunk by chunk). Keyword arguments of a `broadcast` type go to every
     worker once and are not part of the checkpoint key (the run's settings guard them)."""
 
     def run(fn: Callable, chunks: Sequence[list], **kwargs: Any) -> list:
@@ -62,12 +62,13 @@ def checkpointed_mapper(client: Any, store: ChunkStore, broadcast: tuple[type, .
         if len(todo) < len(chunks):
             log.info("%s: %d of %d chunks already done (checkpoints in %s); computing %d",
                      fn.__name__, len(chunks) - len(todo), len(chunks), store.folder, len(todo))
-        with bar(len(chunks), fn.__name__.replace("_chunk", ""), "chunk", initial=len(chunks) - len(todo)) as shown:
+        rows_done = sum(len(c) for i, c in enumerate(chunks) if results[i] is not None)
+        with bar(sum(len(c) for c in chunks), fn.__name__.replace("_chunk", ""), "row", initial=rows_done) as shown:
             if client is None:
                 for i in todo:
                     results[i] = fn(chunks[i], **kwargs)
                     store.put(keys[i], results[i])
-                    shown.update()
+                    shown.update(len(chunks[i]))
                 return results
             from distributed import as_completed
 
@@ -79,7 +80,7 @@ def checkpointed_mapper(client: Any, store: ChunkStore, broadcast: tuple[type, .
                     i = where[future.key]
                     results[i] = result
                     store.put(keys[i], result)
-                    shown.update()
+                    shown.update(len(chunks[i]))
             except KeyboardInterrupt:
                 raise  # the cluster is closed next; cancelling first only makes workers log warnings
             except BaseException:

@@ -79,3 +79,16 @@ def test_tokenisation_bar_and_the_real_vocabulary_size(tmp_path):
     real = Tokenizer.from_file(str(tmp_path / "tok" / "tokenizer.json")).get_vocab_size(with_added_tokens=True)
     assert real < 32000
     assert f"trained tokenizer has {real} tokens, fewer than the 32000 asked for" in out
+
+
+def test_problems_job_bar_counts_rows(tmp_path):
+    (tmp_path / "in").mkdir()
+    rows = [{"problem": f"What is {i} + {i}?", "answer": str(2 * i)} for i in range(300)]
+    (tmp_path / "in" / "toy.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cfg = {"kind": "problems", "inputs": [{"path": "in/toy.jsonl", "source": "toy"}], "output_dir": "out",
+           "cluster": {"executor": "local", "chunk_size": 50}}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
+    rc, out = run_on_terminal([sys.executable, "-m", "pipelines.run", str(tmp_path / "p.yaml")], cwd=REPO_ROOT, timeout=180)
+    assert rc == 0, out
+    screen = bars(out, "screen")
+    assert screen and any("/300" in s for s in screen), out[-2000:]
