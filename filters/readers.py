@@ -60,6 +60,17 @@ class _Provenance:
         return self._stamp(doc, filepath, offset)
 
 
+class _RowProvenance(_Provenance):
+    """For row readers (JSONL, Parquet): the row's index is its offset; a row without text is a
+    `no_text` marker instead of vanishing."""
+
+    def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int):
+        document = super().get_document_from_dict(data, source_file, id_in_file)
+        if document is None:
+            return self._skipped(source_file, id_in_file, "no_text")
+        return self._stamp(document, source_file, id_in_file)
+
+
 class ReadRejects(BaseFilter):
     """Drops the readers' marker documents (records that could not be read) with their reason, so
     the exclusion writer keeps them in `rejected/read/`."""
@@ -161,7 +172,7 @@ def _stream_position(records) -> int:
         return 0
 
 
-class RobustJsonlReader(_Provenance, JsonlReader):
+class RobustJsonlReader(_RowProvenance, JsonlReader):
     """JSONL reader: a line that is not JSON (`bad_json`), not an object (`not_an_object`) or has no
     text (`no_text`) becomes a marker document; undecodable bytes end the file (`file_error`)."""
 
@@ -189,24 +200,12 @@ class RobustJsonlReader(_Provenance, JsonlReader):
                 logger.warning(f"{filepath}: undecodable bytes after line {li + 1} ({e})")
                 yield self._skipped(filepath, li + 1, "file_error")
 
-    def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int):
-        document = super().get_document_from_dict(data, source_file, id_in_file)
-        if document is None:
-            return self._skipped(source_file, id_in_file, "no_text")
-        return self._stamp(document, source_file, id_in_file)
 
-
-class RobustParquetReader(_Provenance, ParquetReader):
+class RobustParquetReader(_RowProvenance, ParquetReader):
     """Parquet reader: a row without text becomes a `no_text` marker document (datatrove's own
     reader drops it and numbers the following rows wrongly)."""
 
     name = "📒 Parquet (robust)"
-
-    def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int):
-        document = super().get_document_from_dict(data, source_file, id_in_file)
-        if document is None:
-            return self._skipped(source_file, id_in_file, "no_text")
-        return self._stamp(document, source_file, id_in_file)
 
 
 class HtmlFileReader(_Provenance, BaseDiskReader):
