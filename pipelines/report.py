@@ -184,7 +184,10 @@ def build_figures(output_dir: str | Path, stats: pl.DataFrame) -> dict:
     )
 
     columns = ["language", "has_math", "has_code", "n_formulas", "n_code_blocks", "dedup_cluster_size", "quality_pass", *QUALITY_SIGNALS]
+    # Records rejected while reading never reached extraction or language ID: no flags, no language.
     docs = _scan(output_dir, columns)
+    if not docs.is_empty():
+        docs = docs.filter(pl.col("group") != "read")
 
     fig = go.Figure()
     if not docs.is_empty():
