@@ -38,6 +38,17 @@ def test_math_grade_bar_on_a_terminal_summary_line_otherwise(tmp_path):
     assert "\r" not in proc.stderr and not BAR.search(proc.stderr)
     summary = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(summary) == 1 and re.match(r"graded 400 rows: 266 correct; .* pairs/s\) → ", summary[0]), summary
+    assert_umask_mode(tmp_path / "out.jsonl")
+
+
+def assert_umask_mode(path):
+    """Result files get the usual permissions (umask), not mkstemp's 0600."""
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
 
 
 @pytest.mark.sandbox
@@ -60,6 +71,7 @@ def test_code_run_bar_on_a_terminal(tmp_path):
     judged = bars(out, "judge")
     assert judged and any("/6" in s for s in judged), out
     assert any("3 passed every test" in s for s in judged), judged[-3:]
+    assert_umask_mode(tmp_path / "r.jsonl")
 
 
 def test_tokenisation_bar_and_the_real_vocabulary_size(tmp_path):
