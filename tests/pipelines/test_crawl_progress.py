@@ -17,7 +17,7 @@ from tests.test_progress import BAR, bars
 def test_crawl_draws_document_level_bars_on_a_terminal(tmp_path, sample_crawl_dir):
     config = tmp_path / "crawl.yaml"
     config.write_text(yaml.safe_dump({
-        "kind": "crawl", "input": {"path": str(sample_crawl_dir), "format": "warc"}, "output_dir": str(tmp_path / "out"),
+        "kind": "crawl", "input": {"path": f"{sample_crawl_dir}/part-[01].warc.gz", "format": "warc"}, "output_dir": str(tmp_path / "out"),
         "executor": {"tasks": 2, "workers": 2}, "extract": {"timeout": 30}, "dedup": {"minhash": False},
     }))
     rc, out = run_on_terminal([sys.executable, "-m", "pipelines.run", str(config)], cwd=REPO_ROOT)
