@@ -10,7 +10,6 @@ invisible to the loader.
 """
 from __future__ import annotations
 
-import glob
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,12 +31,25 @@ class CardConfig:
     default: bool | None = None  # None: the config named `default` is the default one
 
 
-def count_rows(folder: Path, patterns: list[str]) -> tuple[int, int]:
-    """(files, rows) matched by Parquet globs under `folder` (from the footers; no data is read)."""
+def _fs(folder: str | Path, storage_options: dict | None):
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(str(folder), **(storage_options or {}))
+    return fs, root.rstrip("/")
+
+
+def count_rows(folder: str | Path, patterns: list[str], storage_options: dict | None = None) -> tuple[int, int]:
+    """(files, rows) matched by Parquet globs under `folder`, local or remote (from the footers; no
+    data is read)."""
     import pyarrow.parquet as pq
 
-    files = sorted({f for p in patterns for f in glob.glob(str(folder / p), recursive=True)})
-    return len(files), sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    fs, root = _fs(folder, storage_options)
+    files = sorted({f for p in patterns for f in fs.glob(f"{root}/{p}")})
+    rows = 0
+    for f in files:
+        with fs.open(f, "rb") as fh:
+            rows += pq.ParquetFile(fh).metadata.num_rows
+    return len(files), rows
 
 
 def _type_name(t: pa.DataType) -> str:
@@ -55,13 +67,13 @@ def write_card(
     counts: dict[str, Any] | None = None,
     job_config: dict[str, Any] | None = None,
     notes: str = "",
-) -> Path:
-    """Writes `folder/README.md` atomically; configs that match no file are left out (a loader would
-    fail on them). Returns the card's path."""
-    folder = Path(folder)
+    storage_options: dict | None = None,
+) -> str:
+    """Writes `folder/README.md` (local: atomically; `s3://…`: one object put) ; configs that match
+    no file are left out (a loader would fail on them). Returns the card's path."""
     present: list[CardConfig] = []
     for c in configs:
-        n_files, rows = count_rows(folder, c.paths)
+        n_files, rows = count_rows(folder, c.paths, storage_options)
         if n_files:
             c.rows = rows if c.rows is None else c.rows
             present.append(c)
@@ -105,6 +117,11 @@ def write_card(
         lines += ["## Configuration that made it", "", "```yaml", yaml.safe_dump(job_config, sort_keys=False, allow_unicode=True).rstrip(), "```", ""]
     if notes:
         lines += [notes.rstrip(), ""]
-    path = folder / "README.md"
-    atomic_write_text(path, "\n".join(lines))
-    return path
+    text = "\n".join(lines)
+    if "://" in str(folder):
+        fs, root = _fs(folder, storage_options)
+        fs.pipe_file(f"{root}/README.md", text.encode())
+        return f"{str(folder).rstrip('/')}/README.md"
+    path = Path(folder) / "README.md"
+    atomic_write_text(path, text)
+    return str(path)

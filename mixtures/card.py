@@ -20,7 +20,7 @@ MIXTURE_COLUMNS = {
 }
 
 
-def write_mixture_cards(output_dir: str | Path, stages: list[dict[str, Any]], spec: dict[str, Any]) -> list[Path]:
+def write_mixture_cards(output_dir: str | Path, stages: list[dict[str, Any]], spec: dict[str, Any]) -> list[str]:
     """`OUTPUT/README.md` (paths `parquet/<stage>/…`) and `OUTPUT/parquet/README.md` (paths
     `<stage>/…`). `stages`: [{name, sources: [{name, documents, tokens}]}] from the manifest."""
     out = Path(output_dir)

@@ -35,25 +35,31 @@ CRAWL_COLUMNS = {
 }
 
 
-def _schema(folder: Path, patterns: list[str]):
+def _schema(folder: str | Path, patterns: list[str], storage_options: dict | None = None):
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(str(folder), **(storage_options or {}))
     for p in patterns:
-        for f in sorted(folder.glob(p)):
-            return pq.read_schema(f).remove_metadata()
+        for f in sorted(fs.glob(f"{root.rstrip('/')}/{p}")):
+            with fs.open(f, "rb") as fh:
+                return pq.read_schema(fh).remove_metadata()
     return None
 
 
-def write_crawl_card(output_dir: str | Path, job_config: dict[str, Any], counts: dict[str, Any]) -> Path | None:
-    """`OUTPUT/README.md`: kept documents are the default config, every rejection stage a config of
-    its own (`rejected_<stage>`) and all of them together `rejected`. Local outputs only (None otherwise)."""
-    if "://" in str(output_dir):
-        return None
-    folder = Path(output_dir)
-    stages = sorted(p.name for p in (folder / "rejected").glob("*") if p.is_dir() and any(p.glob("*.parquet")))
+def write_crawl_card(output_dir: str | Path, job_config: dict[str, Any], counts: dict[str, Any],
+                     storage_options: dict | None = None) -> str:
+    """`OUTPUT/README.md` (local or `s3://`): kept documents are the default config, every rejection
+    stage a config of its own (`rejected_<stage>`) and all of them together `rejected`."""
+    from fsspec.core import url_to_fs
+
+    folder = str(output_dir)
+    fs, root = url_to_fs(folder, **(storage_options or {}))
+    stages = sorted({f.rstrip("/").split("/")[-2] for f in fs.glob(f"{root.rstrip('/')}/rejected/*/*.parquet")})
     configs = [CardConfig("default", ["documents/*.parquet"], "documents kept by every stage")]
     if stages:
         configs.append(CardConfig("rejected", ["rejected/*/*.parquet"], "every rejected document, with `rejection_stage` and `rejection_reason`"))
         configs += [CardConfig(f"rejected_{s}", [f"rejected/{s}/*.parquet"], f"documents rejected by `{s}`") for s in stages]
-    schema = _schema(folder, ["rejected/*/*.parquet", "documents/*.parquet"])
+    schema = _schema(folder, ["rejected/*/*.parquet", "documents/*.parquet"], storage_options)
     return write_card(
         folder,
         title="Crawl output (reasoning-curator)",
@@ -68,14 +74,15 @@ def write_crawl_card(output_dir: str | Path, job_config: dict[str, Any], counts:
         column_notes=CRAWL_COLUMNS,
         counts=counts,
         job_config=job_config,
+        storage_options=storage_options,
     )
 
 
 def write_problems_card(output_dir: str | Path, job_config: dict[str, Any], counts: dict[str, Any], *,
-                        kept: str = "kept.parquet", dropped: str = "dropped.parquet") -> Path:
+                        kept: str = "kept.parquet", dropped: str = "dropped.parquet") -> str:
     """`OUTPUT/README.md` of the problem set: kept problems are the default config, dropped ones
     (with `drop_step`, `drop_reason`, `drop_detail`) the `dropped` config."""
-    folder = Path(output_dir)
+    folder = str(output_dir)
     return write_card(
         folder,
         title="RL problem set (reasoning-curator)",

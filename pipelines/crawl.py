@@ -457,5 +457,5 @@ def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = Fals
     summary = print_summary(reports, elapsed, cfg.output_dir)
     counts = {"documents_kept": summary["documents_kept"],
               "stages": [{k: v for k, v in st.items() if k != "seconds"} for st in summary["stages"]]}
-    write_crawl_card(cfg.output_dir, cfg.model_dump(mode="json"), counts)
+    write_crawl_card(cfg.output_dir, cfg.model_dump(mode="json"), counts, storage_options=cfg.output_storage_options)
     return summary

@@ -68,6 +68,9 @@ def test_s3_input_and_output_equal_local_run(tmp_path, sample_crawl_dir, local_r
     rejected = client.list_objects_v2(Bucket="crawl", Prefix="out/rejected/")["Contents"]
     assert any("/quality/" in o["Key"] for o in rejected)
     assert all(s.startswith("s3://crawl/cc/segment/") for s in docs["source"])  # provenance: the S3 input
+    # The dataset card is written beside the S3 output too, with the counts read from the shards.
+    card = client.get_object(Bucket="crawl", Key="out/README.md")["Body"].read().decode()
+    assert f"| `default` | `documents/*.parquet` | {len(docs):,} |" in card and "rejected_quality" in card
 
     # The resume check holds on S3 too: the settings are stored beside the output, and a rerun with
     # other settings is refused, naming the key.
