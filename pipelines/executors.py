@@ -106,18 +106,26 @@ def completed_tasks(logging_dir: str) -> int:
 def wait_for_slurm(stages: Sequence[tuple[str, int, str]], poll: float) -> None:
     """Block until the last of `stages` ((name, tasks, logging_dir), in order) has completed every
     task; fail if the jobs left the queue first. Polls `squeue` (datatrove has no wait of its own)."""
+    from core.progress import bar
+
     _, last_tasks, last_dir = stages[-1]
     user = os.environ.get("USER") or "root"
-    while completed_tasks(last_dir) < last_tasks:
-        queued = subprocess.run(["squeue", "-h", "-u", user, "-o", "%i"], capture_output=True, text=True).stdout.strip()
-        if not queued and completed_tasks(last_dir) < last_tasks:
-            time.sleep(poll)  # completion markers can land just after the job leaves the queue
-            if completed_tasks(last_dir) >= last_tasks:
-                break
-            failed = [n for n, t, d in stages if completed_tasks(d) < t]
-            raise RuntimeError(f"Slurm jobs ended but stages did not complete: {failed}; see their logs/ folders")
-        print("  slurm: " + ", ".join(f"{n} {completed_tasks(d)}/{t}" for n, t, d in stages), file=sys.stderr, flush=True)
-        time.sleep(poll)
+    # One bar over every stage's tasks, on a terminal only (a log gets nothing until the summary).
+    with bar(sum(t for _, t, _ in stages), "slurm", "task") as shown:
+        while completed_tasks(last_dir) < last_tasks:
+            queued = subprocess.run(["squeue", "-h", "-u", user, "-o", "%i"], capture_output=True, text=True).stdout.strip()
+            if not queued and completed_tasks(last_dir) < last_tasks:
+                time.sleep(poll)  # completion markers can land just after the job leaves the queue
+                if completed_tasks(last_dir) >= last_tasks:
+                    break
+                failed = [n for n, t, d in stages if completed_tasks(d) < t]
+                raise RuntimeError(f"Slurm jobs ended but stages did not complete: {failed}; see their logs/ folders")
+            done = [(n, completed_tasks(d), t) for n, t, d in stages]
+            shown.n = sum(c for _, c, _ in done)
+            current = next((f"{n} {c}/{t}" for n, c, t in done if c < t), "")
+            shown.set_postfix_str(current, refresh=False)
+            shown.refresh()
+            time.sleep(poll)
 
 
 # ----------------------------------------------------------------------------- dask (row batches)
