@@ -28,7 +28,14 @@ def main(argv: list[str] | None = None) -> int:
             detail = module.check(config, args.config) if hasattr(module, "check") else None
             print(f"{args.config}: config is valid" + (f" ({detail})" if detail else ""))
             return 0
-        summary = module.run(config, config_path=args.config, verbose=args.verbose, overwrite=args.overwrite)
+        extra = {}
+        if args.overwrite:
+            import inspect
+
+            if "overwrite" not in inspect.signature(module.run).parameters:
+                raise ConfigError(f"{args.config}: --overwrite: the `{module.__name__.rsplit('.', 1)[-1]}` job does not support it")
+            extra["overwrite"] = True
+        summary = module.run(config, config_path=args.config, verbose=args.verbose, **extra)
     except ConfigError as e:
         print(str(e), file=sys.stderr)
         return 2
