@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from core.config import ConfigError, ConfigPath, StrictModel
 from filters.decontam import BenchmarkIndex
 from filters.problems.clean import Steps, clean
-from filters.problems.ingest import FORMATS, IngestError, expand, read_problems
+from filters.problems.ingest import FORMATS, IngestError, IngestLimits, expand, read_problems
 from filters.problems.report import build_report, format_table, write_outputs
 from pipelines.cards import write_problems_card
 from pipelines.checkpoint import ChunkStore, checkpointed_mapper
@@ -68,6 +68,7 @@ class Config(StrictModel):
     inputs: list[InputSpec] = Field(min_length=1)
     benchmarks: list[BenchmarkSpec] = []
     output_dir: ConfigPath = "output/problems"
+    ingest: IngestLimits = IngestLimits()  # per-row caps; a row over one is dropped (docs/problems.md)
     steps: Steps = Steps()
     cluster: ClusterSettings = ClusterSettings()
 
@@ -80,13 +81,13 @@ class Config(StrictModel):
         return self
 
 
-def build_index(benchmarks: list[BenchmarkSpec], steps: Steps) -> BenchmarkIndex | None:
+def build_index(benchmarks: list[BenchmarkSpec], steps: Steps, limits: IngestLimits = IngestLimits()) -> BenchmarkIndex | None:
     if not benchmarks or not steps.decontaminate.enabled:
         return None
     d = steps.decontaminate
     index = BenchmarkIndex(n=d.ngram, min_masked_words=d.min_masked_words, min_ngram_words=d.min_ngram_words)
     for b in benchmarks:
-        for r in read_problems(Path(b.path), source=b.name, fmt=b.format):
+        for r in read_problems(Path(b.path), source=b.name, fmt=b.format, limits=limits):
             if r["kept"] and r["statement"]:
                 index.add(r["id"], r["statement"])
     return index
@@ -105,8 +106,9 @@ def run(config: Config, config_path: Path | str = "config", *, verbose: bool = F
     seen: set[str] = set()
     try:
         for spec in config.inputs:
-            rows.extend(read_problems(Path(spec.path), source=spec.name, fmt=spec.format, limit=spec.limit, seen_ids=seen))
-        index = build_index(config.benchmarks, config.steps)
+            rows.extend(read_problems(Path(spec.path), source=spec.name, fmt=spec.format, limit=spec.limit, seen_ids=seen,
+                                      limits=config.ingest))
+        index = build_index(config.benchmarks, config.steps, config.ingest)
     except IngestError as e:
         raise ConfigError(f"{config_path}: {e}") from None
     t_ingest = time.perf_counter() - t0

@@ -65,7 +65,7 @@ VERDICT_COLUMNS: tuple[str, ...] = COLUMNS[COLUMNS.index("kept"):]
 
 # drop_reason codes, by step. The report counts rows per (step, reason) and per source.
 REASONS: dict[str, tuple[str, ...]] = {
-    "ingest": ("malformed_row", "no_statement", "bad_tests"),
+    "ingest": ("malformed_row", "undecodable", "too_deep", "too_large", "wrong_type", "no_statement", "bad_tests"),
     "proof_mc": ("proof", "multiple_choice"),
     "gold_answer": ("no_gold", "not_single_answer", "free_form_answer", "gold_unparseable", "gold_not_self_equal", "grader_error"),
     "code_tests": ("no_tests", "bad_tests"),
