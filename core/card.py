@@ -68,9 +68,13 @@ def write_card(
     job_config: dict[str, Any] | None = None,
     notes: str = "",
     storage_options: dict | None = None,
+    shown_as: str | Path | None = None,
 ) -> str:
     """Writes `folder/README.md` (local: atomically; `s3://…`: one object put) ; configs that match
-    no file are left out (a loader would fail on them). Returns the card's path."""
+    no file are left out (a loader would fail on them). `shown_as`: the folder's path in the card's
+    examples when `folder` is a staging folder published under another name (core.publish).
+    Returns the card's path."""
+    shown = shown_as if shown_as is not None else folder
     present: list[CardConfig] = []
     for c in configs:
         n_files, rows = count_rows(folder, c.paths, storage_options)
@@ -98,9 +102,9 @@ def write_card(
         "",
         "```python",
         "import datasets, polars as pl",
-        *([f'rows = datasets.load_dataset("{folder}", split="train")        # the default config, `{default}`'] if default else []),
-        *([f'other = datasets.load_dataset("{folder}", "{first_other}", split="train")'] if first_other else []),
-        f'frame = pl.read_parquet("{folder}/{present[0].paths[0]}")' if present else "",
+        *([f'rows = datasets.load_dataset("{shown}", split="train")        # the default config, `{default}`'] if default else []),
+        *([f'other = datasets.load_dataset("{shown}", "{first_other}", split="train")'] if first_other else []),
+        f'frame = pl.read_parquet("{shown}/{present[0].paths[0]}")' if present else "",
         "```",
         "",
     ]

@@ -9,12 +9,13 @@ cluster.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import uuid
 from pathlib import Path
 from typing import IO, Iterator
 
-__all__ = ["atomic_path", "atomic_open", "atomic_write_text", "atomic_write_bytes"]
+__all__ = ["atomic_path", "atomic_open", "atomic_write_text", "atomic_write_bytes", "locate_os_error", "describe_os_error"]
 
 
 def _tmp_name(path: Path) -> Path:
@@ -55,3 +56,60 @@ def atomic_write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     with atomic_open(path, "wb") as f:
         f.write(data)
+
+
+# ----------------------------------------------------------------------------- I/O errors
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+_ADVICE = {
+    errno.ENOSPC: "free space there and run the same command again: it resumes where it stopped",
+    errno.EDQUOT: "free space (disk quota) and run the same command again: it resumes where it stopped",
+    errno.EACCES: "check the permissions of that path, then run the same command again",
+    errno.EPERM: "check the permissions of that path, then run the same command again",
+    errno.EROFS: "the filesystem is read-only: choose another output_dir or remount it writable",
+    errno.EIO: "the device reported an I/O error: check the disk (dmesg), then run the same command again",
+}
+
+
+def _free_bytes(path: str) -> int | None:
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        st = os.statvfs(p)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def locate_os_error(exc: OSError, candidates: list[str | Path]) -> OSError:
+    """`exc` with a path: errors raised by writes on an open file (in a worker, by a library) often
+    carry none. For a full disk the path is the first of `candidates` (the folders the job was
+    writing) whose filesystem has (almost) no space left; otherwise the first candidate."""
+    if exc.filename:
+        return exc
+    local = [str(c) for c in candidates if c and "://" not in str(c)]
+    if not local:
+        return exc
+    full = [c for c in local if (_free_bytes(c) or 0) < 64 * 1024]
+    code = exc.errno
+    if code is None:  # numpy's short writes, for one, say only "N requested and M written"
+        if not full:
+            return exc
+        code = errno.ENOSPC
+    path = full[0] if code in _FULL and full else local[0]
+    text = exc.strerror if exc.errno is not None and exc.strerror else os.strerror(code)
+    located = type(exc)(code, text, path)
+    located.__cause__ = exc
+    return located
+
+
+def describe_os_error(exc: OSError, job: str = "the job") -> str:
+    """One line for an I/O error that stopped a job: what (errno name and text), where, what to do."""
+    name = errno.errorcode.get(exc.errno, "") if exc.errno is not None else ""
+    text = exc.strerror or str(exc)
+    where = f" at {exc.filename}" if exc.filename else ""
+    if exc.filename and exc.errno in _FULL:
+        free = _free_bytes(str(exc.filename))
+        where += f" ({free:,} bytes free there)" if free is not None else ""
+    advice = _ADVICE.get(exc.errno, "fix the cause and run the same command again")
+    return f"{job} stopped: {text}{f' ({name})' if name else ''}{where}; {advice}"

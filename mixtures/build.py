@@ -186,10 +186,11 @@ def resolve_stage(spec: MixtureSpec, stage: Stage, tok: LoadedTokenizer) -> tupl
     }, problems, selections
 
 
-def write_selection(spec: MixtureSpec, stage: str, source: str, selection: SourceSelection) -> dict:
-    """Persist the rows a source takes (export reads them from here, not by selecting again)."""
+def write_selection(spec: MixtureSpec, stage: str, source: str, selection: SourceSelection, root: str | Path | None = None) -> dict:
+    """Persist the rows a source takes (export reads them from here, not by selecting again), under
+    `root` (default: the output folder; the mixture job passes its staging folder, core.publish)."""
     rel = f"selection/{stage}/{source}.parquet"
-    path = Path(spec.output_dir) / rel
+    path = Path(root or spec.output_dir) / rel
     parts = [(np.full(len(s.rows), i, np.int32), s.rows.astype(np.int64), s.copies.astype(np.int32))
              for i, s in enumerate(selection.shards)]
     cols = [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, t)
@@ -220,9 +221,9 @@ def absolute_spec(spec: MixtureSpec) -> MixtureSpec:
     return type(spec).model_validate(data)
 
 
-def build_manifest(spec: MixtureSpec) -> Manifest:
+def build_manifest(spec: MixtureSpec, root: str | Path | None = None) -> Manifest:
     """Resolve `spec` into the typed manifest, writing each source's selection under
-    `<output_dir>/selection/`. Raises MixtureError listing every source that cannot cover its share,
+    `<output_dir>/selection/` (or `<root>/selection/`: a staging folder published as the output later). Raises MixtureError listing every source that cannot cover its share,
     and every other problem, with the file or source it concerns."""
     spec = absolute_spec(spec)
     tok = prepare_tokenizer(spec)
@@ -236,7 +237,7 @@ def build_manifest(spec: MixtureSpec) -> Manifest:
         raise MixtureError("mixture cannot be built:\n  - " + "\n  - ".join(problems))
     for entry, stage_selections in zip(stages, selections):
         for source in entry["sources"]:
-            source["selection"] = write_selection(spec, entry["name"], source["name"], stage_selections[source["name"]])
+            source["selection"] = write_selection(spec, entry["name"], source["name"], stage_selections[source["name"]], root)
     spec_json = spec.model_dump(mode="json")
     return Manifest.model_validate({
         "format": MANIFEST_FORMAT,

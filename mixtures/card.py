@@ -20,10 +20,13 @@ MIXTURE_COLUMNS = {
 }
 
 
-def write_mixture_cards(output_dir: str | Path, stages: list[dict[str, Any]], spec: dict[str, Any]) -> list[str]:
+def write_mixture_cards(output_dir: str | Path, stages: list[dict[str, Any]], spec: dict[str, Any], *,
+                        shown_as: str | Path | None = None) -> list[str]:
     """`OUTPUT/README.md` (paths `parquet/<stage>/…`) and `OUTPUT/parquet/README.md` (paths
-    `<stage>/…`). `stages`: [{name, sources: [{name, documents, tokens}]}] from the manifest."""
+    `<stage>/…`). `stages`: [{name, sources: [{name, documents, tokens}]}] from the manifest.
+    `shown_as`: the folder's name once published, in the cards' examples (core.publish)."""
     out = Path(output_dir)
+    shown = Path(shown_as) if shown_as is not None else out
     written = []
     for folder, prefix in ((out, "parquet/"), (out / "parquet", "")):
         if not folder.is_dir():
@@ -54,5 +57,6 @@ def write_mixture_cards(output_dir: str | Path, stages: list[dict[str, Any]], sp
             column_notes=MIXTURE_COLUMNS,
             counts=counts,
             job_config=spec,
+            shown_as=shown / folder.relative_to(out),
         ))
     return written

@@ -116,7 +116,8 @@ def _changed(label: str, detail: str) -> MixtureError:
     return MixtureError(f"{label}: inputs changed since the manifest was built ({detail}); build it again")
 
 
-def load_selection(out: Path, entry: ManifestSource, label: str, tok: LoadedTokenizer, spec: MixtureSpec):
+def load_selection(out: Path, entry: ManifestSource, label: str, tok: LoadedTokenizer, spec: MixtureSpec,
+                   cache: Path | None = None):
     """The source's selection as the build made it: (SourceSelection, tokenized shards by url).
     Every input is checked against the hash the manifest pins."""
     path = out / entry.selection.path
@@ -141,7 +142,7 @@ def load_selection(out: Path, entry: ManifestSource, label: str, tok: LoadedToke
         infos.append(info)
     if changed:
         raise _changed(label, f"shards added, removed or changed: {changed}")
-    cache = Path(out) / "token_cache"
+    cache = cache or Path(out) / "token_cache"
     tokenized, shards = {}, []
     for i, info in enumerate(infos):
         ts = tokenize_shard(info, spec.documents.text_column, tok, cache, spec.export.batch_size)
@@ -175,14 +176,22 @@ def blend_path(spec: MixtureSpec, stage: str, name: str) -> str:
     return f"{prefix.rstrip('/')}/megatron/{stage}/{name}" if prefix else name
 
 
-def export(manifest: Manifest | dict) -> dict:
-    """Write every stage's files from a manifest; returns (and writes) export.json's content."""
+def export(manifest: Manifest | dict, root: str | Path | None = None) -> dict:
+    """Write every stage's files from a manifest; returns (and writes) export.json's content.
+    `root`: write (and read the selection files) there instead of the manifest's output_dir — a
+    staging folder that is published as output_dir afterwards (core.publish); paths written into
+    the files name output_dir."""
     manifest = as_manifest(manifest)
     spec = MixtureSpec.model_validate(manifest.spec)
     tok = load_tokenizer(spec.tokenizer)
     if tok.sha256 != manifest.tokenizer.sha256:
         raise MixtureError(f"tokenizer {tok.name_or_path} changed since the manifest was built; build it again")
-    out = Path(manifest.output_dir)
+    final = Path(manifest.output_dir)
+    out = Path(root) if root is not None else final
+
+    def shown(path: Path) -> str:  # the path once published
+        return str(final / path.relative_to(out))
+
     eod = tok.eod_id is not None
     summary = {"manifest_spec_sha256": manifest.spec_sha256, "tokenizer": manifest.tokenizer.model_dump(mode="json"),
                "stages": []}
@@ -197,13 +206,13 @@ def export(manifest: Manifest | dict) -> dict:
             key = _entry_key(entry, tok, spec)
             record = {"source": entry.name, "weight": entry.weight, "documents": entry.documents,
                       "tokens": entry.tokens,
-                      "megatron_prefix": str(prefix) if spec.export.megatron else None,
-                      "parquet": str(parquet_path) if spec.export.parquet else None}
+                      "megatron_prefix": shown(prefix) if spec.export.megatron else None,
+                      "parquet": shown(parquet_path) if spec.export.parquet else None}
             outputs = ([Path(f"{prefix}.bin"), Path(f"{prefix}.idx")] if spec.export.megatron else []) + (
                 [parquet_path] if spec.export.parquet else [])
             finished = done.is_file() and done.read_text().strip() == key and all(p.is_file() for p in outputs)
             if not finished:
-                selection, tokenized = load_selection(out, entry, label, tok, spec)
+                selection, tokenized = load_selection(out, entry, label, tok, spec, cache=final / "token_cache")
                 if spec.export.megatron:
                     write_megatron(prefix, selection, tokenized, tok)
                 if spec.export.parquet:
@@ -230,12 +239,13 @@ def export(manifest: Manifest | dict) -> dict:
                      "path_prefix": spec.export.megatron_path_prefix,
                      "megatron_args": args}
             atomic_write_text(stage_dir / "blend.json", json.dumps(blend, indent=2) + "\n")
-            stage_summary["blend"] = str(stage_dir / "blend.json")
+            stage_summary["blend"] = shown(stage_dir / "blend.json")
         summary["stages"].append(stage_summary)
     atomic_write_text(out / "export.json", json.dumps(summary, indent=2) + "\n")
     if spec.export.parquet:
         write_mixture_cards(out, [{"name": st.name, "sources": [{"name": e.name, "documents": e.documents, "tokens": e.tokens}
-                                                                for e in st.sources]} for st in manifest.stages], manifest.spec)
+                                                                for e in st.sources]} for st in manifest.stages], manifest.spec,
+                            shown_as=final)
     return summary
 
 

@@ -47,7 +47,7 @@ def _schema(folder: str | Path, patterns: list[str], storage_options: dict | Non
 
 
 def write_crawl_card(output_dir: str | Path, job_config: dict[str, Any], counts: dict[str, Any],
-                     storage_options: dict | None = None) -> str:
+                     storage_options: dict | None = None, *, shown_as: str | Path | None = None) -> str:
     """`OUTPUT/README.md` (local or `s3://`): kept documents are the default config, every rejection
     stage a config of its own (`rejected_<stage>`) and all of them together `rejected`."""
     from fsspec.core import url_to_fs
@@ -75,11 +75,13 @@ def write_crawl_card(output_dir: str | Path, job_config: dict[str, Any], counts:
         counts=counts,
         job_config=job_config,
         storage_options=storage_options,
+        shown_as=shown_as,
     )
 
 
 def write_problems_card(output_dir: str | Path, job_config: dict[str, Any], counts: dict[str, Any], *,
-                        kept: str = "kept.parquet", dropped: str = "dropped.parquet") -> str:
+                        kept: str = "kept.parquet", dropped: str = "dropped.parquet",
+                        shown_as: str | Path | None = None) -> str:
     """`OUTPUT/README.md` of the problem set: kept problems are the default config, dropped ones
     (with `drop_step`, `drop_reason`, `drop_detail`) the `dropped` config."""
     folder = str(output_dir)
@@ -98,4 +100,5 @@ def write_problems_card(output_dir: str | Path, job_config: dict[str, Any], coun
         schema=_schema(folder, [kept, dropped]),
         counts=counts,
         job_config=job_config,
+        shown_as=shown_as,
     )

@@ -47,6 +47,8 @@ from datatrove.utils.hashing import HashConfig
 from pydantic import Field, field_validator, model_validator
 
 from core.config import ConfigError, ConfigPath, StrictModel
+from core.io import locate_os_error
+from core.publish import Publication
 from filters.readers import HtmlFileReader, ReadRejects, RobustJsonlReader, RobustParquetReader, RobustWarcReader
 from filters.writers import document_writer, rejected_writer
 from pipelines.cards import write_crawl_card
@@ -277,9 +279,11 @@ def _intermediate_reader(folder) -> ParquetReader:
     return ParquetReader(folder, glob_pattern="*.parquet")
 
 
-def build_stages(cfg: Config) -> list[Stage]:
-    out = cfg.output_dir
-    work = cfg.work_dir or f"{out}/_work"
+def build_stages(cfg: Config, publish_dir: str | None = None) -> list[Stage]:
+    """The stages; kept and rejected documents are written under `publish_dir` (the job's staging
+    folder, core.publish; default: the output folder)."""
+    out = publish_dir or cfg.output_dir
+    work = cfg.work_dir or f"{cfg.output_dir}/_work"
     rejected = _folder(cfg, f"{out}/rejected")
     n = cfg.executor.tasks
     from filters.language import LanguageID
@@ -407,55 +411,94 @@ def _warm_up_models() -> None:
     detect_language("Warm up the language model.")
 
 
-# What a crawl writes under output_dir (removed by --overwrite, with the work folder).
+# What a crawl publishes under output_dir, as one set (core.publish; removed by --overwrite, with the
+# work folder). stats.parquet is written by `python -m pipelines.stats` and describes one run: a new
+# run's outputs replace it.
 OUTPUTS = ("documents", "rejected", "README.md", "stats.parquet")
 
 
 def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = False, overwrite: bool = False) -> dict:
     """Run (or resume) the crawl; `verbose` shows every engine log line instead of progress lines;
-    `overwrite` removes a previous run's output first instead of resuming it."""
+    `overwrite` removes a previous run's output first instead of resuming it.
+
+    Kept and rejected documents are written into a staging folder (core.publish) and published with
+    the dataset card at the end, as one set; a resumed run fills the same staging folder. A run
+    whose stages were all complete already (nothing staged) leaves the published outputs as they are."""
     check(cfg, config_path)
-    stages = build_stages(cfg)
     work = cfg.work_dir or f"{cfg.output_dir}/_work"
     logs_root = Path(work) / "logs"
-    check_resume(cfg.output_dir, _resume_settings(cfg), config=cfg.model_dump(mode="json"), overwrite=overwrite,
-                 outputs=[*OUTPUTS, work], storage_options=cfg.output_storage_options)
+    publication = Publication(cfg.output_dir, OUTPUTS)
+    if overwrite:
+        publication.discard()
+    try:
+        check_resume(cfg.output_dir, _resume_settings(cfg), config=cfg.model_dump(mode="json"), overwrite=overwrite,
+                     outputs=[*OUTPUTS, work], storage_options=cfg.output_storage_options)
+    except OSError as e:
+        raise locate_os_error(e, [work, cfg.output_dir]) from None
+    stages = build_stages(cfg, publication.staging)
     log_dirs = [str(logs_root / f"{i:02d}_{s.name}") for i, s in enumerate(stages)]
+    if publication.exists() or any(completed_tasks(d) < s.tasks for s, d in zip(stages, log_dirs)):
+        publication.prepare()
     reports: list[StageReport] = []
     t_start = time.time()
     print(f"crawl: {len(stages)} stages, {cfg.executor.tasks} tasks, executor={cfg.executor.type}", file=sys.stderr)
-    if cfg.executor.type == "local":
-        _warm_up_models()
-        for i, (stage, log_dir) in enumerate(zip(stages, log_dirs)):
-            if stage.has_no_input():
-                print(f"no documents left before {stage.name}; the remaining stages have nothing to do", file=sys.stderr)
-                break
-            done = completed_tasks(log_dir)
-            note = f" (resuming: {done}/{stage.tasks} tasks already done)" if 0 < done < stage.tasks else ""
-            note = " (already complete)" if done >= stage.tasks else note
-            print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
-            t0 = time.time()
-            with tempfile.TemporaryDirectory(prefix="rc-progress-") as counters:
-                counted = with_document_counter(stage, counters)
-                with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose, counters=counters if counted else None,
-                                 total_docs=stage.input_documents(), total_bytes=stage.input_bytes()):
-                    ex_cfg = cfg.executor.model_copy(update={"workers": 1}) if stage.in_process else cfg.executor
-                    local_executor((counted or stage).pipeline, stage.tasks, log_dir, ex_cfg).run()
-            report = read_stage_report(stage.name, log_dir, time.time() - t0)
-            reports.append(report)
-            print(f"      {report.one_line()}", file=sys.stderr, flush=True)
-    else:
-        executor = None
-        for stage, log_dir in zip(stages, log_dirs):
-            executor = slurm_executor(stage.pipeline, stage.tasks, stage.name, log_dir, cfg.executor, executor)
-        executor.run()
-        if not cfg.executor.slurm.wait:
-            return {"submitted": True, "last_job_id": executor.job_id, "logs": str(logs_root)}
-        wait_for_slurm([(s.name, s.tasks, d) for s, d in zip(stages, log_dirs)], cfg.executor.slurm.poll_seconds)
-        reports = [read_stage_report(s.name, d, None) for s, d in zip(stages, log_dirs)]
-    elapsed = time.time() - t_start
-    summary = print_summary(reports, elapsed, cfg.output_dir)
-    counts = {"documents_kept": summary["documents_kept"],
-              "stages": [{k: v for k, v in st.items() if k != "seconds"} for st in summary["stages"]]}
-    write_crawl_card(cfg.output_dir, cfg.model_dump(mode="json"), counts, storage_options=cfg.output_storage_options)
-    return summary
+    try:
+        if cfg.executor.type == "local":
+            reports = _run_local(cfg, stages, log_dirs, verbose)
+        else:
+            executor = None
+            for stage, log_dir in zip(stages, log_dirs):
+                executor = slurm_executor(stage.pipeline, stage.tasks, stage.name, log_dir, cfg.executor, executor)
+            executor.run()
+            if not cfg.executor.slurm.wait:
+                return {"submitted": True, "last_job_id": executor.job_id, "logs": str(logs_root),
+                        "publish": "run the same command again once the jobs ended: it publishes the outputs"}
+            wait_for_slurm([(s.name, s.tasks, d) for s, d in zip(stages, log_dirs)], cfg.executor.slurm.poll_seconds)
+            reports = [read_stage_report(s.name, d, None) for s, d in zip(stages, log_dirs)]
+        elapsed = time.time() - t_start
+        if publication.remote or publication.exists():  # remote outputs are written in place
+            kept = count_documents(f"{publication.staging}/documents")
+            counts = {"documents_kept": kept if kept is not None else (reports[-1].docs_out if reports else 0),
+                      "stages": [{"stage": r.name, "docs_in": r.docs_in, "docs_out": r.docs_out, "losses": r.reasons,
+                                  "unaccounted": r.unaccounted} for r in reports]}
+            write_crawl_card(publication.staging, cfg.model_dump(mode="json"), counts,
+                             storage_options=cfg.output_storage_options, shown_as=cfg.output_dir)
+            publication.publish()
+    except OSError as e:
+        raise locate_os_error(e, [work, cfg.output_dir]) from None
+    # The end-of-run counts are read from what is on disk (every completed task's stats, the
+    # published shards), not from the tasks this invocation ran: a resumed run reports the whole crawl.
+    return print_summary(reports, elapsed, cfg.output_dir, kept=count_documents(f"{cfg.output_dir}/documents"))
+
+
+def count_documents(folder: str) -> int | None:
+    """Rows of the Parquet shards in a local folder, from their footers (None for remote folders)."""
+    if "://" in folder:
+        return None
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(Path(folder).glob("*.parquet")))
+
+
+def _run_local(cfg: Config, stages: list[Stage], log_dirs: list[str], verbose: bool) -> list[StageReport]:
+    reports: list[StageReport] = []
+    _warm_up_models()
+    for i, (stage, log_dir) in enumerate(zip(stages, log_dirs)):
+        if stage.has_no_input():
+            print(f"no documents left before {stage.name}; the remaining stages have nothing to do", file=sys.stderr)
+            break
+        done = completed_tasks(log_dir)
+        note = f" (resuming: {done}/{stage.tasks} tasks already done)" if 0 < done < stage.tasks else ""
+        note = " (already complete)" if done >= stage.tasks else note
+        print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
+        t0 = time.time()
+        with tempfile.TemporaryDirectory(prefix="rc-progress-") as counters:
+            counted = with_document_counter(stage, counters)
+            with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose, counters=counters if counted else None,
+                             total_docs=stage.input_documents(), total_bytes=stage.input_bytes()):
+                ex_cfg = cfg.executor.model_copy(update={"workers": 1}) if stage.in_process else cfg.executor
+                local_executor((counted or stage).pipeline, stage.tasks, log_dir, ex_cfg).run()
+        report = read_stage_report(stage.name, log_dir, time.time() - t0)
+        reports.append(report)
+        print(f"      {report.one_line()}", file=sys.stderr, flush=True)
+    return reports

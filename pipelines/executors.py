@@ -23,7 +23,8 @@ from core.config import StrictModel
 
 __all__ = [
     "SlurmConfig", "ExecutorConfig", "ClusterSettings", "local_executor", "slurm_executor", "completed_tasks",
-    "wait_for_slurm", "dask_client", "dask_mapper", "local_mapper", "Mapper",
+    "wait_for_slurm", "dask_client", "dask_mapper", "local_mapper", "Mapper", "descendants", "kill_processes",
+    "adopt_orphans",
 ]
 
 
@@ -55,11 +56,117 @@ class ExecutorConfig(StrictModel):
         return self
 
 
-def local_executor(pipeline: list, tasks: int, logging_dir: str, cfg: ExecutorConfig):
+_ACTIVE: Any = None  # the executor whose tasks the forked pool workers run (see _run_rank)
+
+
+def _run_rank(rank: int, local_rank: int):
+    """One task in a pool worker: a fresh copy of the pipeline per task (datatrove's own pool
+    unpickles one per task; steps keep per-task state and stats)."""
+    import copy
+
+    executor = copy.copy(_ACTIVE)
+    executor.pipeline = copy.deepcopy(_ACTIVE.pipeline)
+    return executor._run_for_rank(rank, local_rank)
+
+
+def _fail_fast_executor():
     from datatrove.executor import LocalPipelineExecutor
 
+    class FailFastLocalExecutor(LocalPipelineExecutor):
+        """datatrove's local executor, with a pool that fails fast.
+
+        datatrove runs parallel tasks in a `multiprocess.Pool`, which waits forever for the result
+        of a worker that died (seen on a full disk: a crawl stuck at `0/4` tasks), and on an error
+        terminates its workers but not their children (the extractor's sandbox processes, left
+        running). Here tasks run in a `concurrent.futures.ProcessPoolExecutor` (forked, so the
+        pipeline is inherited, not pickled): the first failed task, or a worker that died, stops
+        the stage at once — every worker and its descendants are killed — and the error is raised
+        in this process. Completion markers are datatrove's (written after a task's outputs and
+        stats), so a rerun redoes exactly the tasks that did not finish."""
+
+        def run(self):
+            if self.workers == 1 or len(self.get_incomplete_ranks(range(self.local_rank_offset,
+                                                                        self.local_rank_offset + self.local_tasks))) <= 1:
+                return super().run()
+            import concurrent.futures as cf
+            import multiprocessing
+
+            from datatrove.utils.stats import PipelineStats
+
+            global _ACTIVE
+            ranks = self.get_incomplete_ranks(range(self.local_rank_offset, self.local_rank_offset + self.local_tasks))
+            self.save_executor_as_json()
+            _ACTIVE = self
+            pool = cf.ProcessPoolExecutor(min(self.workers, len(ranks)), mp_context=multiprocessing.get_context(self.start_method))
+            stats = []
+            try:
+                futures = [pool.submit(_run_rank, rank, 0 if i == 0 else 1) for i, rank in enumerate(ranks)]
+                for future in cf.as_completed(futures):
+                    stats.append(future.result())
+            except BaseException:
+                kill_processes([p.pid for p in list((pool._processes or {}).values())])
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            finally:
+                _ACTIVE = None
+            pool.shutdown(wait=True)
+            merged = sum(stats, start=PipelineStats())
+            with self.logging_dir.open("stats.json", "wt") as f:
+                merged.save_to_disk(f)
+            return merged
+
+    return FailFastLocalExecutor
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living descendant of `pid` (children, their children, …), from /proc (Linux; [] elsewhere)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill_processes(pids: list[int]) -> None:
+    """SIGKILL `pids` and all their descendants (descendants first, so none is re-parented away)."""
+    import signal
+
+    everyone = [d for p in pids for d in descendants(p)][::-1] + [p for p in pids if p != os.getpid()]
+    for pid in everyone:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def adopt_orphans() -> None:
+    """Make this process the reaper of its descendants' orphans (Linux PR_SET_CHILD_SUBREAPER), so a
+    process whose parent died stays a descendant of the job and is ended with it."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def local_executor(pipeline: list, tasks: int, logging_dir: str, cfg: ExecutorConfig):
     workers = cfg.workers if cfg.workers > 0 else min(tasks, os.cpu_count() or 1)
-    return LocalPipelineExecutor(
+    return _fail_fast_executor()(
         pipeline=pipeline,
         tasks=tasks,
         workers=min(workers, tasks),

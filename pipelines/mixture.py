@@ -1,9 +1,16 @@
-"""`python -m pipelines.run CONFIG.yaml` with `kind: mixture`: build the manifest, then export it."""
+"""`python -m pipelines.run CONFIG.yaml` with `kind: mixture`: build the manifest, then export it.
+
+Everything the job publishes (OUTPUTS) is written into a staging folder and published at once
+(core.publish): a reader of the output folder never sees one run's manifest beside another's
+export. The token cache stays in the output folder (keyed by shard and tokenizer content).
+"""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from core.io import locate_os_error
+from core.publish import Publication
 from core.records.manifest import write_manifest
 from mixtures.build import build_manifest, manifest_path, summarize
 from mixtures.export import export
@@ -54,25 +61,24 @@ def check(config: Config, config_path: Path | str = "config") -> str:
     return f"{shards} shard match(es) across the stages' sources"
 
 
-# What a mixture writes under output_dir (removed by --overwrite; the token cache is kept: it is
-# keyed by shard and tokenizer content, never stale).
+# What a mixture publishes under output_dir, as one set (removed by --overwrite; the token cache is
+# kept: it is keyed by shard and tokenizer content, never stale).
 OUTPUTS = ("manifest.json", "megatron", "parquet", "selection", "export.json", "README.md")
 
 
 def run(config: Config, config_path: Path | str | None = None, *, verbose: bool = False, overwrite: bool = False) -> dict:
-    if overwrite:
-        import shutil
-
-        for name in OUTPUTS:
-            target = Path(config.output_dir) / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-    manifest = build_manifest(config)
     path = manifest_path(config)
-    write_manifest(manifest, path)
-    print(summarize(manifest), file=sys.stderr)  # stdout stays free for `pipelines.run --json`
-    exported = export(manifest)
+    publication = Publication(path.parent, OUTPUTS)
+    if overwrite:  # start over: an interrupted export's staging folder is not resumed
+        publication.discard()
+    try:
+        staging = Path(publication.prepare())  # an interrupted export resumes in it
+        manifest = build_manifest(config, root=staging)
+        write_manifest(manifest, staging / path.name)
+        print(summarize(manifest), file=sys.stderr)  # stdout stays free for `pipelines.run --json`
+        exported = export(manifest, root=staging)
+        publication.publish()
+    except OSError as e:
+        raise locate_os_error(e, [path.parent]) from None
     return {"manifest": str(path), "export": str(Path(manifest.output_dir) / "export.json"),
             "stages": exported["stages"]}

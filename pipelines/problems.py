@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from core.config import ConfigError, ConfigPath, StrictModel
+from core.io import locate_os_error
+from core.publish import Publication
 from filters.decontam import BenchmarkIndex
 from filters.problems.clean import Steps, clean
 from filters.problems.ingest import FORMATS, IngestError, IngestLimits, expand, read_problems
@@ -93,14 +95,14 @@ def build_index(benchmarks: list[BenchmarkSpec], steps: Steps, limits: IngestLim
     return index
 
 
-# What the job writes under output_dir (removed by --overwrite).
-OUTPUTS = ("kept.parquet", "dropped.parquet", "report.json", "README.md")
+# What the job publishes under output_dir, as one set (removed by --overwrite).
+OUTPUT_FILES = {"kept": "kept.parquet", "dropped": "dropped.parquet", "report": "report.json"}
+OUTPUTS = (*OUTPUT_FILES.values(), "README.md")
 
 
 def run(config: Config, config_path: Path | str = "config", *, verbose: bool = False, overwrite: bool = False) -> dict[str, Any]:
     """Run the job; a run killed before it wrote its outputs resumes from its finished chunks
     (`OUTPUT/_run/chunks/`, removed once the outputs are written); `overwrite` starts over."""
-    out = Path(config.output_dir)
     t0 = time.perf_counter()
     rows: list[dict] = []
     seen: set[str] = set()
@@ -114,6 +116,15 @@ def run(config: Config, config_path: Path | str = "config", *, verbose: bool = F
     t_ingest = time.perf_counter() - t0
     log.info("ingested %d problems from %d inputs; benchmark index: %s items",
              len(rows), len(config.inputs), index.items if index else 0)
+    try:
+        return _clean_and_publish(config, rows, index, t0, t_ingest, verbose=verbose, overwrite=overwrite)
+    except OSError as e:  # a full disk, a permission: name the output folder when the error has no path
+        raise locate_os_error(e, [config.output_dir]) from None
+
+
+def _clean_and_publish(config: Config, rows: list[dict], index: BenchmarkIndex | None, t0: float, t_ingest: float, *,
+                       verbose: bool, overwrite: bool) -> dict[str, Any]:
+    out = Path(config.output_dir)
     # Only now, with readable inputs, does the output folder get anything.
     check_resume(config.output_dir, config.model_dump(mode="json", exclude={"cluster"}),
                  config=config.model_dump(mode="json"), overwrite=overwrite, outputs=OUTPUTS)
@@ -126,9 +137,21 @@ def run(config: Config, config_path: Path | str = "config", *, verbose: bool = F
                               judge_chunk_size=config.cluster.judge_chunk_size)
     timings = {"ingest": t_ingest, **timings, "total": time.perf_counter() - t0}
     report = build_report(rows, timings)
-    paths = write_outputs(rows, report, out)
-    write_problems_card(config.output_dir, config.model_dump(mode="json"),
-                        {k: report[k] for k in ("kept", "dropped", "dropped_by_reason") if k in report})
+    # The outputs are written aside and published as one set (core.publish): a reader never sees
+    # this run's kept.parquet beside the last run's dropped.parquet or report.
+    publication = Publication(config.output_dir, OUTPUTS)
+    publication.discard()  # rows are all in memory: a staging folder left by a failed run is stale
+    staging = Path(publication.prepare())
+    try:
+        write_outputs(rows, report, staging)
+        write_problems_card(staging, config.model_dump(mode="json"),
+                            {k: report[k] for k in ("kept", "dropped", "dropped_by_reason") if k in report},
+                            shown_as=config.output_dir)
+        publication.publish()
+    except OSError:
+        publication.discard()  # half-written outputs: nothing a reader or a rerun could take
+        raise
+    paths = {k: str(Path(config.output_dir) / name) for k, name in OUTPUT_FILES.items()}
     shutil.rmtree(store.folder, ignore_errors=True)  # the outputs hold everything now
     print(format_table(report))
     return {"kept": report["kept"], "dropped": report["dropped"], "dropped_by_reason": report["dropped_by_reason"],

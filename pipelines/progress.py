@@ -1,6 +1,7 @@
 """Per-stage reports from datatrove's merged stats, and the end-of-run summary."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -54,12 +55,14 @@ class StageReport:
 
 
 def _load_stats(log_dir: Path) -> list[dict]:
-    merged = log_dir / "stats.json"
-    if merged.is_file():
-        return json.loads(merged.read_text())
-    # Slurm writes per-rank stats; merge the step lists by position.
+    """The stage's stats over every completed task, from the per-task files (`stats/<rank>.json`,
+    written before the task's completion marker). Not datatrove's merged `stats.json`: a resumed
+    run rewrites it with only the tasks it ran itself, and a full disk can leave it cut short."""
+    done = {p.name for p in (log_dir / "completions").iterdir()} if (log_dir / "completions").is_dir() else set()
     steps: list[dict] = []
     for f in sorted((log_dir / "stats").glob("*.json")):
+        if f.stem not in done:
+            continue  # a task that did not finish: its stats (if any) are not part of the output
         for i, step in enumerate(json.loads(f.read_text())):
             if i >= len(steps):
                 steps.append({"name": step["name"], "stats": {}})
@@ -87,7 +90,10 @@ def read_stage_report(name: str, log_dir: str | Path, seconds: float | None) -> 
     return report
 
 
-def print_summary(reports: list[StageReport], elapsed: float, output_dir: str, stream=sys.stderr) -> dict:
+def print_summary(reports: list[StageReport], elapsed: float, output_dir: str, stream=sys.stderr, *,
+                  kept: int | None = None) -> dict:
+    """The end-of-run table; `kept`: documents in the published shards (counted on disk; default:
+    the last stage's output count)."""
     width = max((len(r.name) for r in reports), default=5)
     records_read = reports[0].docs_in if reports else 0
     print(f"\n{records_read} records read; per stage, docs in = docs out + each loss:", file=stream)
@@ -98,7 +104,8 @@ def print_summary(reports: list[StageReport], elapsed: float, output_dir: str, s
         check = "yes" if not r.unaccounted else f"{r.unaccounted:+d}"
         lost = ", ".join(f"{k}={v}" for k, v in sorted(r.reasons.items(), key=lambda kv: -kv[1]))
         print(f"{r.name:<{width}}  {r.docs_in:>9}  {r.docs_out:>9}  {secs}  {rate}  {check:>7}  {lost}", file=stream)
-    kept = reports[-1].docs_out if reports else 0
+    if kept is None:
+        kept = reports[-1].docs_out if reports else 0
     print(f"\n{kept} documents kept in {output_dir}/documents, {elapsed:.1f}s in all", file=stream)
     print(f"inspect: python -m pipelines.stats {output_dir}", file=stream, flush=True)
     return {
@@ -261,17 +268,23 @@ class quiet_stage:
         self._reporter.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type=None, exc=None, tb=None):
         import os
 
         if not self.enabled:
             return False
         self._reporter.terminate()
         self._reporter.join()
-        sys.stderr.flush()
+        try:
+            sys.stderr.flush()
+        except OSError:  # the capture sits on the output disk, which may be full
+            pass
         os.dup2(self._saved, 2)
         os.close(self._saved)
-        self._capture.close()
+        with contextlib.suppress(OSError):
+            self._capture.close()
+        if exc_type is not None and issubclass(exc_type, OSError):
+            return False  # the job reports the error in one message; the capture may be cut short
         notable = []
         for line in (self.log_dir / "stderr.log").read_text(errors="replace").splitlines():
             # A rank with no duplicates has no .remove file: expected, not worth a warning.

@@ -4,13 +4,21 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
+from core.io import describe_os_error
+from pipelines.executors import adopt_orphans, descendants, kill_processes
 from pipelines.registry import ConfigError, load_config
 
+EXIT_IO_ERROR = 74  # sysexits' EX_IOERR: a full disk, a permission or device error stopped the job
 
-def main(argv: list[str] | None = None) -> int:
+
+def main(argv: list[str] | None = None, *, reap: bool | None = None) -> int:
+    """The CLI; `reap` (default: when called as the command, argv None) makes this process the
+    reaper of orphaned descendants, so that none outlives a failed job."""
+    reap = argv is None if reap is None else reap
     parser = argparse.ArgumentParser(prog="python -m pipelines.run", description=__doc__)
     parser.add_argument("config", type=Path, help="job config (YAML); its `kind` selects the job")
     parser.add_argument("--validate-only", action="store_true", help="check the config and exit")
@@ -21,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                              "or refuse when its settings differ)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    module = None
     try:
         module, config = load_config(args.config)
         if args.validate_only:
@@ -35,13 +44,25 @@ def main(argv: list[str] | None = None) -> int:
             if "overwrite" not in inspect.signature(module.run).parameters:
                 raise ConfigError(f"{args.config}: --overwrite: the `{module.__name__.rsplit('.', 1)[-1]}` job does not support it")
             extra["overwrite"] = True
-        summary = module.run(config, config_path=args.config, verbose=args.verbose, **extra)
+        if reap:
+            adopt_orphans()  # a worker's child whose parent died stays ours, and is ended below
+        before = set(descendants(os.getpid()))
+        try:
+            summary = module.run(config, config_path=args.config, verbose=args.verbose, **extra)
+        except BaseException:
+            # Nothing the job started outlives a failed run (pool workers, their sandboxes, reporters).
+            kill_processes([p for p in descendants(os.getpid()) if p not in before])
+            raise
     except ConfigError as e:
         print(str(e), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    except OSError as e:
+        job = f"{module.__name__.rsplit('.', 1)[-1]} job" if module is not None else "the job"
+        print(describe_os_error(e, job), file=sys.stderr)
+        return EXIT_IO_ERROR
     if summary and args.json:
         print(json.dumps(summary, indent=2, default=str))
     return 0

@@ -1,7 +1,8 @@
 """Outputs of a run: kept/dropped Parquet and the report (counts per reason and per source).
 
-Every file is written to a temporary name in the output folder and moved into place with os.replace,
-so a crash never leaves a half-written file under the final name.
+Every file is written to a temporary name and moved into place with os.replace, so a crash never
+leaves a half-written file under the final name; the problems job writes them into a staging
+folder and publishes them as one set (core.publish).
 """
 from __future__ import annotations
 
