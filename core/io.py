@@ -61,8 +61,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 # ----------------------------------------------------------------------------- I/O errors
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 _ADVICE = {
-    errno.ENOSPC: "free space there and run the same command again: it resumes where it stopped",
-    errno.EDQUOT: "free space (disk quota) and run the same command again: it resumes where it stopped",
+    errno.ENOSPC: "free space there and run the same command again",
+    errno.EDQUOT: "free space (disk quota) and run the same command again",
     errno.EACCES: "check the permissions of that path, then run the same command again",
     errno.EPERM: "check the permissions of that path, then run the same command again",
     errno.EROFS: "the filesystem is read-only: choose another output_dir or remount it writable",
@@ -103,13 +103,22 @@ def locate_os_error(exc: OSError, candidates: list[str | Path]) -> OSError:
     return located
 
 
+def _mount_point(path: str) -> str:
+    p = Path(path).absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    while not os.path.ismount(p) and p != p.parent:
+        p = p.parent
+    return str(p)
+
+
 def describe_os_error(exc: OSError, job: str = "the job") -> str:
-    """One line for an I/O error that stopped a job: what (errno name and text), where, what to do."""
+    """One line for an I/O error that stopped a job: what (the system's text and errno name), where
+    (with the filesystem for a full disk), what to do."""
     name = errno.errorcode.get(exc.errno, "") if exc.errno is not None else ""
-    text = exc.strerror or str(exc)
+    text = os.strerror(exc.errno) if exc.errno is not None else (exc.strerror or str(exc))
     where = f" at {exc.filename}" if exc.filename else ""
     if exc.filename and exc.errno in _FULL:
-        free = _free_bytes(str(exc.filename))
-        where += f" ({free:,} bytes free there)" if free is not None else ""
+        where += f" (the filesystem mounted at {_mount_point(str(exc.filename))})"
     advice = _ADVICE.get(exc.errno, "fix the cause and run the same command again")
     return f"{job} stopped: {text}{f' ({name})' if name else ''}{where}; {advice}"

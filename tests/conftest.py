@@ -40,6 +40,8 @@ from tests.infra.llm import (  # noqa: E402,F401
     tiny_model, transformers_backend, transformers_server, vllm_backend, vllm_server,
 )
 
+# `small_disk`: a tmpfs mounted as a small output disk (root only; tests.infra.disk).
+from tests.infra.disk import small_disk  # noqa: E402,F401
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
