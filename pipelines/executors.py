@@ -24,7 +24,7 @@ from core.config import StrictModel
 __all__ = [
     "SlurmConfig", "ExecutorConfig", "ClusterSettings", "local_executor", "slurm_executor", "completed_tasks",
     "wait_for_slurm", "dask_client", "dask_mapper", "local_mapper", "Mapper", "descendants", "kill_processes",
-    "adopt_orphans",
+    "end_new_processes", "adopt_orphans",
 ]
 
 
@@ -151,6 +151,27 @@ def kill_processes(pids: list[int]) -> None:
     for pid in everyone:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
+
+
+def end_new_processes(before: set[int], grace_s: float = 3.0) -> None:
+    """Kill this process's descendants that are not in `before`, after giving them `grace_s`
+    seconds to exit on their own (a closing dask cluster, a terminated reporter)."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        new = [p for p in descendants(os.getpid()) if p not in before and not _is_zombie(p)]
+        if not new or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    kill_processes(new)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return True
+    return stat[stat.rindex(b")") + 2 :].split()[0] == b"Z"
 
 
 def adopt_orphans() -> None:

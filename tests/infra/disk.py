@@ -1,14 +1,17 @@
-"""A small disk for fault tests: a tmpfs the test mounts (root only) and can grow ("free space")."""
+"""Fault tests' helpers: a small disk (a tmpfs the test mounts, root only, and can grow: "free
+space"), the job started as a user starts it, and the checks of a job stopped by a full disk."""
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_or_skip
+from tests.conftest import REPO_ROOT, require_or_skip
 
 
 class SmallDisk:
@@ -43,3 +46,42 @@ def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Small
         yield SmallDisk(path)
     finally:
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def run_cli(config: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The job as a user starts it, in a session of its own (its id is the job's pid, kept as
+    `.pid` on the result) so that whatever it leaves running can be found."""
+    with subprocess.Popen([sys.executable, "-m", "pipelines.run", str(config), *args], cwd=REPO_ROOT, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True) as p:
+        out, err = p.communicate(timeout=timeout)
+    done = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    done.pid = p.pid
+    return done
+
+
+def left_running(session: int) -> list[str]:
+    """Command lines of processes still in the job's session."""
+    found = []
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{name}/stat").read_bytes()
+            cmd = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        if int(fields[3]) == session and fields[0] != b"Z":
+            found.append(cmd)
+    return found
+
+
+def assert_one_clear_message(proc: subprocess.CompletedProcess, disk: Path, job: str) -> None:
+    assert proc.returncode == 74, proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{job} job stopped: No space left on device (ENOSPC) at {disk}"), last
+    assert "run the same command again" in last
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    # start_new_session: the job's session id is its pid. A killed process may take a moment to go.
+    deadline = time.monotonic() + 5
+    while (left := left_running(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left == []

@@ -4,53 +4,15 @@ gives the output an uninterrupted run gives. The output disk is a small tmpfs th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.infra.disk import assert_one_clear_message, run_cli
 
 pytestmark = pytest.mark.xdist_group("crawl")
-
-
-def run_cli(config: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """The job as a user starts it, in a session of its own (its id is the job's pid, kept as
-    `.pid` on the result) so that whatever it leaves running can be found."""
-    with subprocess.Popen([sys.executable, "-m", "pipelines.run", str(config), *args], cwd=REPO_ROOT, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True) as p:
-        out, err = p.communicate(timeout=timeout)
-    done = subprocess.CompletedProcess(p.args, p.returncode, out, err)
-    done.pid = p.pid
-    return done
-
-
-def left_running(session: int) -> list[str]:
-    """Command lines of processes still in the job's session."""
-    found = []
-    for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{name}/stat").read_bytes()
-            cmd = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(b")") + 2 :].split()
-        if int(fields[3]) == session and fields[0] != b"Z":
-            found.append(cmd)
-    return found
-
-
-def assert_one_clear_message(proc: subprocess.CompletedProcess, disk: Path, job: str) -> None:
-    assert proc.returncode == 74, proc.stderr[-3000:]
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"{job} job stopped: No space left on device (ENOSPC) at {disk}"), last
-    assert "run the same command again" in last
-    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
-    assert left_running(proc.pid) == []  # start_new_session: the job's session id is its pid
 
 
 def frame(folder: Path) -> pl.DataFrame:
@@ -122,3 +84,17 @@ def test_problems_on_a_full_disk_keep_the_previous_outputs_as_a_set(tmp_path, sm
     report, ref = (json.loads(p.read_text()) for p in (out / "report.json", tmp_path / "ref" / "report.json"))
     assert {k: v for k, v in report.items() if k != "seconds"} == {k: v for k, v in ref.items() if k != "seconds"}
     assert report["total"] == 200
+
+
+@pytest.mark.small_disk_size("1m")
+def test_read_only_output_is_one_clear_message(tmp_path, small_disk):
+    src = tmp_path / "toy.jsonl"
+    src.write_text(_problem_lines(3, 2))
+    config = tmp_path / "problems.yaml"
+    config.write_text(yaml.safe_dump({"kind": "problems", "inputs": [{"path": str(src), "source": "toy"}],
+                                      "output_dir": str(small_disk.path / "out"), "cluster": {"executor": "local"}}))
+    small_disk.resize("1m,ro")
+    proc = run_cli(config)
+    assert proc.returncode == 74 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"problems job stopped: Read-only file system (EROFS) at {small_disk.path}/out"), last
