@@ -43,6 +43,7 @@ from tests.infra.llm import (  # noqa: E402,F401
 # `small_disk`: a tmpfs mounted as a small output disk (root only; tests.infra.disk).
 from tests.infra.disk import small_disk  # noqa: E402,F401
 
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make `--dist loadgroup` group again. pytest-xdist 3.8 marks an `xdist_group` test by appending
