@@ -109,6 +109,24 @@ class QualityConfig(StrictModel):
     rule_languages: list[str] = Field(default_factory=lambda: ["en"])
 
 
+Dimension = Literal["domain", "content_type", "reasoning_depth", "knowledge_density", "educational_value"]
+ModelPaths = dict[Dimension, ConfigPath]  # filters.classifiers.DIMENSIONS; a test checks they agree
+
+
+class ClassifyConfig(StrictModel):
+    """fastText models (filters.classifiers), one per dimension; none = no scoring (the default)."""
+
+    models: ModelPaths = Field(default_factory=dict, description="dimension -> model file")
+
+    @field_validator("models")
+    @classmethod
+    def _exist(cls, v: dict) -> dict:
+        for dim, path in v.items():
+            if "://" not in path and not os.path.isfile(path):
+                raise ValueError(f"{dim} model {path!r} does not exist")
+        return v
+
+
 class DedupConfig(StrictModel):
     url: bool = True
     minhash: bool = True
@@ -128,6 +146,7 @@ class Config(StrictModel):
     language: LanguageConfig = Field(default_factory=LanguageConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
 
     @field_validator("output_dir")
     @classmethod
@@ -305,6 +324,10 @@ def build_stages(cfg: Config, publish_dir: str | None = None) -> list[Stage]:
                 exclusion_writer=rejected_writer(rejected, "quality"),
             )
         )
+    if cfg.classify.models:
+        from filters.classifiers import ClassifierScores
+
+        process.append(ClassifierScores(dict(cfg.classify.models)))
     current = _folder(cfg, f"{work}/processed")
     final = _folder(cfg, f"{out}/documents")
     dedup_any = cfg.dedup.url or cfg.dedup.minhash

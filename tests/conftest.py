@@ -60,3 +60,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         suffix = "@" + "_".join(names)
         if names and not item.nodeid.endswith(suffix):
             item._id = NodeId.parse(item.nodeid + suffix)
+
+
+@pytest.fixture(scope="session")
+def web_domain_model(shared_data, tmp_path_factory):
+    """Real pages labelled math / code / other (tools.web_domains), extracted once, and a domain model
+    trained on them by the CLI with 30% of each class held out. Returns a dict: labels, model, metrics
+    (held-out, from --metrics), stdout (what `train` printed)."""
+    import contextlib
+    import io
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from filters.classifiers import main
+    from tools.web_domains import web_domain_rows
+
+    tmp = tmp_path_factory.mktemp("web_domain")
+    labels = tmp / "web_labels.parquet"
+    pq.write_table(pa.Table.from_pylist(web_domain_rows(shared_data / "web")), labels)
+    model, metrics = tmp / "domain.bin", tmp / "metrics.json"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main(["train", str(labels), "--dimension", "domain", "-o", str(model), "--held-out", "0.3",
+                   "--metrics", str(metrics)])
+    assert rc == 0, out.getvalue()
+    return {"labels": labels, "model": model, "metrics": json.loads(metrics.read_text()), "stdout": out.getvalue()}

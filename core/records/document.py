@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2  # 2: `source_offset`; `source` is the input file through every stage
+SCHEMA_VERSION = 3  # 2: `source_offset`; `source` is the input file through every stage. 3: classifier columns (cls_*)
 
 # Quality signals recorded per document (computed on prose lines; see filters/quality.py).
 SIGNAL_FIELDS: list[pa.Field] = [
@@ -26,6 +26,17 @@ SIGNAL_FIELDS: list[pa.Field] = [
     pa.field("fineweb_pass", pa.bool_()),
     # ';'-joined reasons of every rule that failed ("" when none did).
     pa.field("quality_reasons", pa.string()),
+]
+
+# Classifier scores (filters/classifiers.py, docs/classifiers.md); null where no model was given.
+CLASSIFIER_FIELDS: list[pa.Field] = [
+    pa.field("cls_domain", pa.string()),  # math | code | science | humanities | other
+    pa.field("cls_domain_prob", pa.float64()),
+    pa.field("cls_content_type", pa.string()),  # ads | news | job_posting | forum | tutorial | reference | fiction | other
+    pa.field("cls_content_type_prob", pa.float64()),
+    pa.field("cls_reasoning_depth", pa.float64()),  # expected score, 0.0–5.0
+    pa.field("cls_knowledge_density", pa.float64()),
+    pa.field("cls_educational_value", pa.float64()),
 ]
 
 DOCUMENT_FIELDS: list[pa.Field] = [
@@ -47,6 +58,7 @@ DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("quality_pass", pa.bool_()),
     # Number of near-duplicates (including itself) in this document's MinHash cluster; 1 = unique.
     pa.field("dedup_cluster_size", pa.int32()),
+    *CLASSIFIER_FIELDS,
 ]
 
 DOCUMENT_SCHEMA = pa.schema(DOCUMENT_FIELDS, metadata={"reasoning-curator/record": f"document/{SCHEMA_VERSION}"})
