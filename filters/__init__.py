@@ -6,6 +6,8 @@
 - `filters.quality`: `QualitySignals` step (datatrove's Gopher/C4/FineWeb rules on the prose)
 - `filters.words`: `shared_tokenizer` / `FastSpacyTokenizer`, the rules' and MinHash's word split
 - `filters.writers`: `document_writer`, `rejected_writer` (Parquet with the `core.records.document` schemas)
+- `filters.classifiers`: fastText classifiers per dimension (`Classifier`, `ClassifierScores` step, `train`;
+  `python -m filters.classifiers train|evaluate`)
 - `filters.decontam`: `BenchmarkIndex`, the one decontamination implementation (problems; web documents)
 - `filters.problems`: problem ingest, rules, dedup, reference-solution checks
 
@@ -13,4 +15,4 @@ May import `core` and `verifiers`; never `synth`, `mixtures`, `trainer` or `pipe
 Submodules are imported where used (nothing here), so `filters.extraction` does not pay for datatrove.
 """
 
-__all__ = ["readers", "extraction", "language", "quality", "words", "writers", "decontam", "problems"]
+__all__ = ["readers", "extraction", "language", "quality", "words", "writers", "classifiers", "decontam", "problems"]

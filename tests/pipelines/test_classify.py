@@ -2,6 +2,7 @@
 on the new columns (`where:` over cls_*), with the domain model trained on real pages."""
 from __future__ import annotations
 
+import importlib.util
 import random
 
 import polars as pl
@@ -101,3 +102,28 @@ def test_missing_model_in_crawl_config_is_one_clear_error(tmp_path, capsys):
     assert run_main([str(cfg)]) == 2
     err = capsys.readouterr().err
     assert "classify.models" in err and "nope.bin" in err
+
+
+def test_shipped_loop_configs_validate(tmp_path, web_domain_model):
+    """configs/classify.yaml and configs/annotate.yaml as shipped, with their inputs where they point."""
+    import shutil
+
+    from pipelines.registry import load_config
+    from tests.conftest import REPO_ROOT
+
+    (tmp_path / "configs").mkdir()
+    for name in ("classify.yaml", "annotate.yaml", "crawl.yaml"):
+        shutil.copy(REPO_ROOT / "configs" / name, tmp_path / "configs" / name)
+    write_shard(tmp_path / "output" / "crawl" / "documents" / "a.parquet", [document(0, random.Random(0))])
+    (tmp_path / "data" / "sample-crawl").mkdir(parents=True)  # crawl.yaml's input
+    (tmp_path / "output" / "models").mkdir(parents=True)
+    for dim in ("domain", "content_type", "reasoning_depth", "knowledge_density", "educational_value"):
+        shutil.copy(web_domain_model["model"], tmp_path / "output" / "models" / f"{dim}.bin")
+    module, cfg = load_config(tmp_path / "configs" / "classify.yaml")
+    assert module.__name__ == "pipelines.classify"
+    assert cfg.models["educational_value"] == str(tmp_path / "output" / "models" / "educational_value.bin")
+    _, crawl_cfg = load_config(tmp_path / "configs" / "crawl.yaml")
+    assert crawl_cfg.classify.models == {}
+    if importlib.util.find_spec("synth.backends") is not None:
+        module, cfg = load_config(tmp_path / "configs" / "annotate.yaml")
+        assert cfg.input == str(tmp_path / "output" / "crawl" / "documents") and cfg.sample == 2000
