@@ -65,8 +65,11 @@ def main() -> int:
 
     runners = {
         "ours (domain)": lambda: ClassifierScores({"domain": models["domain"]}),
+        # keep_labels at score 0 keeps every document: datatrove 0.x fails on the model's first use when
+        # neither keep_labels nor remove_labels is given (`[] + None` in its label check).
         "datatrove FastTextClassifierFilter (domain)": lambda: FastTextClassifierFilter(
-            model_url=models["domain"], save_labels_in_metadata=True),
+            model_url=models["domain"], keep_labels=[(lab, 0.0) for lab in ("math", "code", "other")],
+            save_labels_in_metadata=True),
         "ours (all 5 dimensions)": lambda: ClassifierScores(models),
     }
     best = {name: 0.0 for name in runners}

@@ -51,28 +51,26 @@ def test_labels_outside_the_dimension_and_missing_columns_are_refused(tmp_path, 
     assert not (tmp_path / "m.bin").exists()
 
 
-def test_scale_model_scores_expected_value_and_step_fills_columns(tmp_path):
-    """A 0-5 scale trained on separable texts: the step writes the expected score (between the
-    extremes, ordered like the labels) and a model of the wrong dimension is refused on load."""
+def test_scale_model_scores_expected_value_and_step_fills_columns(web_domain_model, tmp_path):
+    """A 0-5 scale trained on real pages (math = 5, other = 0): the step writes the expected score,
+    math pages it did not see score above other pages it did not see, and a model of the wrong
+    dimension is refused on load."""
     from datatrove.data import Document
 
     from filters.classifiers import train
 
-    words = {0: "buy cheap now click deal", 5: "theorem proof lemma derivation hence"}
-    texts, labels = [], []
-    for score, vocab in words.items():
-        for i in range(40):
-            texts.append(" ".join(vocab.split()[j % 5] for j in range(i, i + 30)))
-            labels.append(str(score))
+    rows = [r for r in pq.read_table(web_domain_model["labels"]).to_pylist() if r["domain"] != "code"]
+    seen, unseen = rows[::2], rows[1::2]
     model = tmp_path / "edu.bin"
-    train(texts, labels, model)
-    step = ClassifierScores({"educational_value": str(model)}, batch_size=3)
-    docs = [Document(text=t, id=str(i)) for i, t in enumerate(["click deal buy now cheap", "lemma proof hence theorem"] * 4)]
-    out = list(step.run(iter(docs)))
-    assert len(out) == 8 and columns_for("educational_value") == ["cls_educational_value"]
-    scores = [d.metadata["cls_educational_value"] for d in out]
-    assert all(0.0 <= s <= 5.0 for s in scores)
-    assert all(scores[i] < 2.5 < scores[i + 1] for i in range(0, 8, 2))
+    train([r["text"] for r in seen], ["5" if r["domain"] == "math" else "0" for r in seen], model)
+    step = ClassifierScores({"educational_value": str(model)}, batch_size=7)
+    out = list(step.run(iter(Document(text=r["text"], id=r["id"]) for r in unseen)))
+    assert [d.id for d in out] == [r["id"] for r in unseen] and columns_for("educational_value") == ["cls_educational_value"]
+    score = {d.id: d.metadata["cls_educational_value"] for d in out}
+    assert all(0.0 <= s <= 5.0 for s in score.values())
+    math = [score[r["id"]] for r in unseen if r["domain"] == "math"]
+    other = [score[r["id"]] for r in unseen if r["domain"] == "other"]
+    assert sum(math) / len(math) > sum(other) / len(other) + 1.0
     with pytest.raises(ValueError, match="not a domain model"):
         Classifier({"domain": model})
 
