@@ -20,6 +20,9 @@ def test_every_job_resolves_relative_paths_against_the_config_file(tmp_path: Pat
     cfg_dir = tmp_path / "configs"
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "in.jsonl").write_text('{"id": "1", "text": "x", "problem": "1+1?", "answer": "2"}\n')
+    (tmp_path / "data" / "a.parquet").write_bytes(b"")  # shards for classify/annotate (only their presence is checked)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "d.bin").write_bytes(b"")
     cfg = {
         "crawl": {"input": {"path": "../data", "format": "jsonl"}, "output_dir": "../out"},
         "problems": {"inputs": [{"path": "../data/in.jsonl"}], "output_dir": "../out"},
@@ -30,18 +33,25 @@ def test_every_job_resolves_relative_paths_against_the_config_file(tmp_path: Pat
                     "stages": [{"name": "s", "token_budget": 10, "seq_length": 4,
                                 "sources": [{"name": "a", "shards": ["../data/*.parquet"], "ratio": 1.0}]}]},
         "train": {"out_dir": "../out", "data": {"manifest": "../mix/manifest.json"}},
+        "classify": {"input": "../data", "output_dir": "../out", "models": {"domain": "../models/d.bin"}},
+        "annotate": {"input": "../data", "output": "../out", "model": {"backend": "vllm", "model": "data/tiny-model"}},
     }[kind]
     cfg_dir.mkdir()
     (cfg_dir / "job.yaml").write_text(yaml.safe_dump({"kind": kind, **cfg}))
     monkeypatch.chdir(Path("/"))  # the working directory plays no part
     _, config = load_config(cfg_dir / "job.yaml")
-    assert (config.out_dir if kind == "train" else config.output_dir) == str(tmp_path / "out")
+    out = {"train": "out_dir", "annotate": "output"}.get(kind, "output_dir")
+    assert getattr(config, out) == str(tmp_path / "out")
     if kind == "train":
         assert config.data.manifest == str(tmp_path / "mix" / "manifest.json")
     elif kind == "crawl":
         assert config.input.path == str(tmp_path / "data")
     elif kind == "problems":
         assert config.inputs[0].path == str(tmp_path / "data" / "in.jsonl")
+    elif kind == "classify":
+        assert config.input == str(tmp_path / "data") and config.models["domain"] == str(tmp_path / "models" / "d.bin")
+    elif kind == "annotate":
+        assert config.input == str(tmp_path / "data")
     elif kind == "difficulty":
         assert config.input.path == str(tmp_path / "data" / "in.jsonl")
         assert config.level_runs == [str(tmp_path / "runs" / "a.jsonl")]
