@@ -55,13 +55,6 @@ class Config(StrictModel):
         return self.input.rstrip("/"), "*.parquet"
 
 
-def _keep_source(data, rank: int = 0, world_size: int = 1):
-    """The reader records the shard it read in `file_path`; the row's own `source` (the crawl input) wins."""
-    for doc in data:
-        doc.metadata.pop("file_path", None)
-        yield doc
-
-
 def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = False) -> dict:
     from filters.classifiers import ClassifierScores
 
@@ -71,7 +64,6 @@ def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = Fals
     tasks = cfg.executor.tasks
     pipeline = [
         ParquetReader(folder, glob_pattern=pattern, text_key="text", id_key="id", doc_progress=False, file_progress=False),
-        _keep_source,
         ClassifierScores(dict(cfg.models)),
         document_writer(f"{cfg.output_dir}/documents"),
     ]
