@@ -23,5 +23,5 @@ __all__ = ["Config", "run"]
 def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = False) -> dict:
     parts = Path(f"{cfg.output}.parts")
     parts.mkdir(parents=True, exist_ok=True)
-    check_resume(str(parts), parts / "config.fingerprint", cfg.settings())
+    check_resume(str(parts), cfg.settings(), config=cfg.model_dump(mode="json"))
     return annotate(cfg)

@@ -60,7 +60,7 @@ def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = Fals
 
     folder, pattern = cfg.folder_and_glob()
     log_dir = Path(cfg.output_dir) / "_work" / "logs" / "classify"
-    check_resume(cfg.output_dir, log_dir.parent / "config.fingerprint", cfg.model_dump(exclude={"executor"}))
+    check_resume(cfg.output_dir, cfg.model_dump(mode="json", exclude={"executor"}), config=cfg.model_dump(mode="json"))
     tasks = cfg.executor.tasks
     pipeline = [
         ParquetReader(folder, glob_pattern=pattern, text_key="text", id_key="id", doc_progress=False, file_progress=False),

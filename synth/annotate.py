@@ -163,7 +163,7 @@ class AnnotateConfig(StrictModel):
 
     def settings(self) -> dict:
         """What changes the output (a resumed run must have the same)."""
-        return self.model_dump(exclude={"chunk"})
+        return self.model_dump(mode="json", exclude={"chunk"})
 
 
 def _shards(path: str) -> list[str]:
