@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tools.procs import pid_alive
+
 __all__ = ["Server", "server_command", "start_server", "stop_server", "shared_server", "SERVED_NAME"]
 
 SERVED_NAME = "tiny"  # the name the vLLM server serves the model under
@@ -67,16 +69,6 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def start_server(kind: str, model_dir: str, log_path: Path, owner_pid: int, timeout: float = 600) -> Server:
     port = _free_port()
     cmd, model = server_command(kind, str(Path(model_dir).resolve()) if kind == "transformers" else model_dir, port)
@@ -98,11 +90,11 @@ def start_server(kind: str, model_dir: str, log_path: Path, owner_pid: int, time
 
 
 def stop_server(server: Server, timeout: float = 30) -> None:
-    if not _alive(server.pid):
+    if not pid_alive(server.pid):
         return
     os.kill(server.pid, signal.SIGTERM)  # the supervisor stops the server's process group
     deadline = time.monotonic() + timeout
-    while _alive(server.pid) and time.monotonic() < deadline:
+    while pid_alive(server.pid) and time.monotonic() < deadline:
         try:
             os.waitpid(server.pid, os.WNOHANG)
         except ChildProcessError:
@@ -120,7 +112,7 @@ def shared_server(root: Path, kind: str, model_dir: str, owner_pid: int) -> Iter
 
     def users() -> list[int]:
         try:
-            return [p for p in json.loads(users_file.read_text()) if _alive(p) and p != me]
+            return [p for p in json.loads(users_file.read_text()) if pid_alive(p) and p != me]
         except (OSError, ValueError):
             return []
 
@@ -135,7 +127,7 @@ def shared_server(root: Path, kind: str, model_dir: str, owner_pid: int) -> Iter
             server = Server(**json.loads(state.read_text()))
         except (OSError, ValueError, TypeError):
             pass
-        if server is None or not _alive(server.pid) or not _healthy(server.url):
+        if server is None or not pid_alive(server.pid) or not _healthy(server.url):
             if server is not None:
                 stop_server(server)
             server = start_server(kind, model_dir, root / "server.log", owner_pid)
@@ -171,7 +163,7 @@ def _supervise(owner_pid: int, log: str, cmd: list[str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     while child.poll() is None:
-        if not _alive(owner_pid):
+        if not pid_alive(owner_pid):
             stop()
         time.sleep(1)
     return child.returncode or 0

@@ -35,6 +35,8 @@ from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tools.procs import pid_alive
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_DEPS = REPO_ROOT / "scripts" / "system_deps.sh"
 REQUIRED_BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol", "scancel", "srun")
@@ -280,7 +282,7 @@ def _wait_node_idle(cluster: SlurmCluster, timeout: float) -> None:
     state = ""
     while time.monotonic() < deadline:
         for name, pid in cluster.pids.items():
-            if not _alive(pid):
+            if not pid_alive(pid):
                 raise SlurmUnavailable(f"{name} exited during start-up{_log_tail(cluster.root / 'log' / (name + '.log'))}")
         proc = cluster.command("sinfo", "-h", "-N", "-n", cluster.node, "-o", "%T")
         state = (proc.stdout or proc.stderr).strip()
@@ -293,20 +295,6 @@ def _wait_node_idle(cluster: SlurmCluster, timeout: float) -> None:
     )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A killed daemon we are the parent of stays a zombie until reaped; it is not alive.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _stop_pids(pids: dict[str, int], timeout: float = 10) -> None:
     # Stop in reverse start order: slurmd, slurmctld, then munged (the others use it).
     for pid in reversed(list(pids.values())):
@@ -315,10 +303,10 @@ def _stop_pids(pids: dict[str, int], timeout: float = 10) -> None:
         except ProcessLookupError:
             pass
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(_alive(p) for p in pids.values()):
+    while time.monotonic() < deadline and any(pid_alive(p) for p in pids.values()):
         time.sleep(0.05)
     for pid in pids.values():
-        if _alive(pid):
+        if pid_alive(pid):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -327,7 +315,7 @@ def _stop_pids(pids: dict[str, int], timeout: float = 10) -> None:
 
 def stop_cluster(cluster: SlurmCluster, timeout: float = 15) -> None:
     """Cancel the cluster's jobs (their processes die with them), then stop its daemons."""
-    if _alive(cluster.pids.get("slurmctld", -1)):
+    if pid_alive(cluster.pids.get("slurmctld", -1)):
         cluster.command("scancel", "--user", str(os.geteuid()), "--full")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -340,7 +328,7 @@ def stop_cluster(cluster: SlurmCluster, timeout: float = 15) -> None:
 
 
 def is_running(cluster: SlurmCluster) -> bool:
-    if not all(_alive(pid) for pid in cluster.pids.values()):
+    if not all(pid_alive(pid) for pid in cluster.pids.values()):
         return False
     proc = cluster.command("sinfo", "-h", "-N", "-n", cluster.node, "-o", "%T")
     return proc.returncode == 0 and proc.stdout.strip() in {"idle", "mixed", "allocated", "completing"}
@@ -364,7 +352,7 @@ def shared_cluster(root: Path, owner_pid: int | None = None, partition: str = "d
     users_file = root / "users.json"
     me = os.getpid()
     with lock.acquire(timeout=180):
-        users = [p for p in _read_json(users_file, []) if _alive(p) and p != me]
+        users = [p for p in _read_json(users_file, []) if pid_alive(p) and p != me]
         cluster = _load_cluster(root)
         if cluster is None or not is_running(cluster):
             if cluster is not None:
@@ -376,7 +364,7 @@ def shared_cluster(root: Path, owner_pid: int | None = None, partition: str = "d
         yield cluster
     finally:
         with lock.acquire(timeout=180):
-            users = [p for p in _read_json(users_file, []) if _alive(p) and p != me]
+            users = [p for p in _read_json(users_file, []) if pid_alive(p) and p != me]
             _write_json_atomic(users_file, users)
             if not users:
                 current = _load_cluster(root)
@@ -421,7 +409,7 @@ def _stop_watchdog(root: Path) -> None:
         pid = int(pid_file.read_text())
     except (OSError, ValueError):
         return
-    if pid != os.getpid() and _alive(pid):
+    if pid != os.getpid() and pid_alive(pid):
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -431,7 +419,7 @@ def _stop_watchdog(root: Path) -> None:
 
 def _watch(owner_pid: int, root: Path) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    while _alive(owner_pid):
+    while pid_alive(owner_pid):
         time.sleep(1)
     cluster = _load_cluster(root)
     if cluster is not None:
