@@ -13,7 +13,8 @@ import pytest
 from datatrove.executor import SlurmPipelineExecutor
 
 from tests.conftest import REPO_ROOT
-from tools.slurm import SlurmCluster, SlurmJobError, _alive, ensure_installed, shared_cluster, wait_for_slurm_jobs
+from tools.procs import pid_alive as _alive
+from tools.slurm import SlurmCluster, SlurmJobError, ensure_installed, shared_cluster, wait_for_slurm_jobs
 
 pytestmark = pytest.mark.slurm
 
