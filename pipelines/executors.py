@@ -268,6 +268,16 @@ class ClusterSettings(StrictModel):
     judge_chunk_size: int = Field(default=8, ge=1)  # problems per reference-solution task
 
 
+def silence_cluster_logs() -> None:
+    """Mute what dask, tornado and asyncio log while a cancelled or failed run is torn down.
+    dask's logging config gives children such as `tornado.application` their own level, so
+    muting the parents alone is not enough: every logger under those names is set."""
+    prefixes = ("distributed", "tornado", "asyncio")
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in prefixes]
+    for name in {*prefixes, *names}:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 @contextlib.contextmanager
 def dask_client(c: ClusterSettings, *, verbose: bool = False) -> Iterator[Any]:
     """A dask client for `c`, or None for `executor: local`."""
@@ -308,8 +318,9 @@ def dask_client(c: ClusterSettings, *, verbose: bool = False) -> Iterator[Any]:
         try:
             yield client
         except KeyboardInterrupt:
-            # Closing a cluster whose tasks were cancelled logs warnings; the runner prints one line.
-            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            # Closing a cluster whose tasks were cancelled logs warnings, and the client's pending
+            # result trackers log their closed connections through tornado; the runner prints one line.
+            silence_cluster_logs()
             raise
 
 

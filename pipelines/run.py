@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from core.io import describe_os_error
-from pipelines.executors import adopt_orphans, descendants, end_new_processes
+from pipelines.executors import adopt_orphans, descendants, end_new_processes, silence_cluster_logs
 from pipelines.registry import ConfigError, load_config
 
 EXIT_IO_ERROR = 74  # sysexits' EX_IOERR: a full disk, a permission or device error stopped the job
@@ -53,8 +53,7 @@ def main(argv: list[str] | None = None, *, reap: bool | None = None) -> int:
             # Nothing the job started outlives a failed run (pool workers, their sandboxes, reporters):
             # what is still running after a grace period is killed, quietly (the job's one message
             # follows; a dask client's callbacks would log the closed connections).
-            for name in ("distributed", "tornado", "asyncio"):
-                logging.getLogger(name).setLevel(logging.CRITICAL)
+            silence_cluster_logs()
             end_new_processes(before)
             raise
     except ConfigError as e:
