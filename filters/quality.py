@@ -25,10 +25,9 @@ from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
 from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-from core.markup import mask
+from filters.prose import Prose, prose_only, prose_view  # noqa: F401 - prose_only: re-exported
 from filters.words import shared_tokenizer
 
-_HEADING = re.compile(r"^#{1,6}\s+", re.M)
 _WORD = re.compile(r"\w+", re.U)
 _SYMBOLS = ("#", "...", "…")
 _PUNCT_END = (".", "!", "?", '"', "'", "。", "！", "？", ":", ";")
@@ -41,16 +40,6 @@ UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "km", "my", "bo", "wuu", "yue"}
 
 # Rule groups that make up the recorded verdicts.
 RULES = ("gopher", "c4", "fineweb")
-
-
-def prose_only(text: str) -> str:
-    """The text the heuristics should judge: code blocks dropped, formulas replaced by a word
-    (so a sentence with math still ends with punctuation and still has words), Markdown heading
-    markers removed."""
-    # Display math goes entirely (a placeholder line would repeat, tripping the duplicate-line
-    # rules); inline math becomes a word so its sentence keeps its shape.
-    text = mask(text, code="\n", display="", inline="formula")
-    return _HEADING.sub("", text)
 
 
 def compute_signals(text: str) -> dict[str, float | int]:
@@ -126,15 +115,27 @@ class QualitySignals(BaseFilter):
         ok, reason = get_filter_result(rule.filter(Document(text=text, id=doc_id)))
         return None if ok else (reason or rule.name)
 
+    def judgeable(self, prose: Prose, n_words: int) -> bool:
+        """Whether the rules can judge this prose: a page that is mostly set aside (more lines of
+        code, equations and tables than of prose) and whose prose is under Gopher's own minimum
+        document size is a formula sheet or a code listing with captions; the prose rules would
+        judge the captions, so they record "cannot judge" instead. Pages with nothing set aside
+        are always judged (a thin page is still rejected as too short)."""
+        return n_words >= self.gopher_quality.min_doc_words or prose.set_aside <= prose.lines
+
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
-        prose = prose_only(doc.text)
-        doc.metadata.update(compute_signals(prose))
+        view = prose_view(doc.text)
+        prose = view.text
+        signals = compute_signals(prose)
+        doc.metadata.update(signals, n_set_aside_lines=view.set_aside)
         language = doc.metadata.get("language", "en")
-        english_rules = language in self.rule_languages
+        judgeable = self.judgeable(view, signals["n_words"])
+        english_rules = language in self.rule_languages and judgeable
         technical = bool(doc.metadata.get("has_math") or doc.metadata.get("has_code"))
         failed: dict[str, list[str]] = {rule: [] for rule in RULES}
+        judged: set[str] = set()
         for group, rule, applies in (
-            ("gopher", self.gopher_repetition_unspaced if language in UNSPACED_LANGUAGES else self.gopher_repetition, True),
+            ("gopher", self.gopher_repetition_unspaced if language in UNSPACED_LANGUAGES else self.gopher_repetition, judgeable),
             ("gopher", self.gopher_quality_technical if technical else self.gopher_quality, english_rules),
             # FineWeb before C4: datatrove memoises only the last few splits and C4 splits every
             # line, so this order lets FineWeb reuse the prose's words. `quality_reasons` lists
@@ -142,10 +143,16 @@ class QualitySignals(BaseFilter):
             ("fineweb", self.fineweb, english_rules),
             ("c4", self.c4_technical if technical else self.c4, english_rules),
         ):
-            if applies and (reason := self._verdict(rule, prose, doc.id)):
+            if not applies:
+                continue
+            judged.add(group)
+            if reason := self._verdict(rule, prose, doc.id):
                 failed[group].append(reason if reason.startswith(group) else f"{group}_{reason}")
         for group in RULES:
-            doc.metadata[f"{group}_pass"] = not failed[group]
+            # None: the group judged nothing (another language, or a page its rules cannot judge).
+            doc.metadata[f"{group}_pass"] = (not failed[group]) if group in judged else None
+            if group not in judged:
+                self.stat_update(f"unjudged_{group}")
         reasons = [r for group in RULES for r in failed[group]]
         doc.metadata["quality_reasons"] = ";".join(reasons)
         doc.metadata["quality_pass"] = not reasons

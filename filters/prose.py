@@ -1,0 +1,137 @@
+"""The prose view of an extracted document: the running text the quality rules were made for.
+
+datatrove's Gopher / C4 / FineWeb rules measure prose: lines that end like sentences, lines and
+paragraphs repeated, words repeated. An extracted math or code page also holds things that are not
+prose, in the extractor's markup (`core.markup`) or in plain Markdown, and those trip the rules
+although nothing is wrong with them. The view keeps what a reader would call the page's own text:
+
+- fenced code blocks are dropped;
+- a formula inside a sentence becomes one word, the same word for the same formula (`fmxxxxx`, five
+  letters from a hash of its TeX: two lines that differ only in their formulas are not duplicates);
+  a display formula ending with sentence punctuation (`…\\over 2a}.$$`, MathJax's convention)
+  gives the sentence its mark: `fmxxxxx.`;
+- *equation lines* are dropped: lines with math (a formula, a TeX command, `= + < > ^ _ ≤ ≥ ± × ÷`)
+  and not one word of two letters outside TeX commands (`$$x = 2$$`, `1. $f(x)$`,
+  `\\end{equation}$`, `Q3 – Q1 = 19 – 7 = 12`). A sentence cut before such a line takes the mark
+  the equation ends with;
+- Markdown table rows (`| … |`) are dropped: cells are not sentences;
+- a quoted line (`> …`, forum quotes) that repeats an earlier line is dropped: it copies the post
+  it answers, and the repetition rules would count the thread twice (a quote of nothing on the
+  page stays, without its `>`);
+- a *caption* — a short line (FineWeb's 30 characters) not ending a sentence, right before a
+  set-aside block (code block, equation line, table) — goes with its block: `Solution`,
+  `Program 1 :`, `## The Lorenz Equations` head formulas and code, not prose;
+- a row of four or more dots (a dot leader: `f(x) = …………… (1)`) is one ellipsis, `...`, however
+  long: Gopher counts every `...` in it as an ellipsis;
+- heading markers (`## `) are removed, the heading line stays; every line is stripped.
+
+Lines without math and without words (`0`, `A) 20`) stay: they are what the line rules exist to
+count. Regexes over lines only (no tokenizer), so the view costs well under a millisecond a page.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from typing import NamedTuple
+
+from core.markup import DISPLAY_MATH_RE, FENCED_RE, INLINE_MATH_RE
+
+__all__ = ["Prose", "prose_view", "prose_only", "formula_word", "CAPTION_MAX_CHARS"]
+
+# Formulas and code blocks are first replaced by private-use stand-ins (never in extracted text),
+# so lines can be classified before the formulas become words.
+_F0, _F1 = "\ue000", "\ue001"  # a formula: _F0 + its word's letters + _F1
+_BLOCK = "\ue002"  # a code block's line
+_FORMULA = re.compile("\ue000([a-z]+)\ue001")
+_SENTENCE_END = (".", "!", "?")
+# FineWeb's short-line length: a line this short that heads a set-aside block is its caption.
+CAPTION_MAX_CHARS = 30
+# Sentence punctuation closing a display formula, past TeX spacing and closing braces:
+# `…2a}.$$`, `\text{ . }$$`, `… \quad.$$`.
+_TEX_END_PUNCT = re.compile(r"([.!?])(?:\s|[}]|\\[,;:! ]|\\q?quad\b)*\Z")
+_GLUED = re.compile(r"(?<=\w)(?=\ue000)|(?<=\ue001)(?=\w)")
+_DOT_LEADER = re.compile(r"\.{4,}")
+_BLANK_RUN = re.compile(r"\n{3,}")
+_HEADING = re.compile(r"^#{1,6}\s+")
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+# A TeX command with an optional braced argument (`\frac`, `\begin{equation}`, `\textbf{E}`).
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\{[^{}\n]*\})?")
+_MATH_MARK = re.compile(r"[\ue000=<>+^_±×÷≤≥]|\\[A-Za-z]")
+# A word: two letters or more, not glued to a digit, underscore or another letter run.
+_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]{2,}")
+
+
+class Prose(NamedTuple):
+    text: str  # the prose lines, paragraphs kept (blank lines between them)
+    lines: int  # non-empty prose lines
+    set_aside: int  # non-empty lines set aside: code, equations, tables, repeated quotes, captions
+
+
+def formula_word(tex: str) -> str:
+    """The word standing for a formula in prose: `fm` and five letters from a hash of its TeX."""
+    h = zlib.crc32(tex.encode("utf-8", "surrogatepass"))
+    letters = []
+    for _ in range(5):
+        h, r = divmod(h, 26)
+        letters.append(chr(97 + r))
+    return "fm" + "".join(letters)
+
+
+def _formula(m: re.Match, display: bool = False) -> str:
+    tex = m.group()
+    mark = ""
+    if display:
+        tex = tex[2:-2]
+        end = _TEX_END_PUNCT.search(tex)
+        mark = end.group(1) if end else ""
+    return _F0 + formula_word(tex.strip("$ \n"))[2:] + _F1 + mark
+
+
+def _is_equation(line: str) -> bool:
+    return bool(_MATH_MARK.search(line)) and not _WORD.search(_TEX_COMMAND.sub(" ", _FORMULA.sub(" ", line)))
+
+
+def prose_view(text: str) -> Prose:
+    """The document's prose, and how many of its lines were set aside."""
+    text = FENCED_RE.sub(lambda m: "\n".join(_BLOCK * (m.group().count("\n") + 1)), text)  # a line per code line
+    text = DISPLAY_MATH_RE.sub(lambda m: _formula(m, display=True), text)
+    text = INLINE_MATH_RE.sub(_formula, text)
+    text = _GLUED.sub(" ", text)  # `$k$heads` → `fmxxxxx heads`: a formula is a word of its own
+    out: list[str] = []
+    before = -1  # index in `out` of the prose line right before (blank lines between), else -1
+    kept = set_aside = 0
+    seen: set[str] = set()
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            out.append("")
+            continue
+        if line.startswith(">"):
+            line = line.lstrip("> ")
+            if not line or line in seen:
+                set_aside, before = set_aside + 1, -1
+                continue
+        if line == _BLOCK or _TABLE_ROW.match(line) or _is_equation(line):
+            set_aside += 1
+            if before >= 0:  # the first line of a block right after a prose line
+                prev = out[before]
+                if line.endswith(_SENTENCE_END) and not prev.endswith(_SENTENCE_END):
+                    # "…the roots are\n$$x = 2.$$": the sentence ends where its equation ends.
+                    out[before] += line[-1]
+                elif len(prev) <= CAPTION_MAX_CHARS and not prev.endswith(_SENTENCE_END):
+                    out[before] = ""  # the block's caption
+                    kept, set_aside = kept - 1, set_aside + 1
+                before = -1
+            continue
+        seen.add(line)
+        before = len(out)
+        kept += 1
+        out.append(_DOT_LEADER.sub("...", _HEADING.sub("", line)))
+    # One blank line between paragraphs, however many lines were set aside between them.
+    prose = _BLANK_RUN.sub("\n\n", "\n".join(out).strip("\n"))
+    return Prose(_FORMULA.sub(lambda m: "fm" + m.group(1), prose), kept, set_aside)
+
+
+def prose_only(text: str) -> str:
+    """The prose view's text (what the quality rules judge)."""
+    return prose_view(text).text
