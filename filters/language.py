@@ -24,7 +24,13 @@ _WS = re.compile(r"\s+")
 def prose_sample(text: str, max_chars: int = 2000) -> str:
     # Code and formulas are not a language; they confuse lid.176 (it calls LaTeX-heavy English "la").
     text = mask(text)
-    return _WS.sub(" ", text).strip()[:max_chars]
+    sample = _WS.sub(" ", text).strip()[:max_chars]
+    # lid.176 learned from mixed-case text: text in capitals reads to it as another language
+    # (English in capitals comes out "ja"), so a sample mostly in capitals is judged lower-cased.
+    upper = sum(1 for c in sample if c.isupper())
+    if upper > sum(1 for c in sample if c.islower()):
+        sample = sample.lower()
+    return sample
 
 
 @functools.cache

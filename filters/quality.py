@@ -35,6 +35,10 @@ _PUNCT_END = (".", "!", "?", '"', "'", "。", "！", "？", ":", ";")
 # Minimum share of words containing a letter for pages with math or code (stock Gopher: 0.8).
 MATH_CODE_MIN_ALPHA_WORDS = 0.6
 
+# FineWeb's language threshold (examples/fineweb.py LanguageFilter): below it, lid.176 has not
+# identified the language, and such a page is judged by the rules rather than exempted from them.
+LANGUAGE_MIN_SCORE = 0.65
+
 # Scripts written without spaces between words.
 UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "km", "my", "bo", "wuu", "yue"}
 
@@ -69,8 +73,10 @@ class QualitySignals(BaseFilter):
     FineWeb rules on the document's prose.
 
     The English-calibrated rules (Gopher quality, C4, FineWeb) are only judged for documents whose
-    `language` is in `rule_languages`, as FineWeb did; Gopher's repetition rules apply to every
-    language. On pages with math or code (extractor metadata) the letter-word share and C4's
+    `language` is in `rule_languages`, as FineWeb did, or whose language lid.176 could not identify
+    (score under FineWeb's 0.65: keyword lists, link lists); Gopher's repetition rules apply to
+    every language. The rules judge the prose view (`filters.prose`); a page mostly set aside,
+    with less prose than Gopher's minimum document, is not judged (`*_pass` null). On pages with math or code (extractor metadata) the letter-word share and C4's
     curly-bracket rule are relaxed.
 
     `tokenizer`: the word splitter the rules use; default the shared `FastSpacyTokenizer`.
@@ -130,7 +136,10 @@ class QualitySignals(BaseFilter):
         doc.metadata.update(signals, n_set_aside_lines=view.set_aside)
         language = doc.metadata.get("language", "en")
         judgeable = self.judgeable(view, signals["n_words"])
-        english_rules = language in self.rule_languages and judgeable
+        identified = doc.metadata.get("language_score", 1.0) >= LANGUAGE_MIN_SCORE
+        english_rules = judgeable and (
+            language in self.rule_languages or not (identified or language in UNSPACED_LANGUAGES)
+        )
         technical = bool(doc.metadata.get("has_math") or doc.metadata.get("has_code"))
         failed: dict[str, list[str]] = {rule: [] for rule in RULES}
         judged: set[str] = set()

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 3  # 2: `source_offset`; `source` is the input file through every stage. 3: classifier columns (cls_*)
+SCHEMA_VERSION = 4  # 2: `source_offset`; `source` is the input file through every stage. 3: classifier columns (cls_*)
+# 4: `n_set_aside_lines`; `gopher_pass`/`c4_pass`/`fineweb_pass` null when the group could not judge
 
-# Quality signals recorded per document (computed on prose lines; see filters/quality.py).
+# Quality signals recorded per document (computed on the prose view; see filters/prose.py, filters/quality.py).
 SIGNAL_FIELDS: list[pa.Field] = [
     pa.field("n_chars", pa.int64()),
     pa.field("n_words", pa.int64()),
@@ -21,6 +22,10 @@ SIGNAL_FIELDS: list[pa.Field] = [
     pa.field("dup_line_frac", pa.float64()),
     pa.field("line_punct_ratio", pa.float64()),
     pa.field("short_line_ratio", pa.float64()),
+    # Lines set aside from the prose: code, equation lines, table rows, repeated quotes, captions.
+    pa.field("n_set_aside_lines", pa.int64()),
+    # Verdict of each rule group; null when it judged nothing (language outside `rule_languages`,
+    # or a page mostly set aside with too little prose to judge).
     pa.field("gopher_pass", pa.bool_()),
     pa.field("c4_pass", pa.bool_()),
     pa.field("fineweb_pass", pa.bool_()),
