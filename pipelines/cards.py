@@ -27,6 +27,7 @@ CRAWL_COLUMNS = {
     "n_chars": "characters of prose the rules judge",
     "n_words": "words of prose",
     "n_lines": "lines of prose",
+    "n_set_aside_lines": "lines set aside from the prose (code, equations, tables, repeated quotes, captions)",
     "quality_reasons": "`;`-joined failed rules, empty when none",
     "quality_pass": "no quality rule failed",
     "dedup_cluster_size": "size of the document's MinHash cluster (1 = unique)",
