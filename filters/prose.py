@@ -43,6 +43,7 @@ __all__ = ["Prose", "prose_view", "prose_only", "formula_word", "CAPTION_MAX_CHA
 _F0, _F1 = "\ue000", "\ue001"  # a formula: _F0 + its word's letters + _F1
 _BLOCK = "\ue002"  # a code block's line
 _FORMULA = re.compile("\ue000([a-z]+)\ue001")
+_HEX_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 _SENTENCE_END = (".", "!", "?")
 # FineWeb's short-line length: a line this short that heads a set-aside block is its caption.
 CAPTION_MAX_CHARS = 30
@@ -68,13 +69,8 @@ class Prose(NamedTuple):
 
 
 def formula_word(tex: str) -> str:
-    """The word standing for a formula in prose: `fm` and five letters from a hash of its TeX."""
-    h = zlib.crc32(tex.encode("utf-8", "surrogatepass"))
-    letters = []
-    for _ in range(5):
-        h, r = divmod(h, 26)
-        letters.append(chr(97 + r))
-    return "fm" + "".join(letters)
+    """The word standing for a formula in prose: `fm` and five letters from a CRC of its TeX."""
+    return "fm" + format(zlib.crc32(tex.encode("utf-8", "surrogatepass")), "08x")[:5].translate(_HEX_LETTERS)
 
 
 def _formula(m: re.Match, display: bool = False) -> str:
@@ -96,7 +92,8 @@ def prose_view(text: str) -> Prose:
     text = FENCED_RE.sub(lambda m: "\n".join(_BLOCK * (m.group().count("\n") + 1)), text)  # a line per code line
     text = DISPLAY_MATH_RE.sub(lambda m: _formula(m, display=True), text)
     text = INLINE_MATH_RE.sub(_formula, text)
-    text = _GLUED.sub(" ", text)  # `$k$heads` → `fmxxxxx heads`: a formula is a word of its own
+    if _F0 in text:
+        text = _GLUED.sub(" ", text)  # `$k$heads` → `fmxxxxx heads`: a formula is a word of its own
     out: list[str] = []
     before = -1  # index in `out` of the prose line right before (blank lines between), else -1
     kept = set_aside = 0
@@ -126,7 +123,9 @@ def prose_view(text: str) -> Prose:
         seen.add(line)
         before = len(out)
         kept += 1
-        out.append(_DOT_LEADER.sub("...", _HEADING.sub("", line)))
+        if line[0] == "#":
+            line = _HEADING.sub("", line)
+        out.append(_DOT_LEADER.sub("...", line) if "...." in line else line)
     # One blank line between paragraphs, however many lines were set aside between them.
     prose = _BLANK_RUN.sub("\n\n", "\n".join(out).strip("\n"))
     return Prose(_FORMULA.sub(lambda m: "fm" + m.group(1), prose), kept, set_aside)
