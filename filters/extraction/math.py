@@ -344,6 +344,8 @@ def rewrite_math_nodes(root: etree._Element, store: ProtectedStore, candidates: 
                 continue
             display = "display" in "".join(_classes(x) for x in el.iter("img")) or (math is not None and math.get("display") == "block")
         elif re.search(r"(^|\s)(math-container|wp-katex-eq|tex|latex|math-tex|arithmatex|mathjax-tex)(\s|$)", cls):
+            if el.get("data-expr") is None and any(d.tag in _BLOCK_CHILDREN for d in el.iterdescendants(etree.Element)):
+                continue  # a container of paragraphs (`div.left.tex`), not a formula: its text is read for delimiters
             raw = el.get("data-expr") or "".join(el.itertext())
             tex, disp = _strip_dollars(raw)
             display = bool(disp) or el.get("data-display") == "true" or "display" in cls or el.tag == "div"
@@ -361,6 +363,8 @@ def rewrite_math_nodes(root: etree._Element, store: ProtectedStore, candidates: 
     return count
 
 
+# Elements a formula never holds; a `tex`-class element with one of them inside is a container.
+_BLOCK_CHILDREN = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "script", "section", "article", "pre"})
 _SKIP_TEXT_TAGS = frozenset({"pre", "code", "script", "style", "textarea", "kbd", "samp", "tt", "xmp", "noscript"})
 
 
