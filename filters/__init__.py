@@ -4,6 +4,7 @@
 - `filters.extraction`: math-, code- and forum-preserving HTML extraction (`extract_text`, `MathCodeExtractor`)
 - `filters.language`: `LanguageID` step, `detect_language`
 - `filters.quality`: `QualitySignals` step (datatrove's Gopher/C4/FineWeb rules on the prose)
+- `filters.prose`: `prose_view`, the text the quality rules judge
 - `filters.words`: `shared_tokenizer` / `FastSpacyTokenizer`, the rules' and MinHash's word split
 - `filters.writers`: `document_writer`, `rejected_writer` (Parquet with the `core.records.document` schemas)
 - `filters.classifiers`: fastText classifiers per dimension (`Classifier`, `ClassifierScores` step, `train`;
@@ -15,4 +16,4 @@ May import `core` and `verifiers`; never `synth`, `mixtures`, `trainer` or `pipe
 Submodules are imported where used (nothing here), so `filters.extraction` does not pay for datatrove.
 """
 
-__all__ = ["readers", "extraction", "language", "quality", "words", "writers", "classifiers", "decontam", "problems"]
+__all__ = ["readers", "extraction", "language", "quality", "prose", "words", "writers", "classifiers", "decontam", "problems"]

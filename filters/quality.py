@@ -1,11 +1,13 @@
 """Math- and code-aware quality signals.
 
-datatrove's stock Gopher / C4 / FineWeb rules are applied, unchanged, to the *prose* of a
-document: fenced code blocks and formulas are masked first, because those rules destroy math and
+datatrove's stock Gopher / C4 / FineWeb rules are applied, with their FineWeb settings, to the
+*prose view* of a document (`filters.prose`: code, equation lines, tables, repeated quotes and
+captions set aside, formulas as words), because on the whole text those rules destroy math and
 code pages (C4 drops any page with a `{`, Gopher counts `#` comments as symbols, FineWeb's line
-ratios hit code and display math). Every rule's verdict is recorded as columns and reasons; in
-`filter` mode a document failing any rule is rejected with all its reasons, in `tag` mode it is
-kept and only tagged.
+ratios hit code and display math). A rule group that cannot judge a page (another language, or
+too little prose on a page mostly set aside) records null instead of a verdict. Every verdict is
+recorded as columns and reasons; in `filter` mode a document failing any rule is rejected with
+all its reasons, in `tag` mode it is kept and only tagged. Rules and figures: docs/quality.md.
 """
 from __future__ import annotations
 
@@ -76,8 +78,8 @@ class QualitySignals(BaseFilter):
     `language` is in `rule_languages`, as FineWeb did, or whose language lid.176 could not identify
     (score under FineWeb's 0.65: keyword lists, link lists); Gopher's repetition rules apply to
     every language. The rules judge the prose view (`filters.prose`); a page mostly set aside,
-    with less prose than Gopher's minimum document, is not judged (`*_pass` null). On pages with math or code (extractor metadata) the letter-word share and C4's
-    curly-bracket rule are relaxed.
+    with less prose than Gopher's minimum document, is not judged (`*_pass` null). On pages with
+    math or code (extractor metadata) the letter-word share and C4's curly-bracket rule are relaxed.
 
     `tokenizer`: the word splitter the rules use; default the shared `FastSpacyTokenizer`.
     `"eng"` gives datatrove's stock splitting (the decision-agreement test and bench compare them).
@@ -144,7 +146,8 @@ class QualitySignals(BaseFilter):
         failed: dict[str, list[str]] = {rule: [] for rule in RULES}
         judged: set[str] = set()
         for group, rule, applies in (
-            ("gopher", self.gopher_repetition_unspaced if language in UNSPACED_LANGUAGES else self.gopher_repetition, judgeable),
+            ("gopher", self.gopher_repetition_unspaced if language in UNSPACED_LANGUAGES else self.gopher_repetition,
+             judgeable),
             ("gopher", self.gopher_quality_technical if technical else self.gopher_quality, english_rules),
             # FineWeb before C4: datatrove memoises only the last few splits and C4 splits every
             # line, so this order lets FineWeb reuse the prose's words. `quality_reasons` lists
