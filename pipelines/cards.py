@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 
 from core.card import CardConfig, write_card
 
-__all__ = ["write_crawl_card", "write_problems_card", "CRAWL_COLUMNS"]
+__all__ = ["write_crawl_card", "write_problems_card", "write_synth_card", "CRAWL_COLUMNS", "SYNTH_COLUMNS"]
 
 # What each crawl column means (docs/ARCHITECTURE.md, "Document").
 CRAWL_COLUMNS = {
@@ -99,6 +99,55 @@ def write_problems_card(output_dir: str | Path, job_config: dict[str, Any], coun
             CardConfig("dropped", [dropped], "problems a step dropped: `drop_step`, `drop_reason`, `drop_detail`"),
         ],
         schema=_schema(folder, [kept, dropped]),
+        counts=counts,
+        job_config=job_config,
+        shown_as=shown_as,
+    )
+
+
+# What the synth job's own columns mean (docs/ARCHITECTURE.md, "Synthetic document"); the others are the crawl's.
+SYNTH_COLUMNS = {
+    **{k: v for k, v in CRAWL_COLUMNS.items() if k not in ("source", "url", "domain", "crawl_date")},
+    "id": "`<strategy>/<source id>/<sample index>`",
+    "source": "input file the job read (crawl shard, problem set, query file); `source_offset` its row",
+    "text": "the training text: prompt and response (reasoning span formatted per `format.think`)",
+    "synth_strategy": "`analysis`, `solve` or `query`",
+    "synth_source_id": "id of the document, problem or query answered",
+    "synth_source_set": "crawl input name, problem set (the problem id's prefix) or query file name",
+    "synth_category": "analysis: `cls_domain`; solve: `math` / `code`; query: the query's category",
+    "synth_model": "model that wrote the response",
+    "synth_prompt_template": "prompt template file", "synth_prompt_sha256": "sha256 of its text",
+    "synth_sampling": "sampling settings (JSON)", "synth_sample_index": "sample number for this input",
+    "synth_prompt": "the user message sent", "synth_reasoning": "inside the reasoning span", "synth_answer": "after it",
+    "synth_verifier": "solve: `math_grader` / `code_judge`", "synth_verdict": "solve: the verifier's verdict",
+    "rejection_detail": "evidence (rejected configs only)",
+}
+
+
+def write_synth_card(output_dir: str | Path, job_config: dict[str, Any], counts: dict[str, Any], *,
+                     shown_as: str | Path | None = None) -> str:
+    """`OUTPUT/README.md` of the synth job: kept responses are the default config, rejected ones
+    `rejected` and one config per rejection stage."""
+    folder = Path(output_dir)
+    stages = sorted(p.name for p in (folder / "rejected").glob("*") if p.is_dir())
+    configs = [CardConfig("default", ["documents/*.parquet"], "synthetic responses kept by every step")]
+    if stages:
+        configs.append(CardConfig("rejected", ["rejected/*/*.parquet"], "every rejected response, with `rejection_stage`, "
+                                                                        "`rejection_reason` and `rejection_detail`"))
+        configs += [CardConfig(f"rejected_{s}", [f"rejected/{s}/*.parquet"], f"responses rejected by `{s}`") for s in stages]
+    return write_card(
+        folder,
+        title="Synthetic reasoning data (reasoning-curator)",
+        summary=(
+            "Model responses made by `python -m pipelines.run` (`kind: synth`) with MiMo's three strategies: "
+            "in-depth analyses of STEM documents, rejection-sampled solutions of problems (kept only when the math "
+            "grader or the code judge accepts them) and responses to general queries. Every row has the crawl's "
+            "document columns plus `synth_*` provenance; responses were decontaminated and near-duplicate filtered "
+            "with the problem set's steps. Counts and kept rates: `report.json`."
+        ),
+        configs=configs,
+        schema=_schema(folder, ["rejected/*/*.parquet", "documents/*.parquet"]),
+        column_notes=SYNTH_COLUMNS,
         counts=counts,
         job_config=job_config,
         shown_as=shown_as,

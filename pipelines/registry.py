@@ -11,12 +11,13 @@ from types import ModuleType
 from pydantic import BaseModel
 
 from core.config import ConfigError, read_yaml, validate_model
-from pipelines import annotate, classify, crawl, difficulty, mixture, problems, train
+from pipelines import annotate, classify, crawl, difficulty, mixture, problems, synth, train
 
 __all__ = ["JOBS", "ConfigError", "job_module", "load_config"]
 
 JOBS: dict[str, ModuleType] = {"crawl": crawl, "problems": problems, "mixture": mixture, "train": train,
-                               "difficulty": difficulty, "classify": classify, "annotate": annotate}
+                               "difficulty": difficulty, "classify": classify, "annotate": annotate,
+                               "synth": synth}
 
 
 def job_module(kind: str, path: Path | str = "config") -> ModuleType:

@@ -11,8 +11,10 @@ from pathlib import Path
 from core.io import describe_os_error
 from pipelines.executors import adopt_orphans, descendants, end_new_processes, silence_cluster_logs
 from pipelines.registry import ConfigError, load_config
+from synth.backends import BackendError
 
 EXIT_IO_ERROR = 74  # sysexits' EX_IOERR: a full disk, a permission or device error stopped the job
+EXIT_UNAVAILABLE = 69  # sysexits' EX_UNAVAILABLE: the model server is down, or the model is not served / cannot start
 
 
 def main(argv: list[str] | None = None, *, reap: bool | None = None) -> int:
@@ -66,6 +68,10 @@ def main(argv: list[str] | None = None, *, reap: bool | None = None) -> int:
         job = f"{module.__name__.rsplit('.', 1)[-1]} job" if module is not None else "the job"
         print(describe_os_error(e, job), file=sys.stderr)
         return EXIT_IO_ERROR
+    except BackendError as e:  # synth.backends names the server / model and why; no traceback
+        job = f"{module.__name__.rsplit('.', 1)[-1]} job" if module is not None else "the job"
+        print(f"{job} stopped: {e}; finished work is kept, run the same command again to resume", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     if summary and args.json:
         print(json.dumps(summary, indent=2, default=str))
     return 0

@@ -9,8 +9,9 @@ metadata under `reasoning-curator/record`):
 - `core.records.test_result`: `TestResult`, `TEST_RESULT(S)_ARROW_TYPE` (code judge verdict per test)
 - `core.records.rollout`: `Rollout` (pydantic), `ROLLOUT_SCHEMA` (model responses with rewards)
 - `core.records.manifest`: `Manifest` (pydantic; the mixture manifest the trainer reads)
+- `core.records.synthetic`: `SYNTHETIC_SCHEMA`, `SYNTHETIC_REJECTED_SCHEMA`, `new_record` (synth job output: the crawl's columns + provenance; pyarrow)
 
 Nothing is imported here: a grading worker importing `core.records.grade` must not pay for pyarrow.
 """
 
-__all__ = ["document", "problem", "grade", "test_result", "rollout", "manifest"]
+__all__ = ["document", "problem", "grade", "test_result", "rollout", "manifest", "synthetic"]
