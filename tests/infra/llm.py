@@ -25,6 +25,17 @@ VLLM_ENGINE_ARGS = {"dtype": "float32", "max_model_len": 256, "enforce_eager": T
                     "distributed_executor_backend": "uni"}
 
 
+class Counting:
+    """A real backend, with the number of requests it was sent (resume tests: what was asked again)."""
+
+    def __init__(self, backend) -> None:
+        self.backend, self.requests = backend, 0
+
+    def generate_batch(self, requests):
+        self.requests += len(requests)
+        return self.backend.generate_batch(requests)
+
+
 def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base

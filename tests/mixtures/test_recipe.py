@@ -46,7 +46,7 @@ def test_repo_recipe_runs_on_crawl_output(tmp_path):
     w2 = {s["name"]: s["weight"] for s in stages["stage2"]["sources"]}
     assert w2["math"] + w2["code"] == pytest.approx(0.7)
     # No synthetic responses yet: stage 3 records the optional source as missing and renormalises.
-    assert [m["name"] for m in stages["stage3"]["missing_sources"]] == ["synthetic_reasoning"]
+    assert [m["name"] for m in stages["stage3"]["missing_sources"]] == ["synthetic"]
     assert sum(s["weight"] for s in stages["stage3"]["sources"]) == pytest.approx(1.0)
     for st in manifest["stages"]:
         assert st["overlapping_rows"] == {}  # web, math and code select disjoint rows

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synth.annotate import parse_answer
+from tests.infra.llm import Counting
 
 
 @pytest.mark.parametrize("dim, answer, value, status", [
@@ -57,17 +58,6 @@ def _docs(tmp_path, texts):
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), path)
     return path.parent
-
-
-class Counting:
-    """The real backend, with the number of requests it was sent."""
-
-    def __init__(self, backend):
-        self.backend, self.requests = backend, 0
-
-    def generate_batch(self, requests):
-        self.requests += len(requests)
-        return self.backend.generate_batch(requests)
 
 
 @engines
