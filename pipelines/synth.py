@@ -243,21 +243,30 @@ class _Engine:
 
     def __init__(self, config: Any, backend: Any = None) -> None:
         self.config, self.backend, self.own, self.ready = config, backend, backend is None, backend is not None
+        self.startup_s = 0.0  # loading the model and a one-token request (not counted in throughput)
 
     def generate_batch(self, requests: list) -> list:
-        if self.ready:
-            return self.backend.generate_batch(requests)
+        if not self.ready:
+            self.start()
+        return self.backend.generate_batch(requests)
+
+    def start(self) -> None:
+        from synth.backends import Message, Request
+
+        t0 = time.perf_counter()
         try:
             if self.backend is None:
                 self.backend = load_backend(self.config)
-            out = self.backend.generate_batch(requests)
+            # Engines start lazily and servers are checked on the first request: one token, greedy.
+            self.backend.generate_batch([Request(messages=(Message(role="user", content="Hello"),),
+                                                 sampling=SamplingParams(temperature=0, max_tokens=1))])
         except BackendError:
             raise
         except Exception as exc:
             raise BackendError(f"model {self.config.model!r} on backend `{self.config.backend}` failed on its first "
                                f"request: {type(exc).__name__}: {exc}"[:2000]) from exc
         self.ready = True
-        return out
+        self.startup_s = time.perf_counter() - t0
 
     def close(self) -> None:
         if self.own and self.backend is not None:
@@ -272,6 +281,7 @@ class _Meter:
         self.stream = stream or sys.stderr
         self.total, self.chunks, self.items, self.samples, self.tokens, self.seconds = total_chunks, 0, 0, 0, 0, 0.0
         self.strategy = ""
+        self.startup_s = 0.0
 
     def add(self, items: int, results: list[dict], seconds: float) -> None:
         self.chunks += 1
@@ -288,6 +298,7 @@ class _Meter:
         s = max(self.seconds, 1e-9)
         return {"chunks_generated": self.chunks, "inputs": self.items, "responses": self.samples,
                 "generated_tokens": self.tokens, "generation_seconds": round(self.seconds, 3),
+                "engine_startup_seconds": round(self.startup_s, 3),
                 "responses_per_s": round(self.samples / s, 3) if self.chunks else None,
                 "tokens_per_s": round(self.tokens / s, 1) if self.chunks else None}
 
@@ -295,9 +306,10 @@ class _Meter:
 def _generate(chunk: list[dict], *, engine: _Engine, meter: _Meter, sampling: SamplingParams, samples: int,
               verify_settings: VerifySettings) -> list[dict]:
     """One chunk (the checkpointed unit; its key is this function, the chunk and the settings)."""
-    t0 = time.perf_counter()
+    t0, startup = time.perf_counter(), engine.startup_s
     results = generate_chunk(chunk, backend=engine, sampling=sampling, samples=samples, verify_settings=verify_settings)
-    meter.add(len(chunk), results, time.perf_counter() - t0)
+    meter.startup_s = engine.startup_s
+    meter.add(len(chunk), results, time.perf_counter() - t0 - (engine.startup_s - startup))
     return results
 
 
@@ -374,7 +386,8 @@ def _table(report: dict[str, Any]) -> str:
     t = report["throughput"]
     if t["chunks_generated"]:
         lines.append(f"generated {t['responses']} responses ({t['generated_tokens']} tokens) in {t['generation_seconds']:.1f} s: "
-                     f"{t['responses_per_s']} responses/s, {t['tokens_per_s']} tokens/s"
+                     f"{t['responses_per_s']} responses/s, {t['tokens_per_s']} tokens/s (generation and verification; "
+                     f"model start-up {t['engine_startup_seconds']:.1f} s not counted)"
                      + (f"; {report['chunks_resumed']} chunk(s) from an earlier run" if report["chunks_resumed"] else ""))
     else:
         lines.append(f"nothing generated: all {report['chunks_resumed']} chunk(s) were done by an earlier run")
