@@ -296,7 +296,7 @@ def test_killed_run_against_a_server_resumes_without_redoing_or_duplicating(vllm
     from pipelines.synth import Config, run
     from synth.backends import load_backend
 
-    n = 60
+    n = 40
     questions = [it.question for it in held_out(2, "+", n, seed=11)]
     (tmp_path / "q.jsonl").write_text("".join(json.dumps({"id": f"q{i}", "query": q}) + "\n" for i, q in enumerate(questions)))
     (tmp_path / "query.txt").write_text("{query}")
