@@ -28,6 +28,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.word_tokenizers import WordTokenizer
 
 from filters.prose import Prose, prose_only, prose_view  # noqa: F401 - prose_only: re-exported
+from filters.stock_rules import GopherQuality, GopherRepetition
 from filters.words import shared_tokenizer
 
 _WORD = re.compile(r"\w+", re.U)
@@ -53,6 +54,7 @@ def compute_signals(text: str) -> dict[str, float | int]:
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     words = _WORD.findall(text)
     n_words = len(words)
+    word_counts = Counter(words)  # per-word tests once per distinct word
     n_lines = len(lines)
     line_counts = Counter(lines)
     dup_lines = sum(c for c in line_counts.values() if c > 1)
@@ -60,10 +62,11 @@ def compute_signals(text: str) -> dict[str, float | int]:
         "n_chars": len(text),
         "n_words": n_words,
         "n_lines": n_lines,
-        "mean_word_length": (sum(len(w) for w in words) / n_words) if n_words else 0.0,
+        "mean_word_length": (sum(map(len, words)) / n_words) if n_words else 0.0,
         "symbol_word_ratio": (sum(text.count(s) for s in _SYMBOLS) / n_words) if n_words else 0.0,
-        "alpha_word_ratio": (sum(1 for w in words if any(c.isalpha() for c in w)) / n_words) if n_words else 0.0,
-        "stop_word_count": sum(1 for w in words if w.lower() in STOP_WORDS),
+        "alpha_word_ratio": (sum(c for w, c in word_counts.items() if any(ch.isalpha() for ch in w)) / n_words)
+        if n_words else 0.0,
+        "stop_word_count": sum(c for w, c in word_counts.items() if w.lower() in STOP_WORDS),
         "dup_line_frac": (dup_lines / n_lines) if n_lines else 0.0,
         "line_punct_ratio": (sum(1 for ln in lines if ln.endswith(_PUNCT_END)) / n_lines) if n_lines else 0.0,
         "short_line_ratio": (sum(1 for ln in lines if len(ln) <= 30) / n_lines) if n_lines else 0.0,
@@ -101,15 +104,20 @@ class QualitySignals(BaseFilter):
         # split, the stock default for these filters, without a memory zone per call); datatrove
         # memoises the split per (text, tokenizer), so the rules judging one prose share its words.
         words = tokenizer if tokenizer is not None else shared_tokenizer("en")
+        # A language code means datatrove's stock path throughout (the comparison baseline);
+        # otherwise Gopher's rules count n-grams and words the cheaper way (same verdicts).
+        stock = isinstance(words, str)
+        repetition = GopherRepetitionFilter if stock else GopherRepetition
+        quality = GopherQualityFilter if stock else GopherQuality
         # FineWeb's settings of the stock filters (examples/fineweb.py).
-        self.gopher_repetition = GopherRepetitionFilter(language=words)
+        self.gopher_repetition = repetition(language=words)
         # Word n-gram rules need word boundaries; for unspaced scripts datatrove's default tokenizer
         # yields whole clauses as "words", so only the line and paragraph duplicate rules apply.
-        self.gopher_repetition_unspaced = GopherRepetitionFilter(top_n_grams=(), dup_n_grams=(), language=words)
-        self.gopher_quality = GopherQualityFilter(language=words)
+        self.gopher_repetition_unspaced = repetition(top_n_grams=(), dup_n_grams=(), language=words)
+        self.gopher_quality = quality(language=words)
         # On math and code pages numbers, operators and symbols are words, so the stock
         # "≥ 80% of words contain a letter" rule rejects most of them (FineMath's finding).
-        self.gopher_quality_technical = GopherQualityFilter(
+        self.gopher_quality_technical = quality(
             max_non_alpha_words_ratio=MATH_CODE_MIN_ALPHA_WORDS, language=words
         )
         self.c4 = C4QualityFilter(filter_no_terminal_punct=False, language=words)

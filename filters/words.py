@@ -1,93 +1,173 @@
 """One word/sentence splitter for the quality rules and MinHash: datatrove's own English splitter
-(spaCy's blank `en` tokenizer + sentencizer), run without spaCy's `memory_zone`.
+(spaCy's blank `en` tokenizer + sentencizer) with a per-chunk memo in front of it.
 
-datatrove's `SpaCyTokenizer` wraps every call in `memory_zone()`, which throws away every lexeme
-the call created; the next call recreates them, so each document pays for building its whole
-vocabulary again (~30 ms per page, most of the crawl's per-document time). `FastSpacyTokenizer` is
-the same spaCy tokenizer with the same settings and the same post-processing (`strip_strings`), so
-the words and sentences are the same; it only keeps the vocabulary between calls and bounds it by
-reloading the tokenizer once `max_lexemes` accumulated (memory stays flat on long runs).
+Why not datatrove's `SpaCyTokenizer` as is: it wraps every call in `memory_zone()`, which throws
+away every lexeme the call created, so each document pays for building its whole vocabulary again
+(~30 ms per real page, most of the crawl's per-document time). Even with the vocabulary kept,
+spaCy still costs ~4 ms per real page: it builds a `Doc` of every token and its lookups slow down
+on long pages.
+
+What this does instead (same words, same sentences; tests and bench/quality_split.py compare every
+document with datatrove's stock split): spaCy's tokenizer cuts the text at whitespace first and
+splits each chunk on its own (its own cache is keyed by the chunk's string), so the tokens of a
+text are the concatenation of the tokens of its chunks. `FastSpacyTokenizer` keeps a dictionary
+chunk → tokens; a page's words are `text.split()` looked up in it, and only chunks never seen
+before go through spaCy, all of one page's in one call (one chunk per line, so no special case can
+join two of them). Hand-written on purpose: no maintained tokenizer reproduces spaCy's English
+split, and the memo is a dictionary in front of spaCy itself, not a re-implementation of its rules.
+Sentences are spaCy's `Sentencizer` rule run over the memoised tokens.
+
+The memo is bounded (`max_chunks`: cleared when full) and spaCy runs inside `memory_zone` on the
+new chunks, so memory stays flat on long runs.
 
 It is a datatrove `WordTokenizer`: pass the shared instance (`shared_tokenizer()`) as the
 `language` argument of a stock filter or of `MinhashDedupSignature` (datatrove's
-`load_word_tokenizer` accepts a tokenizer there). datatrove's `split_into_words` memoises on
-(text, language), so the Gopher and FineWeb rules judging the same prose share one split.
-Filters built with a language code (e.g. a stock pipeline in the same process) are untouched.
+`load_word_tokenizer` accepts a tokenizer there). Filters built with a language code (e.g. a stock
+pipeline in the same process) are untouched.
 """
 from __future__ import annotations
 
-from datatrove.utils.word_tokenizers import SpaCyTokenizer, strip_strings
+import re
+from itertools import chain
+
+from datatrove.utils.word_tokenizers import SpaCyTokenizer
 from spacy.attrs import IDX, IS_PUNCT, LENGTH
 from spacy.pipeline import Sentencizer
 
 __all__ = ["FastSpacyTokenizer", "shared_tokenizer"]
 
-# ~1 kB per lexeme plus the tokenizer's cache: about 100 MB at the limit.
-DEFAULT_MAX_LEXEMES = 100_000
+# One entry is a chunk's string plus its tokens, ~300 bytes: ~60 MB at the limit.
+DEFAULT_MAX_CHUNKS = 200_000
 _PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
 _PUNCT_STR = "".join(sorted(_PUNCT_CHARS))
-assert all(len(c) == 1 for c in _PUNCT_CHARS)  # `_sentences` compares one-character tokens
+assert all(len(c) == 1 for c in _PUNCT_CHARS)  # marks are one-character tokens
+# spaCy's first cut (Tokenizer._tokenize_affixes): runs of whitespace / non-whitespace, where one
+# ' ' right after a token belongs to that token; Python's `\s`, `str.split()` and spaCy's
+# `isspace()` are the same Unicode test.
+_RUNS = re.compile(r"\S+|\s+")
+_OTHER, _PUNCT, _MARK = 0, 1, 2  # token kinds the sentencizer rule needs
 
 
 class FastSpacyTokenizer(SpaCyTokenizer):
-    """datatrove's spaCy tokenizer for `language`, without a memory zone per call."""
+    """datatrove's spaCy tokenizer for `language`, memoised per whitespace-separated chunk."""
 
-    def __init__(self, language: str = "en", max_lexemes: int = DEFAULT_MAX_LEXEMES):
+    def __init__(self, language: str = "en", max_chunks: int = DEFAULT_MAX_CHUNKS):
         if language == "ja":  # datatrove chunks Japanese by bytes; this class has no such path
             raise ValueError("FastSpacyTokenizer does not handle Japanese")
         super().__init__(language)
-        self.max_lexemes = max_lexemes
-        self.reloads = 0
+        self.max_chunks = max_chunks
+        self.clears = 0
+        self._words: dict[str, tuple[str, ...]] = {}  # non-space chunk → its words
+        self._toks: dict[str, tuple[tuple[int, int, int], ...]] = {}  # any chunk → (start, end, kind)
+        self._has_mark: set[str] = set()  # chunks with a sentence mark among their tokens
 
     def __reduce__(self):
         # Executors pickle the pipeline for every task (datatrove's local pool too). Unpickle to
         # the process's shared instance: a forked worker gets the one its parent already loaded,
         # a fresh process (Slurm) loads one once; the spaCy model itself is never pickled.
-        return shared_tokenizer, (self.language, self.max_lexemes)
+        return shared_tokenizer, (self.language, self.max_chunks)
 
-    def _nlp(self):
-        nlp = self.tokenizer  # SpaCyTokenizer's property: spacy.blank(language) + sentencizer
-        if len(nlp.vocab) > self.max_lexemes:
-            self._tokenizer = None
-            self.reloads += 1
-            nlp = self.tokenizer
-        return nlp
+    # ------------------------------------------------------------------ the memo
+    def _learn(self, chunks: list[str]) -> None:
+        """Tokenizes chunks not seen yet with spaCy and stores their tokens."""
+        if len(self._toks) + len(chunks) > self.max_chunks:
+            self._words.clear()
+            self._toks.clear()
+            self._has_mark.clear()
+            self.clears += 1
+        nlp = self.tokenizer
+        words, spaces = [], []
+        for c in dict.fromkeys(chunks):
+            if c not in self._toks:
+                (spaces if c[0].isspace() else words).append(c)
+        with nlp.memory_zone():
+            for c in spaces:  # rare (a few distinct runs of blanks); each alone
+                self._store(c, nlp.tokenizer(c).to_array([IDX, LENGTH, IS_PUNCT]).tolist(), 0)
+            if not words:
+                return
+            # One spaCy call for the page's new chunks, one per line: a newline is a token of its
+            # own, so tokens never cross from one chunk into the next.
+            tokens = nlp.tokenizer("\n".join(words)).to_array([IDX, LENGTH, IS_PUNCT]).tolist()
+        i, start = 0, 0
+        for c in words:
+            end, first = start + len(c), i
+            while i < len(tokens) and tokens[i][0] < end:
+                i += 1
+            self._store(c, tokens[first:i], start)
+            start = end + 1
+            if i < len(tokens) and tokens[i][0] == end and tokens[i][1] == 1:
+                i += 1  # the newline between two chunks
 
-    def _tokens(self, text: str) -> tuple[list[tuple[int, int]], list[bool]]:
-        """(start, end) of every token and whether spaCy calls it punctuation. Read from the Doc's
-        arrays: creating a Python `Token` per word costs more than tokenizing."""
-        doc = self._nlp().tokenizer(text)
-        arr = doc.to_array([IDX, LENGTH, IS_PUNCT]).tolist()
-        return [(i, i + n) for i, n, _ in arr], [bool(p) for _, _, p in arr]
+    def _store(self, chunk: str, tokens: list[list[int]], offset: int) -> None:
+        toks = []
+        for idx, length, punct in tokens:
+            a, b = idx - offset, idx - offset + length
+            mark = length == 1 and chunk[a] in _PUNCT_CHARS
+            toks.append((a, b, _MARK if mark else _PUNCT if punct else _OTHER))
+        if not toks or toks[0][0] != 0 or toks[-1][1] != len(chunk):
+            raise AssertionError(f"spaCy's tokens do not cover the chunk {chunk[:80]!r}")
+        self._toks[chunk] = tuple(toks)
+        if any(kind == _MARK for _, _, kind in toks):
+            self._has_mark.add(chunk)
+        if not chunk[0].isspace():
+            self._words[chunk] = tuple(chunk[a:b] for a, b, _ in toks)
 
+    def _runs(self, text: str) -> list[tuple[int, str]]:
+        """spaCy's chunks of `text` with their offsets, every one of them memoised."""
+        runs, pos = [], 0
+        for c in _RUNS.findall(text):
+            if pos and c[0] == " ":  # the space right after a token is not a token
+                if len(c) > 1:
+                    runs.append((pos + 1, c[1:]))
+            else:
+                runs.append((pos, c))
+            pos += len(c)
+        toks = self._toks
+        if any(c not in toks for _, c in runs):
+            self._learn([c for _, c in runs])
+        return runs
+
+    # ------------------------------------------------------------------ WordTokenizer API
     def word_tokenize(self, text: str) -> list[str]:
         if "IS_ALPHA" in text:  # breaks spaCy's pipeline; datatrove's own workaround decides
             return super().word_tokenize(text)
-        spans, _ = self._tokens(text)
-        return strip_strings([text[a:b] for a, b in spans])
+        # Whitespace tokens strip to nothing (datatrove's `strip_strings`): only the words of the
+        # non-space chunks remain, in order.
+        chunks = text.split()
+        words = self._words
+        try:
+            return list(chain.from_iterable(map(words.__getitem__, chunks)))
+        except KeyError:
+            self._learn(chunks)
+            return list(chain.from_iterable(map(words.__getitem__, chunks)))
 
     def _sentences(self, text: str) -> list[tuple[int, int]]:
-        """spaCy's `Sentencizer.predict` (default punctuation), run on the token arrays instead
-        of Token objects; tests compare it with the sentencizer itself. A sentence starts at the
-        first token that is neither punctuation nor a sentence mark after a sentence mark."""
-        spans, is_punct = self._tokens(text)
-        starts, seen_mark = [0], False
-        for i, (a, b) in enumerate(spans):
-            is_mark = b - a == 1 and text[a] in _PUNCT_CHARS
-            if seen_mark and not is_punct[i] and not is_mark:
-                starts.append(i)
-                seen_mark = False
-            elif is_mark:
-                seen_mark = True
-        if not spans:
+        """spaCy's `Sentencizer.predict` (default punctuation) on the memoised tokens: a sentence
+        starts at the first token that is neither punctuation nor a sentence mark after a mark."""
+        runs = self._runs(text)
+        if not runs:
             return []
-        ends = starts[1:] + [len(spans)]
-        return [(spans[s][0], spans[e - 1][1]) for s, e in zip(starts, ends)]
+        toks, has_mark = self._toks, self._has_mark
+        starts, ends, seen_mark, prev_end = [runs[0][0]], [], False, 0
+        for s, c in runs:
+            if seen_mark or c in has_mark:
+                for a, b, kind in toks[c]:
+                    if seen_mark and kind == _OTHER:
+                        starts.append(s + a)
+                        ends.append(prev_end)
+                        seen_mark = False
+                    elif kind == _MARK:
+                        seen_mark = True
+                    prev_end = s + b
+            else:  # no mark in it and none pending: no boundary inside
+                prev_end = s + len(c)
+        ends.append(prev_end)
+        return list(zip(starts, ends))
 
     def sent_tokenize(self, text: str) -> list[str]:
         if "IS_ALPHA" in text:
             return super().sent_tokenize(text)
-        return strip_strings([text[a:b] for a, b in self._sentences(text)])
+        return [s for s in (text[a:b].strip() for a, b in self._sentences(text)) if s]
 
     def span_tokenize(self, text: str) -> list[tuple[int, int]]:
         # The sentencizer starts a sentence only after a token that is one of its punctuation
@@ -103,9 +183,9 @@ class FastSpacyTokenizer(SpaCyTokenizer):
 _SHARED: dict[tuple[str, int], FastSpacyTokenizer] = {}
 
 
-def shared_tokenizer(language: str = "en", max_lexemes: int = DEFAULT_MAX_LEXEMES) -> FastSpacyTokenizer:
+def shared_tokenizer(language: str = "en", max_chunks: int = DEFAULT_MAX_CHUNKS) -> FastSpacyTokenizer:
     """The process's one splitter for `language` (every rule and MinHash use the same instance)."""
-    key = (language, max_lexemes)
+    key = (language, max_chunks)
     if key not in _SHARED:
-        _SHARED[key] = FastSpacyTokenizer(language, max_lexemes)
+        _SHARED[key] = FastSpacyTokenizer(language, max_chunks)
     return _SHARED[key]

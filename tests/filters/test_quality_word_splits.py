@@ -1,6 +1,7 @@
-"""filters.words.FastSpacyTokenizer (datatrove's English spaCy split without a memory zone per
-call) against datatrove's stock `SpaCyTokenizer`, and the quality rules' decisions with each split
-on the project's sample crawl (bench/quality_split.py does the same on ../shared/data/web)."""
+"""filters.words.FastSpacyTokenizer (datatrove's English spaCy split, memoised per chunk) against
+datatrove's stock `SpaCyTokenizer`, filters.stock_rules against datatrove's Gopher filters, and the
+quality rules' decisions with each on the project's sample crawl (bench/quality_split.py does the
+same on ../shared/data/web)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,14 +54,53 @@ def test_fast_split_gives_datatrove_words_and_sentences(sample_docs) -> None:
         assert fast.sent_tokenize(text) == stock.sent_tokenize(text), text[:200]
 
 
-def test_vocabulary_is_bounded_and_reloading_keeps_the_split() -> None:
-    base = len(FastSpacyTokenizer("en").tokenizer.vocab)  # a blank English pipeline's own lexemes
-    fast = FastSpacyTokenizer("en", max_lexemes=base + 300)
-    text = " ".join(f"word{i} sentence{i}." for i in range(200))  # ~400 new lexemes
+def test_memo_is_bounded_and_clearing_keeps_the_split() -> None:
+    stock = load_word_tokenizer("eng")
+    fast = FastSpacyTokenizer("en", max_chunks=300)
+    text = " ".join(f"word{i} (sentence{i})." for i in range(200))  # 400 distinct chunks
     first = fast.word_tokenize(text)
-    assert len(fast.tokenizer.vocab) > base + 300 and fast.reloads == 0
-    assert fast.word_tokenize(text) == first == load_word_tokenizer("eng").word_tokenize(text)
-    assert fast.reloads == 1
+    assert first == stock.word_tokenize(text) and fast.clears == 1
+    assert len(fast._toks) <= 400
+    lines = [f"Line {i}: first. Second{i}!  Third\t(part {i})... end" for i in range(120)]
+    for line in lines:  # keeps filling and clearing the memo
+        assert fast.span_tokenize(line) == stock.span_tokenize(line), line
+        assert fast.word_tokenize(line) == stock.word_tokenize(line), line
+    assert fast.clears > 1 and len(fast._toks) <= 300
+    assert fast.word_tokenize(text) == first
+
+
+def test_stock_rules_give_datatrove_verdicts(sample_docs) -> None:
+    """filters.stock_rules (cheaper n-gram and word counting) against datatrove's own filters,
+    on the sample crawl's prose and on texts whose words join into the same strings."""
+    import random
+
+    from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.pipeline.filters.gopher_repetition_filter import find_all_duplicate, find_top_duplicate, get_n_grams
+
+    from filters.stock_rules import GopherQuality, GopherRepetition, all_duplicate_chars, top_duplicate_chars
+
+    rng = random.Random(3)
+    tricky = [[rng.choice(["a", "b", "ab", "ba", "abc", "c"]) for _ in range(rng.randint(0, 80))] for _ in range(200)]
+    for words in tricky:
+        for n in (2, 3, 4):
+            if len(words) >= n:
+                assert top_duplicate_chars(words, n) == find_top_duplicate(get_n_grams(words, n)), (words, n)
+        for n in range(1, 11):
+            assert all_duplicate_chars(words, n) == find_all_duplicate(words, n), (words, n)
+    texts = [prose_only(d.text) for d in sample_docs] + [" ".join(w) + "." for w in tricky]
+    words = FastSpacyTokenizer("en")  # the same words on both sides: this compares the rules
+    no_lines = dict(dup_line_frac=None, dup_para_frac=None, dup_line_char_frac=None, dup_para_char_frac=None)
+    pairs = [
+        (GopherRepetition(language=words), GopherRepetitionFilter(language=words)),
+        (GopherRepetition(**no_lines, language=words), GopherRepetitionFilter(**no_lines, language=words)),
+        (GopherQuality(language=words), GopherQualityFilter(language=words)),
+        (GopherQuality(max_non_alpha_words_ratio=0.6, min_doc_words=5, language=words),
+         GopherQualityFilter(max_non_alpha_words_ratio=0.6, min_doc_words=5, language=words)),
+    ]
+    for ours, theirs in pairs:
+        verdicts = [(ours.filter(Document(text=t, id="x")), theirs.filter(Document(text=t, id="x"))) for t in texts if t.strip()]
+        assert all(a == b for a, b in verdicts), [v for v in verdicts if v[0] != v[1]][:5]
+        assert len({str(b) for _, b in verdicts}) > 2  # several different verdicts exercised
 
 
 def test_quality_decisions_match_stock_split_on_sample_crawl(sample_docs) -> None:

@@ -1,0 +1,153 @@
+"""datatrove's stock quality rules, with the same verdicts, computed with fewer Python operations.
+
+`GopherQuality` is datatrove's `GopherQualityFilter` with its per-word tests (symbol-only word,
+word with a letter) run once per distinct word instead of once per word.
+
+`GopherRepetition` is datatrove's `GopherRepetitionFilter` (same settings, same checks in the same
+order, same reasons); only its n-gram counting is cheaper. It was a third of the quality step's
+time on real pages: datatrove builds every n-gram with `" ".join(words[i:i+n])` (a list slice and
+a join per word and per n, nine times per document). Here each n-gram is one slice of the words
+joined once, and the duplicate-n-gram walk (datatrove's `find_all_duplicate`, whose result depends
+on the positions it visits) only looks at the n-grams that occur more than once. Hand-written
+because datatrove has no cheaper path and no maintained library computes these Gopher statistics;
+tests compare it with datatrove's own functions.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from itertools import accumulate
+
+from datatrove.data import Document
+from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
+from datatrove.pipeline.filters.gopher_repetition_filter import find_duplicates
+from datatrove.utils.text import PUNCTUATION_SET, split_into_words
+
+__all__ = ["GopherQuality", "GopherRepetition", "top_duplicate_chars", "all_duplicate_chars"]
+
+
+def _offsets(words: list[str], sep: int) -> list[int]:
+    """Start of every word (and the end of the last) in `sep.join(words)` for a separator of
+    length `sep`."""
+    return [0, *accumulate(len(w) + sep for w in words)]
+
+
+def top_duplicate_chars(words: list[str], n: int, joined: str | None = None, offsets: list[int] | None = None) -> int:
+    """datatrove's `find_top_duplicate(get_n_grams(words, n))`: characters of the most frequent
+    space-joined n-gram times its count (the first one seen on ties, as `Counter.most_common`)."""
+    if joined is None:
+        joined, offsets = " ".join(words), _offsets(words, 1)
+    counts = Counter([joined[a:b - 1] for a, b in zip(offsets, offsets[n:])])
+    gram, count = counts.most_common(1)[0]
+    return len(gram) * count
+
+
+def all_duplicate_chars(words: list[str], n: int, joined: str | None = None, offsets: list[int] | None = None) -> int:
+    """datatrove's `find_all_duplicate(words, n)`: characters of the n-grams (words joined without
+    a separator) already seen at a visited position; after a repeat the walk jumps n words."""
+    if joined is None:
+        joined, offsets = "".join(words), _offsets(words, 0)
+    grams = [joined[a:b] for a, b in zip(offsets, offsets[n:])]
+    counts = Counter(grams)
+    if len(counts) == len(grams):
+        return 0  # no n-gram occurs twice: nothing is a repeat whatever the walk visits
+    # Only n-grams occurring more than once can be repeats or make one; the walk over the others
+    # changes nothing, so it visits just those positions (skipping n words after each repeat).
+    unique: set[str] = set()
+    repeated, resume = 0, 0
+    for idx in [i for i, gram in enumerate(grams) if counts[gram] > 1]:
+        if idx < resume:
+            continue
+        gram = grams[idx]
+        if gram in unique:
+            repeated += len(gram)
+            resume = idx + n
+        else:
+            unique.add(gram)
+    return repeated
+
+
+class GopherRepetition(GopherRepetitionFilter):
+    """`GopherRepetitionFilter` with cheaper n-gram counting; same arguments, same verdicts."""
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        # datatrove's checks, in its order; the paragraph and line parts are its own code.
+        text = doc.text
+        if not text:
+            return False, "empty"
+        paragraphs = self.paragraph_exp.split(text.strip())
+        paragraphs_duplicates, char_duplicates = find_duplicates(paragraphs)
+        if self.dup_para_frac and paragraphs_duplicates / len(paragraphs) > self.dup_para_frac:
+            return False, "dup_para_frac"
+        if self.dup_para_char_frac and char_duplicates / len(text) > self.dup_para_char_frac:
+            return False, "dup_para_char_frac"
+        lines = self._line_splitter.split(text)
+        line_duplicates, char_duplicates = find_duplicates(lines)
+        if self.dup_line_frac and line_duplicates / len(lines) > self.dup_line_frac:
+            return False, "dup_line_frac"
+        if self.dup_line_char_frac and char_duplicates / len(text) > self.dup_line_char_frac:
+            return False, "dup_line_char_frac"
+        if not self.top_n_grams and not self.dup_n_grams:
+            return True
+        words = split_into_words(text, self.language)
+        if self.top_n_grams:
+            spaced, spaced_offsets = " ".join(words), _offsets(words, 1)
+            for n, n_frac in self.top_n_grams:
+                if len(words) < n:
+                    continue
+                if top_duplicate_chars(words, n, spaced, spaced_offsets) / len(text) > n_frac:
+                    return False, f"top_{n}_gram"
+        if self.dup_n_grams:
+            joined, offsets = "".join(words), _offsets(words, 0)
+            for n, n_frac in self.dup_n_grams:
+                if all_duplicate_chars(words, n, joined, offsets) / len(text) > n_frac:
+                    return False, f"duplicated_{n}_n_grams"
+        return True
+
+
+
+class GopherQuality(GopherQualityFilter):
+    """`GopherQualityFilter` with its word tests run per distinct word; same arguments, verdicts."""
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        # datatrove's checks, in its order, on word counts instead of word lists.
+        text = doc.text
+        words = split_into_words(text, self.language)
+        n_words = len(words)
+        counts = Counter(words)
+        non_symbol = {w: c for w, c in counts.items() if any(ch not in PUNCTUATION_SET for ch in w)}
+        n_non_symbol_words = sum(non_symbol.values())
+        if self.min_doc_words and n_non_symbol_words < self.min_doc_words:
+            return False, "gopher_short_doc"
+        if self.max_doc_words and n_non_symbol_words > self.max_doc_words:
+            return False, "gopher_long_doc"
+        # np.mean of the lengths: an exact float sum divided by the count (nan when empty)
+        chars = sum(len(w) * c for w, c in non_symbol.items())
+        avg_n_words = chars / n_non_symbol_words if n_non_symbol_words else float("nan")
+        if self.min_avg_word_length and avg_n_words < self.min_avg_word_length:
+            return False, "gopher_below_avg_threshold"
+        if self.max_avg_word_length and avg_n_words > self.max_avg_word_length:
+            return False, "gopher_above_avg_threshold"
+        if self.max_symbol_word_ratio and text.count("#") / n_words > self.max_symbol_word_ratio:
+            return False, "gopher_too_many_hashes"
+        if self.max_symbol_word_ratio and (text.count("...") + text.count("…")) / n_words > self.max_symbol_word_ratio:
+            return False, "gopher_too_many_ellipsis"
+        lines = text.splitlines()
+        if (
+            self.max_bullet_lines_ratio
+            and sum(s.lstrip().startswith("•") or s.lstrip().startswith("-") for s in lines) / len(lines)
+            > self.max_bullet_lines_ratio
+        ):
+            return False, "gopher_too_many_bullets"
+        if (
+            self.max_ellipsis_lines_ratio
+            and sum(s.rstrip().endswith("...") or s.rstrip().endswith("…") for s in lines) / len(lines)
+            > self.max_ellipsis_lines_ratio
+        ):
+            return False, "gopher_too_many_end_ellipsis"
+        if self.max_non_alpha_words_ratio:
+            alpha_words = sum(c for w, c in counts.items() if any(ch.isalpha() for ch in w))
+            if alpha_words / n_words < self.max_non_alpha_words_ratio:
+                return False, "gopher_below_alpha_threshold"
+        if self.min_stop_words and len(self.stop_words.intersection(counts)) < self.min_stop_words:
+            return False, "gopher_enough_stop_words"
+        return True
