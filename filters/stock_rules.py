@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import accumulate
+from operator import add
 
 from datatrove.data import Document
 from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
@@ -27,8 +28,9 @@ __all__ = ["GopherQuality", "GopherRepetition", "top_duplicate_chars", "all_dupl
 
 def _offsets(words: list[str], sep: int) -> list[int]:
     """Start of every word (and the end of the last) in `sep.join(words)` for a separator of
-    length `sep`."""
-    return [0, *accumulate(len(w) + sep for w in words)]
+    length `sep` (0 or 1)."""
+    starts = list(accumulate(map(len, words), initial=0))
+    return list(map(add, starts, range(len(starts)))) if sep else starts
 
 
 def top_duplicate_chars(words: list[str], n: int, joined: str | None = None, offsets: list[int] | None = None) -> int:

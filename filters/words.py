@@ -5,7 +5,8 @@ Why not datatrove's `SpaCyTokenizer` as is: it wraps every call in `memory_zone(
 away every lexeme the call created, so each document pays for building its whole vocabulary again
 (~30 ms per real page, most of the crawl's per-document time). Even with the vocabulary kept,
 spaCy still costs ~4 ms per real page: it builds a `Doc` of every token and its lookups slow down
-on long pages.
+on long pages, and each new word costs ~20 Python calls filling lexeme attributes the split never
+reads (`_nlp` keeps the one it reads).
 
 What this does instead (same words, same sentences; tests and bench/quality_split.py compare every
 document with datatrove's stock split): spaCy's tokenizer cuts the text at whitespace first and
@@ -68,6 +69,18 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         return shared_tokenizer, (self.language, self.max_chunks)
 
     # ------------------------------------------------------------------ the memo
+    def _nlp(self):
+        """datatrove's pipeline (`spacy.blank` + sentencizer, this instance's own vocabulary),
+        computing only the lexeme attribute the split reads. spaCy fills ~20 attributes (shape,
+        like_num, is_stop, …) with a Python function each for every new lexeme, most of the cost
+        of a new word; the tokenizer's cuts never read them (its rules are regexes and exact
+        special cases) and the sentencizer reads only IS_PUNCT."""
+        nlp = self.tokenizer
+        getters = nlp.vocab.lex_attr_getters
+        if set(getters) != {IS_PUNCT}:
+            nlp.vocab.lex_attr_getters = {IS_PUNCT: getters[IS_PUNCT]}
+        return nlp
+
     def _learn(self, chunks: list[str]) -> None:
         """Tokenizes chunks not seen yet with spaCy and stores their tokens."""
         if len(self._toks) + len(chunks) > self.max_chunks:
@@ -75,7 +88,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             self._toks.clear()
             self._has_mark.clear()
             self.clears += 1
-        nlp = self.tokenizer
+        nlp = self._nlp()
         words, spaces = [], []
         for c in dict.fromkeys(chunks):
             if c not in self._toks:
@@ -99,15 +112,21 @@ class FastSpacyTokenizer(SpaCyTokenizer):
                 i += 1  # the newline between two chunks
 
     def _store(self, chunk: str, tokens: list[list[int]], offset: int) -> None:
-        toks = []
-        for idx, length, punct in tokens:
-            a, b = idx - offset, idx - offset + length
-            mark = length == 1 and chunk[a] in _PUNCT_CHARS
-            toks.append((a, b, _MARK if mark else _PUNCT if punct else _OTHER))
+        toks = tuple(
+            (idx - offset, idx - offset + length,
+             _MARK if length == 1 and chunk[idx - offset] in _PUNCT_CHARS else _PUNCT if punct else _OTHER)
+            for idx, length, punct in tokens
+        )
         if not toks or toks[0][0] != 0 or toks[-1][1] != len(chunk):
             raise AssertionError(f"spaCy's tokens do not cover the chunk {chunk[:80]!r}")
-        self._toks[chunk] = tuple(toks)
-        if any(kind == _MARK for _, _, kind in toks):
+        self._toks[chunk] = toks
+        if len(toks) == 1:
+            if toks[0][2] == _MARK:
+                self._has_mark.add(chunk)
+            if not chunk[0].isspace():
+                self._words[chunk] = (chunk,)
+            return
+        if any(t[2] == _MARK for t in toks):
             self._has_mark.add(chunk)
         if not chunk[0].isspace():
             self._words[chunk] = tuple(chunk[a:b] for a, b, _ in toks)
