@@ -6,6 +6,7 @@
 - `filters.quality`: `QualitySignals` step (datatrove's Gopher/C4/FineWeb rules on the prose)
 - `filters.prose`: `prose_view`, the text the quality rules judge
 - `filters.words`: `shared_tokenizer` / `FastSpacyTokenizer`, the rules' and MinHash's word split
+- `filters.stock_rules`: `GopherRepetition`, `GopherQuality` (datatrove's Gopher rules, same verdicts, cheaper counting)
 - `filters.writers`: `document_writer`, `rejected_writer` (Parquet with the `core.records.document` schemas)
 - `filters.classifiers`: fastText classifiers per dimension (`Classifier`, `ClassifierScores` step, `train`;
   `python -m filters.classifiers train|evaluate`)
@@ -16,4 +17,5 @@ May import `core` and `verifiers`; never `synth`, `mixtures`, `trainer` or `pipe
 Submodules are imported where used (nothing here), so `filters.extraction` does not pay for datatrove.
 """
 
-__all__ = ["readers", "extraction", "language", "quality", "prose", "words", "writers", "classifiers", "decontam", "problems"]
+__all__ = ["readers", "extraction", "language", "quality", "prose", "stock_rules", "words", "writers", "classifiers",
+           "decontam", "problems"]

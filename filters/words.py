@@ -29,11 +29,30 @@ pipeline in the same process) are untouched.
 from __future__ import annotations
 
 import re
+import sys
 from itertools import chain
 
-from datatrove.utils.word_tokenizers import SpaCyTokenizer
-from spacy.attrs import IDX, IS_PUNCT, LENGTH
-from spacy.pipeline import Sentencizer
+
+def _import_thinc_without_torch() -> None:
+    """spaCy imports thinc, whose optional PyTorch support imports torch when it is installed (it
+    is, for the trainer): ~2 CPU seconds and ~180 MB of memory for every crawl process and
+    Slurm task, for a blank English tokenizer that never uses it. Import thinc with torch hidden
+    (`has_torch` False) unless torch or thinc is already loaded; `import torch` works as usual
+    afterwards."""
+    if "thinc.compat" in sys.modules or "torch" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError
+    try:
+        import thinc.compat  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+
+
+_import_thinc_without_torch()
+
+from datatrove.utils.word_tokenizers import SpaCyTokenizer  # noqa: E402
+from spacy.attrs import IDX, IS_PUNCT, LENGTH  # noqa: E402
+from spacy.pipeline import Sentencizer  # noqa: E402
 
 __all__ = ["FastSpacyTokenizer", "shared_tokenizer"]
 
@@ -61,6 +80,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._words: dict[str, tuple[str, ...]] = {}  # non-space chunk → its words
         self._toks: dict[str, tuple[tuple[int, int, int], ...]] = {}  # any chunk → (start, end, kind)
         self._has_mark: set[str] = set()  # chunks with a sentence mark among their tokens
+        self._specials: frozenset[str] = frozenset()  # spaCy's special cases (set by `_nlp`)
 
     def __reduce__(self):
         # Executors pickle the pipeline for every task (datatrove's local pool too). Unpickle to
@@ -79,6 +99,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         getters = nlp.vocab.lex_attr_getters
         if set(getters) != {IS_PUNCT}:
             nlp.vocab.lex_attr_getters = {IS_PUNCT: getters[IS_PUNCT]}
+            self._specials = frozenset(nlp.tokenizer.rules)
         return nlp
 
     def _learn(self, chunks: list[str]) -> None:
@@ -90,8 +111,20 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             self.clears += 1
         nlp = self._nlp()
         words, spaces = [], []
+        specials = self._specials
         for c in dict.fromkeys(chunks):
-            if c not in self._toks:
+            if c in self._toks:
+                continue
+            if c.isalpha() and c not in specials:
+                # Letters only (two thirds of new chunks): one word. spaCy's prefix, suffix and
+                # infix rules all need a non-letter (punctuation, digit, symbol, quote, hyphen)
+                # and its URL rule keeps a match whole, so only its special cases ("cannot",
+                # "gonna", …) split such a chunk; those go through spaCy. The tests compare whole
+                # texts with datatrove's split (these chunks included) and every letters-only
+                # chunk of the sample crawl with spaCy.
+                self._toks[c] = ((0, len(c), _OTHER),)
+                self._words[c] = (c,)
+            else:
                 (spaces if c[0].isspace() else words).append(c)
         with nlp.memory_zone():
             for c in spaces:  # rare (a few distinct runs of blanks); each alone

@@ -1,23 +1,41 @@
-"""The runner's registry: config `kind` → job module, by plain imports.
+"""The runner's registry: config `kind` → job module, imported when a config asks for it (a crawl
+does not pay for importing the mixture, problems and training jobs' libraries: seconds per run).
 
 Every job module exposes a pydantic `Config` (built on `core.config.StrictModel`: unknown keys
 forbidden, paths relative to the config file) and `run(config, config_path, *, verbose=False) -> dict`.
 """
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
 from pydantic import BaseModel
 
 from core.config import ConfigError, read_yaml, validate_model
-from pipelines import annotate, classify, crawl, difficulty, mixture, problems, synth, train
 
 __all__ = ["JOBS", "ConfigError", "job_module", "load_config"]
 
-JOBS: dict[str, ModuleType] = {"crawl": crawl, "problems": problems, "mixture": mixture, "train": train,
-                               "difficulty": difficulty, "classify": classify, "annotate": annotate,
-                               "synth": synth}
+
+class _Jobs(Mapping):
+    """kind → job module (`pipelines.<kind>`), imported on first access."""
+
+    _KINDS = ("crawl", "problems", "mixture", "train", "difficulty", "classify", "annotate", "synth")
+
+    def __getitem__(self, kind: str) -> ModuleType:
+        if kind not in self._KINDS:
+            raise KeyError(kind)
+        return importlib.import_module(f"pipelines.{kind}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KINDS)
+
+    def __len__(self) -> int:
+        return len(self._KINDS)
+
+
+JOBS: Mapping[str, ModuleType] = _Jobs()
 
 
 def job_module(kind: str, path: Path | str = "config") -> ModuleType:
