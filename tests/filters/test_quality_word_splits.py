@@ -54,6 +54,22 @@ def test_fast_split_gives_datatrove_words_and_sentences(sample_docs) -> None:
         assert fast.sent_tokenize(text) == stock.sent_tokenize(text), text[:200]
 
 
+def test_shortcut_chunks_match_spacy(sample_docs) -> None:
+    """Chunks of letters (and letters plus a trailing , ; ! ?) skip spaCy: each one of the sample
+    crawl against spaCy's own tokens and punctuation flags."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    fast = FastSpacyTokenizer("en")
+    chunks = {c for d in sample_docs for c in d.text.split() if c.rstrip(",;!?").isalpha()}
+    chunks |= {"cannot", "cannot,", "gonna!", "dont?", "Hello;", "e.g.,", "etc,"}
+    assert len(chunks) > 1000
+    fast._learn(sorted(chunks))
+    for c in chunks:
+        expected = [(t.idx, t.idx + len(t), t.is_punct) for t in nlp.tokenizer(c)]
+        assert [(a, b, kind != 0) for a, b, kind in fast._toks[c]] == expected, c
+
+
 def test_memo_is_bounded_and_clearing_keeps_the_split() -> None:
     stock = load_word_tokenizer("eng")
     fast = FastSpacyTokenizer("en", max_chunks=300)
