@@ -101,7 +101,7 @@ class QualitySignals(BaseFilter):
         self.mode = mode
         self.rule_languages = set(rule_languages or ["en"])
         # Every rule splits with the process's one `FastSpacyTokenizer` (datatrove's English spaCy
-        # split, the stock default for these filters, without a memory zone per call); datatrove
+        # split, the stock default for these filters, memoised per whitespace chunk); datatrove
         # memoises the split per (text, tokenizer), so the rules judging one prose share its words.
         words = tokenizer if tokenizer is not None else shared_tokenizer("en")
         # A language code means datatrove's stock path throughout (the comparison baseline);
