@@ -10,7 +10,9 @@ languages), spread over T WARC files. The scaling table of issue 20: `--pages 40
 Each pipeline runs in its own child process; the bench samples the child's process tree (the
 executor's workers included) every 0.1 s and prints its peak memory: PSS (each shared page
 counted once, split between the processes sharing it) and the sum of RSS (shared pages counted in
-every process). For ours it also prints datatrove's per-step time of every stage.
+every process), and the CPU seconds of its whole process tree (steadier than wall time on a shared
+machine; the load average before and after is printed too). It also prints datatrove's per-step
+time of every stage of both.
 
 Baseline: datatrove's FineWeb example (examples/fineweb.py) first stage — WarcReader → Trafilatura
 (favour_precision) → GopherRepetition → GopherQuality → C4 (filter_no_terminal_punct=False) →
@@ -26,6 +28,7 @@ import gzip
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -170,13 +173,18 @@ def run_child(which: str, inp: Path, out: Path, tasks: int, workers: int) -> dic
             time.sleep(0.1)
 
     thread = threading.Thread(target=sample, daemon=True)
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     thread.start()
     stdout, _ = proc.communicate()
     thread.join()
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the child and every process it waited for (pool workers, extractor sandboxes):
+    # less sensitive than wall time to what else runs on a shared machine.
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     if proc.returncode:
         sys.stderr.write(log.read_text(errors="replace")[-5000:])
         raise SystemExit(f"{which} pipeline failed (exit {proc.returncode})")
-    return {**json.loads(stdout.decode().strip().splitlines()[-1]), "peak_pss": peak[0], "peak_rss": peak[1]}
+    return {**json.loads(stdout.decode().strip().splitlines()[-1]), "peak_pss": peak[0], "peak_rss": peak[1], "cpu": cpu}
 
 
 def stage_times(logs: Path) -> list[tuple[str, str, float, int]]:
@@ -244,13 +252,17 @@ def main() -> int:
     try:
         n = build_input(tmp / "input", args.pages, files=args.tasks, web=args.web)
         n_files = len(list((tmp / "input").glob("*.warc.gz")))
+        load0 = f"{os.getloadavg()[0]:.2f}"
         stock = run_child("stock", tmp / "input", tmp / "stock", args.tasks, args.workers)
         ours = run_child("ours", tmp / "input", tmp / "ours", args.tasks, args.workers)
         print(f"\ninput: {n} HTML pages ({args.pages} generated) in {n_files} WARC files; tasks={args.tasks} workers={args.workers}")
-        print(f"{'pipeline':<50} {'seconds':>8} {'docs/s':>8} {'peak PSS':>9} {'peak RSS':>9}")
+        print(f"load average before/after: {load0} / {os.getloadavg()[0]:.2f} (1 min)")
+        print(f"{'pipeline':<50} {'seconds':>8} {'docs/s':>8} {'CPU s':>8} {'docs/CPU s':>10} {'peak PSS':>9} {'peak RSS':>9}")
         for name, r in (("datatrove stock (trafilatura + filters + MinHash)", stock), ("reasoning-curator crawl (all stages)", ours)):
-            print(f"{name:<50} {r['seconds']:8.1f} {n / r['seconds']:8.1f} {r['peak_pss'] / 2**30:8.2f}G {r['peak_rss'] / 2**30:8.2f}G")
-        print(f"ratio (ours / stock docs/s): {stock['seconds'] / ours['seconds']:.2f}x")
+            print(f"{name:<50} {r['seconds']:8.1f} {n / r['seconds']:8.1f} {r['cpu']:8.1f} {n / r['cpu']:10.2f} "
+                  f"{r['peak_pss'] / 2**30:8.2f}G {r['peak_rss'] / 2**30:8.2f}G")
+        print(f"ratio (ours / stock docs/s): {stock['seconds'] / ours['seconds']:.2f}x wall, "
+              f"{stock['cpu'] / ours['cpu']:.2f}x CPU")
         print("\nper-step time, summed over tasks (datatrove stats.json):")
         for label, logs in (("stock", tmp / "stock" / "logs"), ("ours", tmp / "ours" / "_work" / "logs")):
             for stage, step, t, docs in stage_times(logs):
