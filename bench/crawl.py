@@ -28,7 +28,6 @@ import gzip
 import io
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -139,8 +138,9 @@ def run_stock(inp: Path, out: Path, tasks: int, workers: int) -> float:
     return time.perf_counter() - t0
 
 
-def _tree_memory(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) summed over a process and its descendants, in bytes."""
+def _tree_sample(pid: int, cpu: dict[int, float]) -> tuple[int, int]:
+    """(PSS, RSS) summed over a process and its descendants, in bytes; records each process's CPU
+    seconds so far in `cpu` (by pid)."""
     import psutil
 
     pss = rss = 0
@@ -152,9 +152,11 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     for p in procs:
         try:
             info = p.memory_full_info()
+            times = p.cpu_times()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
         pss, rss = pss + getattr(info, "pss", info.rss), rss + info.rss
+        cpu[p.pid] = times.user + times.system
     return pss, rss
 
 
@@ -165,22 +167,21 @@ def run_child(which: str, inp: Path, out: Path, tasks: int, workers: int) -> dic
     log = out.parent / f"{which}.log"
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(log, "wb"))
     peak = [0, 0]
+    cpu_by_pid: dict[int, float] = {}
 
     def sample() -> None:
         while proc.poll() is None:
-            pss, rss = _tree_memory(proc.pid)
+            pss, rss = _tree_sample(proc.pid, cpu_by_pid)
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
             time.sleep(0.1)
 
     thread = threading.Thread(target=sample, daemon=True)
-    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     thread.start()
     stdout, _ = proc.communicate()
     thread.join()
-    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # CPU seconds of the child and every process it waited for (pool workers, extractor sandboxes):
-    # less sensitive than wall time to what else runs on a shared machine.
-    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    # CPU seconds of every process of the tree (pool workers, extractor sandboxes), as last sampled
+    # (a process loses at most its last 0.1 s): steadier than wall time on a shared machine.
+    cpu = sum(cpu_by_pid.values())
     if proc.returncode:
         sys.stderr.write(log.read_text(errors="replace")[-5000:])
         raise SystemExit(f"{which} pipeline failed (exit {proc.returncode})")
