@@ -10,7 +10,7 @@ import yaml
 
 from tests.conftest import REPO_ROOT
 from tests.infra.terminal import run_on_terminal
-from tests.test_progress import BAR, bars
+from tests.test_progress import bars
 
 
 @pytest.mark.xdist_group("crawl")
@@ -26,7 +26,11 @@ def test_crawl_draws_document_level_bars_on_a_terminal(tmp_path, sample_crawl_di
     process = bars(out, "process")
     assert process, out[-3000:]
     assert any(re.search(r"B/s.*\d+ docs, [\d.]+ docs/s, tasks \d/2", s) for s in process), process[-3:]
-    assert any(0 < int(BAR.search(s).group(1)) < 100 for s in process), "no intermediate state drawn"
+    # An intermediate state is drawn: a document count between none and all. (Not the byte
+    # percentage: the reader buffers a whole small WARC file at once, and since the crawl got fast
+    # (issue 20) the bytes of a 60-page part jump from 0% to 100% between two polls.)
+    counts = [int(m.group(1)) for s in process if (m := re.search(r"(\d+) docs,", s))]
+    assert any(0 < n < max(counts) for n in counts), process[-3:]
     # Stages that read an intermediate folder count documents against what that folder holds.
     url_filter = bars(out, "url_filter")
     assert url_filter and all(re.search(r"/\d+ \[", s) for s in url_filter), url_filter[-3:]
