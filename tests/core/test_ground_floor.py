@@ -35,6 +35,8 @@ def test_every_job_resolves_relative_paths_against_the_config_file(tmp_path: Pat
         "train": {"out_dir": "../out", "data": {"manifest": "../mix/manifest.json"}},
         "classify": {"input": "../data", "output_dir": "../out", "models": {"domain": "../models/d.bin"}},
         "annotate": {"input": "../data", "output": "../out", "model": {"backend": "vllm", "model": "data/tiny-model"}},
+        "synth": {"output_dir": "../out", "model": {"backend": "vllm", "model": "data/tiny-model"},
+                  "queries": {"inputs": [{"path": "../data/in.jsonl", "source": "q"}]}},
     }[kind]
     cfg_dir.mkdir()
     (cfg_dir / "job.yaml").write_text(yaml.safe_dump({"kind": kind, **cfg}))
@@ -52,6 +54,8 @@ def test_every_job_resolves_relative_paths_against_the_config_file(tmp_path: Pat
         assert config.input == str(tmp_path / "data") and config.models["domain"] == str(tmp_path / "models" / "d.bin")
     elif kind == "annotate":
         assert config.input == str(tmp_path / "data")
+    elif kind == "synth":
+        assert config.queries.inputs[0].path == str(tmp_path / "data" / "in.jsonl")
     elif kind == "difficulty":
         assert config.input.path == str(tmp_path / "data" / "in.jsonl")
         assert config.level_runs == [str(tmp_path / "runs" / "a.jsonl")]
