@@ -29,6 +29,10 @@ class DataConfig(_Strict):
     # ["<|assistant|>", "<|end|>"]; a target counts when the last of the two seen so far is `start`
     # (the `end` token itself is a target). Default: loss on every token.
     loss_between: tuple[str, str] | None = None
+    # Packed documents train as if alone (Megatron's reset_position_ids + reset_attention_mask):
+    # positions restart and attention stops at every EOD token of the manifest's tokenizer. For
+    # SFT-style samples of many short conversations; needs the mixture's eod_token.
+    reset_at_eod: bool = False
 
 
 class ModelSection(_Strict):

@@ -116,7 +116,10 @@ class Attention(nn.Module):
         self.qkv_proj = nn.Linear(cfg.hidden_size, cfg.hidden_size + 2 * kv_dim, bias=cfg.qkv_bias)
         self.o_proj = nn.Linear(cfg.hidden_size, cfg.hidden_size, bias=False)
 
-    def forward(self, x, cos, sin, cache: KVCache | None = None):
+    def forward(self, x, cos, sin, cache: KVCache | None = None, select=None, mask=None):
+        """`select` (B, T) bool: return o_proj only at those positions, as (N, d) (every position
+        still serves as a key/value). `mask` (B, 1, T, T) bool: who attends to whom in a full forward
+        (documents packed into one sample); default causal."""
         B, T, _ = x.shape
         kv_dim = self.num_kv_heads * self.head_dim
         q, k, v = self.qkv_proj(x).split([self.num_heads * self.head_dim, kv_dim, kv_dim], dim=-1)
@@ -125,8 +128,8 @@ class Attention(nn.Module):
         v = v.view(B, T, self.num_kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
         gqa = self.num_kv_heads != self.num_heads
-        if cache is None:  # training / full forward: plain causal attention
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
+        if cache is None:  # training / full forward: causal attention (within each document, given a mask)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None, enable_gqa=gqa)
         else:  # decoding: the new T positions attend to everything cached before them and causally among themselves
             start = cache.length
             k, v = cache.append(k, v)
@@ -134,7 +137,8 @@ class Attention(nn.Module):
             if T > 1:
                 mask = torch.arange(k.shape[2], device=x.device)[None, :] <= (start + torch.arange(T, device=x.device))[:, None]
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
-        return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))
+        y = y.transpose(1, 2).reshape(B, T, -1)
+        return self.o_proj(y if select is None else y[select])
 
 
 class MLP(nn.Module):
@@ -158,8 +162,11 @@ class Block(nn.Module):
         self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
         self.mlp = MLP(cfg)
 
-    def forward(self, x, cos, sin, cache=None):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, cache)
+    def forward(self, x, cos, sin, cache=None, select=None, mask=None):
+        """`select` (B, T) bool: the output only at those positions, as (N, d) — the MLP and the
+        residual run on those rows only (attention still reads every position)."""
+        a = self.self_attn(self.input_layernorm(x), cos, sin, cache, select, mask)
+        x = (x if select is None else x[select]) + a
         return x + self.mlp(self.post_attention_layernorm(x))
 
 
@@ -174,11 +181,12 @@ class MTPModule(nn.Module):
         self.block = Block(cfg)
         self.final_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
 
-    def forward(self, hidden, token_emb, cos, sin, cache=None):
+    def forward(self, hidden, token_emb, cos, sin, cache=None, select=None, mask=None):
         """hidden: previous depth's (pre-norm) state; token_emb: Emb(t_{i+k}). Returns this depth's
-        pre-norm state (the next depth's input); apply final_layernorm before the head."""
+        pre-norm state (the next depth's input; (N, d) at the `select`ed positions if given); apply
+        final_layernorm before the head."""
         x = self.input_proj(torch.cat([self.hidden_layernorm(hidden), self.token_layernorm(token_emb)], dim=-1))
-        return self.block(x, cos, sin, cache)
+        return self.block(x, cos, sin, cache, select, mask)
 
 
 class Transformer(nn.Module):
@@ -193,6 +201,8 @@ class Transformer(nn.Module):
             self.lm_head.weight = self.embed_tokens.weight
         self.mtp_layers = nn.ModuleList(MTPModule(cfg) for _ in range(cfg.num_mtp))
         self.mtp_frozen = False
+        self.scored_only = False  # see forward(); the trainer turns it on for response-only losses
+        self.document_eod: int | None = None  # see layout(); the trainer sets it for data.reset_at_eod
         # cos/sin tables of the rotary embedding, computed once per base and length (not per forward:
         # recomputing them inside the compiled step cost ~9 ms of a 42 ms step on an H200).
         self.register_buffer("rope_cos", torch.empty(0), persistent=False)
@@ -236,24 +246,46 @@ class Transformer(nn.Module):
             p.requires_grad_(False)
 
     # ---- forward ----------------------------------------------------------------------------
-    def trunk(self, input_ids, start: int = 0, caches=None):
+    def layout(self, input_ids, start: int = 0, documents: bool = False):
+        """Positions of a forward over `input_ids` (B, T): (cos, sin, mask, first) where `first` (B, T)
+        marks each sequence's first position (MTP zeroes the token embedding there).
+
+        Plain: positions start…start+T-1, causal attention (mask None). With `documents` and
+        `document_eod` set (training on packed documents, Megatron's reset_position_ids + reset_attention_mask):
+        positions restart after every EOD token and attention stays inside each document, so a
+        packed sample trains what a prompt alone at position 0 sees at inference."""
+        B, T = input_ids.shape
+        pos = torch.arange(start, start + T, device=input_ids.device)
+        if not documents or self.document_eod is None:
+            cos, sin = self._rope(start, T)
+            return cos, sin, None, (pos == 0)[None, :].expand(B, T)
+        eod = input_ids == self.document_eod
+        doc = eod.cumsum(1) - eod.long()  # the EOD token ends (belongs to) its document
+        last_eod = torch.where(eod, pos, -1).cummax(1).values  # last EOD at or before i
+        doc_start = torch.cat([last_eod.new_zeros(B, 1), last_eod[:, :-1] + 1], 1).clamp_min(0)
+        doc_pos = pos - doc_start
+        self.ensure_rope(T)
+        mask = (doc[:, :, None] == doc[:, None, :]) & torch.ones(T, T, dtype=torch.bool, device=pos.device).tril()
+        return self.rope_cos[doc_pos][:, None], self.rope_sin[doc_pos][:, None], mask[:, None], doc_pos == 0
+
+    def trunk(self, input_ids, start: int = 0, caches=None, layout=None):
         """Token ids (B, T) → the last hidden state before the final norm (B, T, d)."""
-        cos, sin = self._rope(start, input_ids.shape[1])
+        cos, sin, mask, _ = layout or self.layout(input_ids, start)
         x = self.embed_tokens(input_ids)
         for i, layer in enumerate(self.layers):
-            x = layer(x, cos, sin, None if caches is None else caches[i])
+            x = layer(x, cos, sin, None if caches is None else caches[i], mask=mask)
         return x
 
     def logits(self, hidden):
         return self.lm_head(self.norm(hidden))
 
-    def mtp_step(self, depth: int, hidden, next_ids, start: int = 0, cache=None):
+    def mtp_step(self, depth: int, hidden, next_ids, start: int = 0, cache=None, select=None, layout=None):
         """Run MTP module `depth` (0-based) on positions start…start+T-1: `hidden` is the previous
-        depth's state there, `next_ids` the token depth+1 positions ahead. Returns this depth's state."""
-        T = next_ids.shape[1]
-        cos, sin = self._rope(start, T)
-        keep = (torch.arange(start, start + T, device=next_ids.device) != 0)[None, :, None]  # zero position 0
-        return self.mtp_layers[depth](hidden, self.embed_tokens(next_ids) * keep.to(hidden.dtype), cos, sin, cache)
+        depth's state there, `next_ids` the token depth+1 positions ahead. Returns this depth's state
+        (only at the `select`ed positions, as (N, d), when given)."""
+        cos, sin, mask, first = layout or self.layout(next_ids, start)
+        keep = (~first)[..., None].to(hidden.dtype)  # the token embedding is zeroed at position 0
+        return self.mtp_layers[depth](hidden, self.embed_tokens(next_ids) * keep, cos, sin, cache, select, mask)
 
     def mtp_logits(self, depth: int, state):
         return self.lm_head(self.mtp_layers[depth].final_layernorm(state))
@@ -262,24 +294,43 @@ class Transformer(nn.Module):
         """input_ids, labels: (B, T); labels[i] = t_{i+1}, -100 where ignored.
 
         Without labels: the main logits (B, T, V). With labels: a dict with `loss` (main + λ·mean of
-        the MTP losses, λ = mtp_weight), `main_loss` and `mtp_losses` (one per depth, detached)."""
-        hidden = self.trunk(input_ids)
+        the MTP losses, λ = mtp_weight), `main_loss` and `mtp_losses` (one per depth, detached).
+
+        With `scored_only` set (the trainer sets it when the loss covers responses only), the output
+        head and cross-entropy run only on positions that have a target, and so do the last MTP
+        depth's attention output projection, MLP and head (its attention still reads every
+        position): the same losses, less work where many positions are unscored."""
+        layout = self.layout(input_ids, documents=True)
+        hidden = self.trunk(input_ids, layout=layout)
         if labels is None:
             return self.logits(hidden)
-        main_loss = F.cross_entropy(self.logits(hidden).flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+        main_loss = self._loss(self.norm, hidden, labels)
         mtp_losses = []
         h = hidden.detach() if self.mtp_frozen else hidden
         for k in range(1, self.cfg.num_mtp + 1):
             # depth k at position i: embedding of t_{i+k} = labels[i+k-1]; target t_{i+k+1} = labels[i+k]
             next_ids = _shift_left(labels, k - 1, 0).clamp_min(0)
             target = _shift_left(labels, k, -100)
-            h = self.mtp_step(k - 1, h, next_ids)
-            logits = self.mtp_logits(k - 1, h)
-            mtp_losses.append(F.cross_entropy(logits.flatten(0, 1).float(), target.flatten(), ignore_index=-100))
+            final_norm = self.mtp_layers[k - 1].final_layernorm
+            if self.scored_only and k == self.cfg.num_mtp:  # nothing reads the last depth's unscored rows
+                scored = target != -100
+                h = self.mtp_step(k - 1, h, next_ids, select=scored, layout=layout)
+                mtp_losses.append(F.cross_entropy(self.lm_head(final_norm(h)).float(), target[scored]))
+            else:
+                h = self.mtp_step(k - 1, h, next_ids, layout=layout)
+                mtp_losses.append(self._loss(final_norm, h, target))
         loss = main_loss
         if mtp_losses and not self.mtp_frozen and mtp_weight:
             loss = loss + mtp_weight * torch.stack(mtp_losses).mean()
         return {"loss": loss, "main_loss": main_loss.detach(), "mtp_losses": [m.detach() for m in mtp_losses]}
+
+    def _loss(self, norm, hidden, target):
+        """Mean cross-entropy of lm_head(norm(hidden)) against `target` (-100 = ignored)."""
+        if self.scored_only:
+            scored = target != -100
+            hidden, target = hidden[scored], target[scored]
+        logits = self.lm_head(norm(hidden))
+        return F.cross_entropy(logits.flatten(0, -2).float(), target.flatten(), ignore_index=-100)
 
     # ---- accounting -------------------------------------------------------------------------
     def num_params(self, mtp: bool = True) -> int:

@@ -146,6 +146,13 @@ def _train(cfg, log, rank, world, device, autocast, use_compile, distributed) ->
         model = torch.compile(model)
 
     between = [token_id(manifest, t) for t in cfg.data.loss_between] if cfg.data.loss_between else None
+    # Response-only loss: run the heads (and the last MTP depth's MLP) on scored positions only.
+    # Eager only: the boolean gather has a data-dependent shape, which torch.compile would recompile.
+    raw.scored_only = bool(between) and not use_compile
+    if cfg.data.reset_at_eod:
+        if manifest.eod_id is None:
+            raise DataError(f"{manifest.path}: data.reset_at_eod needs an EOD token (the mixture's tokenizer.eod_token)")
+        raw.document_eod = manifest.eod_id
     peak = peak_flops(cfg, device)
     log_path = out_dir / "log.jsonl"
     stream, stage = None, None

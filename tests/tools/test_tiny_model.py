@@ -7,7 +7,8 @@ from synth.backends import Message, Request, SamplingParams
 from tools.tiny_model.build import check
 from tools.tiny_model.curriculum import OPS, TIERS, held_out, is_held_out, sample_train
 from tools.tiny_model.tokenizer import build_tokenizer
-from tools.tiny_model.train import TrainSettings, train_model
+from tools.tiny_model.train import TrainSettings
+from tools.tiny_model_mtp import train_model
 
 
 def test_committed_copy_matches_a_rebuild(tiny_model):
@@ -29,7 +30,7 @@ def test_training_is_deterministic(tmp_path):
     from safetensors.torch import load_file
 
     items = sample_train(16, seed=1)
-    settings = TrainSettings(steps=2, batch_size=8, warmup=1)
+    settings = TrainSettings(steps=2, batch_size=8, warmup=1, threads=1)  # the project's trainer (the default)
     dirs = [train_model(items, build_tokenizer(), tmp_path / name, settings, log=lambda *_: None) for name in "ab"]
     a, b = (load_file(str(d / "model.safetensors")) for d in dirs)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

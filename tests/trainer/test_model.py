@@ -59,6 +59,48 @@ def test_loss_is_main_plus_weight_times_mean_of_depths():
     assert torch.allclose(manual, out["mtp_losses"][1], atol=1e-6)
 
 
+def test_scored_only_gives_the_same_losses_and_gradients():
+    """`scored_only` skips unscored rows (output heads, the last MTP depth's MLP): same numbers."""
+    x = torch.randint(0, 40, (3, 21))
+    y = x[:, 1:].clone()
+    y[:, :7] = -100  # a prompt
+    y[1, 12:15] = -100  # and a gap
+    grads, outs = [], []
+    for scored_only in (False, True):
+        m = model(num_mtp=2)
+        m.scored_only = scored_only
+        out = m(x[:, :-1], y, mtp_weight=0.3)
+        out["loss"].backward()
+        outs.append([out["main_loss"], *out["mtp_losses"]])
+        grads.append({n: p.grad for n, p in m.named_parameters()})
+    assert torch.allclose(torch.stack(outs[0]), torch.stack(outs[1]), atol=1e-6)
+    for name, g in grads[0].items():
+        assert torch.allclose(g, grads[1][name], atol=1e-6), name
+
+
+def test_packed_documents_train_like_documents_alone():
+    """With `document_eod`, a packed sample's documents see neither each other nor their offset:
+    main and MTP logits inside a document equal those of the document run alone at position 0."""
+    m = model()
+    eod = 3
+    docs = [torch.tensor([5, 9, 12, 7, eod]), torch.tensor([8, 30, 11, 6, 21, eod]), torch.tensor([14, 2, 17])]
+    packed = torch.cat(docs)[None]
+    m.document_eod = eod
+    layout = m.layout(packed, documents=True)
+    h = m.trunk(packed, layout=layout)
+    main = m.logits(h)
+    mtp = m.mtp_logits(0, m.mtp_step(0, h, torch.cat([packed[:, 1:], packed[:, :1]], 1), layout=layout))
+    at = 0
+    for d in docs:
+        n = len(d)
+        assert torch.allclose(main[0, at: at + n], m(d[None])[0], atol=1e-5)
+        # MTP inside the document (its last position would see the next document's first token)
+        assert torch.allclose(mtp[0, at: at + n - 1], mtp_logits_full(m, d[None])[0], atol=1e-5)
+        at += n
+    m.document_eod = None
+    assert not torch.allclose(m.logits(m.trunk(packed))[0, 5:11], main[0, 5:11], atol=1e-3)
+
+
 def test_frozen_mtp_gets_no_gradient_and_leaves_the_trunk_gradient_alone():
     x = torch.randint(0, 40, (2, 17))
     plain = model()

@@ -1,11 +1,16 @@
 """Build the tiny model: curriculum -> tokenizer + chat template -> `train` -> HF folder + manifest.
 
-    python -m tools.tiny_model build [--out data/tiny-model] [--device cpu|cuda]
+    python -m tools.tiny_model build [--out data/tiny-model] [--device cpu|cuda] [--trainer project|plain]
     python -m tools.tiny_model check [--dir data/tiny-model]   # files a rebuild would write identically
 
 `data/tiny-model/` is a committed copy (4 MB). `manifest.json` records what made it: the training
-settings, the sha256 of the training items, of every file, torch/transformers versions and device,
-and held-out greedy accuracy per tier. Training is deterministic for a fixed seed, torch version
+step and its settings (with the project's trainer: its whole config and the loss curve), the
+sha256 of the training items, of every file, torch/transformers versions and device, and held-out
+greedy accuracy per tier.
+
+The default training step is the project's trainer (`tools.tiny_model_mtp.train_model`: mixture →
+`.bin/.idx` → `trainer.train` with one MTP module → MiMo-layout export, which vLLM serves with MTP
+speculative decoding); `--trainer plain` is the stand-in Qwen2 loop of `tools.tiny_model.train`. Training is deterministic for a fixed seed, torch version
 and device (checked by tests/tools/test_tiny_model.py on a few steps); `check` rebuilds
 everything but the weights and compares byte for byte.
 """
@@ -20,12 +25,16 @@ from typing import Callable, Sequence
 
 from tools.tiny_model.curriculum import OPS, TIERS, Item, held_out, sample_train
 from tools.tiny_model.tokenizer import build_tokenizer, render_prompt
-from tools.tiny_model.train import TrainSettings, settings_dict, train_model
+from tools.tiny_model.train import TrainSettings, settings_dict
+from tools.tiny_model.train import train_model as plain_train_model
+from tools.tiny_model_mtp import train_model
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = REPO / "data" / "tiny-model"
 EVAL_PER_CELL = 100
 TrainFn = Callable[..., Path]  # (items, tokenizer, out_dir, settings) -> out_dir
+TRAINERS: dict[str, TrainFn] = {"project": train_model, "plain": plain_train_model}
+TRAINING_RECORD = "training.json"  # a training step may leave details here; folded into manifest.json
 
 __all__ = ["DEFAULT_DIR", "build", "check", "evaluate", "training_items", "eval_items"]
 
@@ -83,6 +92,9 @@ def build(out_dir: str | Path = DEFAULT_DIR, settings: TrainSettings = TrainSett
     tok = build_tokenizer()
     train(items, tok, out_dir, settings, device=device)
     accuracy = evaluate(out_dir, eval_items(), device=device)
+    record = out_dir / TRAINING_RECORD
+    details = json.loads(record.read_text()) if record.is_file() else None
+    record.unlink(missing_ok=True)
     files = {p.name: _sha(p) for p in sorted(out_dir.iterdir()) if p.name != "manifest.json"}
     manifest = {
         "format": "reasoning-curator/tiny-model/1",
@@ -92,6 +104,8 @@ def build(out_dir: str | Path = DEFAULT_DIR, settings: TrainSettings = TrainSett
         "device": device if device == "cpu" else torch.cuda.get_device_name(0),
         "held_out_greedy_accuracy": accuracy, "files": files,
     }
+    if details is not None:
+        manifest["training"] = details
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return out_dir
 
@@ -126,11 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default=str(DEFAULT_DIR))
     b.add_argument("--device", default="cpu")
     b.add_argument("--steps", type=int, default=TrainSettings.steps)
+    b.add_argument("--threads", type=int, default=TrainSettings.threads)
+    b.add_argument("--trainer", choices=sorted(TRAINERS), default="project")
     c = sub.add_parser("check")
     c.add_argument("--dir", default=str(DEFAULT_DIR))
     args = ap.parse_args(argv)
     if args.cmd == "build":
-        out = build(args.out, TrainSettings(steps=args.steps), device=args.device)
+        out = build(args.out, TrainSettings(steps=args.steps, threads=args.threads), train=TRAINERS[args.trainer],
+                    device=args.device)
         print(json.loads((out / "manifest.json").read_text())["held_out_greedy_accuracy"])
         return 0
     problems = check(args.dir)
