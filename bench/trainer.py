@@ -2,6 +2,7 @@
 
     python bench/trainer.py                      # CPU: the tiny arithmetic model, end to end
     python bench/trainer.py --gpu                # CUDA: a 124M model, batch 16 × 1024, bf16, torch.compile
+    python bench/trainer.py --cpu-124m --batch 1 --seq 256 --time-steps 3   # that shape on the CPU, ±MTP
 
 CPU (the project's proof), on the tiny arithmetic model's own recipe (tools/tiny_model_mtp.py):
 curriculum → Parquet → mixture manifest + Megatron .bin/.idx (mixtures) → `trainer.train` with one
@@ -155,10 +156,33 @@ def tiny_setup(work: Path, items: int, seed: int = 0):
     return tok, mixture(sample_train(items, seed=seed), tok, work, seed)
 
 
+def mtp_overhead(shape: dict, samples: list, steps: int, warmup: int = 3, **knobs) -> dict:
+    """Step time of one model shape with 0 and 1 MTP module on the same (inputs, labels) batches,
+    steps interleaved (order alternating) so load drifts hit both; medians. `knobs`: model
+    attributes the trainer would set (scored_only, document_eod)."""
+    runs = {}
+    for n in (0, 1):
+        torch.manual_seed(0)
+        model = Transformer(ModelConfig(**{**shape, "num_mtp": n}))
+        for name, value in knobs.items():
+            setattr(model, name, value)
+        runs[n] = (model, make_optimizer(model, 1e-3), [])
+    for i in range(steps + warmup):
+        x, y = samples[i % len(samples)]
+        for n in ((0, 1) if i % 2 == 0 else (1, 0)):
+            model, opt, times = runs[n]
+            t0 = time.perf_counter()
+            train_step(model, opt, [(x, y)], lr=1e-3, mtp_weight=0.3 if n else 0.0, grad_clip=1.0)
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+    med = {n: sorted(t)[len(t) // 2] for n, (_, _, t) in runs.items()}
+    return {"step_ms_without_mtp": 1000 * med[0], "step_ms_with_mtp": 1000 * med[1], "mtp_overhead": med[1] / med[0] - 1,
+            "params_without_mtp": runs[0][0].num_params(), "params_with_mtp": runs[1][0].num_params()}
+
+
 def step_times(manifest: Path, tokenizer, steps: int, micro_batch: int, threads: int) -> dict:
-    """Same model, same batches, 0 vs 1 MTP module, steps interleaved so load drifts hit both; once
-    as the tiny model trains (loss on responses, packed conversations: trainer.train's settings) and
-    once with the loss on every position (pre-training data: nothing to skip)."""
+    """The tiny model ±MTP on its real batches: as it trains (loss on responses, packed
+    conversations: trainer.train's settings) and with the loss on every position (nothing to skip)."""
     from trainer.data import BlendedStream, load_manifest, response_labels
     from tools.tiny_model_mtp import MODEL
 
@@ -168,29 +192,31 @@ def step_times(manifest: Path, tokenizer, steps: int, micro_batch: int, threads:
     start, end = (tokenizer.convert_tokens_to_ids(t) for t in ("<|assistant|>", "<|end|>"))
     tokens = [torch.from_numpy(stream.read(stream.plan(micro_batch))) for _ in range(8)]
     shape = {**MODEL, "vocab_size": 8 * -(-len(tokenizer) // 8)}
-    out = {}
-    for mode in ("responses", "all_positions"):
-        runs = {}
-        for n in (0, 1):
-            torch.manual_seed(0)
-            model = Transformer(ModelConfig(**{**shape, "num_mtp": n}))
-            if mode == "responses":  # what trainer.train sets for data.loss_between + data.reset_at_eod
-                model.scored_only, model.document_eod = True, m.eod_id
-            runs[n] = (model, make_optimizer(model, 1e-3), [])
-        for i in range(steps + 3):
-            x = tokens[i % len(tokens)]
-            y = response_labels(x, start, end) if mode == "responses" else x[:, 1:]
-            for n in ((0, 1) if i % 2 == 0 else (1, 0)):
-                model, opt, times = runs[n]
-                t0 = time.perf_counter()
-                train_step(model, opt, [(x[:, :-1], y)], lr=1e-3, mtp_weight=0.3 if n else 0.0, grad_clip=1.0)
-                if i >= 3:  # warm-up
-                    times.append(time.perf_counter() - t0)
-        med = {n: sorted(t)[len(t) // 2] for n, (_, _, t) in runs.items()}
-        out[mode] = {"step_ms_without_mtp": 1000 * med[0], "step_ms_with_mtp": 1000 * med[1],
-                     "mtp_overhead": med[1] / med[0] - 1}
-    out.update(params_without_mtp=runs[0][0].num_params(), params_with_mtp=runs[1][0].num_params(),
-               tokens_per_step=micro_batch * m.stages[0].seq_length)
+    responses = [(x[:, :-1], response_labels(x, start, end)) for x in tokens]
+    scored = float(sum((y != -100).sum() for _, y in responses) / sum(y.numel() for _, y in responses))
+    return {"responses": mtp_overhead(shape, responses, steps, scored_only=True, document_eod=m.eod_id),
+            "all_positions": mtp_overhead(shape, [(x[:, :-1], x[:, 1:]) for x in tokens], steps),
+            "scored_fraction": scored, "tokens_per_step": micro_batch * m.stages[0].seq_length}
+
+
+def run_cpu_124m(args) -> dict:
+    """The GPU benchmark's 124M shape (vocab 50,304) on the CPU, float32 eager, random tokens: ±MTP
+    with the loss on every position, and with no loss on the first half of each sequence (SFT-like,
+    `scored_only`)."""
+    torch.set_num_threads(args.threads)
+    shape = dict(vocab_size=args.vocab, hidden_size=args.hidden, num_layers=args.layers, num_heads=args.heads,
+                 num_kv_heads=args.kv_heads, intermediate_size=args.ffn, tie_embeddings=True)
+    torch.manual_seed(0)
+    tokens = [torch.randint(0, args.vocab, (args.batch, args.seq + 1)) for _ in range(2)]
+    half = [(x[:, :-1], torch.cat([torch.full_like(x[:, 1: 1 + args.seq // 2], -100), x[:, 1 + args.seq // 2:]], 1))
+            for x in tokens]
+    out = {"batch": args.batch, "seq": args.seq,
+           "all_positions": mtp_overhead(shape, [(x[:, :-1], x[:, 1:]) for x in tokens], args.time_steps, warmup=1),
+           "half_prompt": mtp_overhead(shape, half, args.time_steps, warmup=1, scored_only=True)}
+    for mode in ("all_positions", "half_prompt"):
+        r = out[mode]
+        print(f"124M shape on CPU, {args.batch}×{args.seq} tokens, {mode:<14} without MTP {r['step_ms_without_mtp']:8.0f} ms, "
+              f"with 1 MTP {r['step_ms_with_mtp']:8.0f} ms → {r['mtp_overhead']:+.1%}", flush=True)
     return out
 
 
@@ -235,8 +261,10 @@ def run_cpu(args) -> dict:
               "model": str(model_dir), "trainer": recorded.get("trainer"), "held_out_accuracy": acc,
               "step_time": st, "speculative": spec, "params": summary["params"]}
     print("\n=== bench/trainer.py (CPU) ===")
-    print(f"step time, tiny model ({st['params_without_mtp']:,} params, +{st['params_with_mtp'] - st['params_without_mtp']:,} "
+    r0 = st["responses"]
+    print(f"step time, tiny model ({r0['params_without_mtp']:,} params, +{r0['params_with_mtp'] - r0['params_without_mtp']:,} "
           f"for 1 MTP module), {st['tokens_per_step']} tokens/step, median of {args.time_steps} interleaved steps:")
+    print(f"  (share of positions scored as trained: {st['scored_fraction']:.2f})")
     for mode, label in (("responses", "as trained (loss on responses, packed)"), ("all_positions", "loss on every position")):
         r = st[mode]
         print(f"  {label:<40} without MTP {r['step_ms_without_mtp']:7.1f} ms, with 1 MTP {r['step_ms_with_mtp']:7.1f} ms "
@@ -254,6 +282,8 @@ def run_cpu(args) -> dict:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--gpu", action="store_true")
+    p.add_argument("--cpu-124m", action="store_true",
+                   help="the GPU shape on the CPU, ±MTP interleaved (--batch/--seq/--time-steps; e.g. --batch 1 --seq 256)")
     p.add_argument("--out", type=Path, help="write the result JSON here")
     g = p.add_argument_group("GPU")
     g.add_argument("--steps-gpu", dest="gpu_steps", type=int, default=200)
@@ -282,7 +312,9 @@ def main() -> int:
     c.add_argument("--model", help="tiny model to evaluate (default: data/tiny-model)")
     c.add_argument("--work", help="working folder (default: a new temporary one)")
     args = p.parse_args()
-    if args.gpu:
+    if args.cpu_124m:
+        result = run_cpu_124m(args)
+    elif args.gpu:
         args.steps = args.gpu_steps
         result = run_gpu(args)
     else:

@@ -7,8 +7,9 @@
 - `tools.slurm`: a private single-node Slurm cluster (the test suite's and bench/slurm_executor.py's)
 - `tools.ground_truth`: readers of the shared data's extraction ground truth
 - `tools.trainer_tiny`: a tiny arithmetic mixture (Parquet → manifest → .bin/.idx) for the trainer's
-  tests and bench/trainer.py
-- `tools.tiny_model_mtp`: the backends' tiny model trained by the project's trainer (MTP head included)
+  tests
+- `tools.tiny_model_mtp`: the tiny model's default training step, through the project's trainer (one MTP
+  module); also the tiny-model recipe bench/trainer.py times
 - `tools.tiny_model`: the project's tiny test model (arithmetic curriculum, char-level tokenizer,
   chat template, swappable training step); `data/tiny-model/` is its output (docs/backends.md)
 - `tools.llm_servers`: OpenAI-compatible servers (vLLM, `transformers serve`) on 127.0.0.1 for tests and bench

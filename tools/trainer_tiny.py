@@ -1,10 +1,9 @@
-"""The tiny arithmetic pipeline the trainer's tests and bench/trainer.py use end to end:
-curriculum text → Parquet shards → mixture (mixtures.build + mixtures.export: manifest, .bin/.idx)
-→ trainer config.
+"""A minimal arithmetic pipeline for the trainer's tests: curriculum text → Parquet shards →
+mixture (mixtures.build + mixtures.export: manifest, .bin/.idx) → trainer config.
 
-The curriculum and the one-token-per-character tokenizer here are minimal stand-ins until the
-backends issue's curriculum/tokenizer module lands (it owns the tiny model's data); then these two
-helpers are replaced by imports of that module.
+Plain `a+b=c` lines with a one-token-per-character tokenizer and an EOD token: small and fast
+enough for session fixtures. The tiny test model itself (data/tiny-model) is trained on its own
+curriculum and chat format by tools/tiny_model_mtp.py, which bench/trainer.py times.
 """
 from __future__ import annotations
 

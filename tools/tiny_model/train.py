@@ -1,10 +1,11 @@
 """The swappable training step: curriculum items + tokenizer -> a Hugging Face model folder.
 
-`train_model` is the only place that trains; `tools.tiny_model.build` calls it through a parameter,
-so the project's own trainer (issue #14, with its MTP head) can replace it with a function of the
-same signature. This one is a plain PyTorch loop over a transformers `Qwen2ForCausalLM` (hand-written
-because it is 40 lines and must be bit-for-bit deterministic on a fixed seed; `transformers.Trainer`
-adds data-loader workers and state we do not want in a test fixture).
+`tools.tiny_model.build` calls a training step through a parameter; the default is the project's
+own trainer (`tools.tiny_model_mtp.train_model`, with its MTP head), and `train_model` here is the
+stand-in it replaced (`python -m tools.tiny_model build --trainer plain`): a plain PyTorch loop
+over a transformers `Qwen2ForCausalLM` (hand-written because it is 40 lines and must be bit-for-bit
+deterministic on a fixed seed; `transformers.Trainer` adds data-loader workers and state we do not
+want in a test fixture).
 """
 from __future__ import annotations
 
