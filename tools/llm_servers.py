@@ -55,8 +55,7 @@ def server_command(kind: str, model_dir: str, port: int) -> tuple[list[str], str
                 "--dtype", "float32", "--max-model-len", "256", "--enforce-eager", "--disable-log-stats",
                 "--max-num-seqs", "128"], SERVED_NAME
     if kind == "transformers":
-        return [sys.executable, "-c", "import sys; from transformers.cli.transformers import main; sys.exit(main())",
-                "serve", model_dir, "--host", "127.0.0.1", "--port", str(port), "--device", "cpu",
+        return [sys.executable, "-m", "tools.llm_servers", "transformers", "serve", model_dir, "--host", "127.0.0.1", "--port", str(port), "--device", "cpu",
                 "--dtype", "float32"], model_dir
     raise ValueError(f"unknown server kind {kind!r} (expected one of {KINDS})")
 
@@ -144,6 +143,25 @@ def shared_server(root: Path, kind: str, model_dir: str, owner_pid: int) -> Iter
                 state.unlink(missing_ok=True)
 
 
+def _transformers_cli(argv: list[str]) -> int:
+    """`transformers serve MODEL ...`, able to serve a MiMo-layout export (trainer/export.py: the tiny
+    model). `transformers serve` instantiates the class named by `config.architectures[0]`, and
+    transformers has no `MiMoForCausalLM`; the export's `model_type` is qwen2, which every other
+    transformers loader (AutoModelForCausalLM) maps to Qwen2ForCausalLM. Name that same class
+    under the architecture's name, and only when transformers lacks one."""
+    import transformers
+    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers.cli.transformers import main
+
+    if len(argv) > 1 and argv[0] == "serve" and Path(argv[1], "config.json").is_file():
+        config = AutoConfig.from_pretrained(argv[1])
+        arch = (config.architectures or [""])[0]
+        if arch and not hasattr(transformers, arch):
+            setattr(transformers, arch, AutoModelForCausalLM._model_mapping[type(config)])
+    sys.argv = ["transformers", *argv]
+    return main() or 0
+
+
 def _supervise(owner_pid: int, log: str, cmd: list[str]) -> int:
     """Run `cmd` in its own process group; stop it on SIGTERM or when `owner_pid` is gone."""
     with open(log, "ab") as out:
@@ -172,5 +190,8 @@ def _supervise(owner_pid: int, log: str, cmd: list[str]) -> int:
 if __name__ == "__main__":
     if len(sys.argv) > 4 and sys.argv[1] == "supervise" and sys.argv[4] == "--":
         sys.exit(_supervise(int(sys.argv[2]), sys.argv[3], sys.argv[5:]))
-    print("usage: python -m tools.llm_servers supervise OWNER_PID LOG -- CMD...", file=sys.stderr)
+    if len(sys.argv) > 1 and sys.argv[1] == "transformers":
+        sys.exit(_transformers_cli(sys.argv[2:]))
+    print("usage: python -m tools.llm_servers supervise OWNER_PID LOG -- CMD...\n"
+          "       python -m tools.llm_servers transformers serve MODEL_DIR ...", file=sys.stderr)
     sys.exit(2)
