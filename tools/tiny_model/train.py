@@ -28,7 +28,7 @@ class TrainSettings:
     warmup: int = 60
     weight_decay: float = 0.01
     seed: int = 0
-    threads: int = 2  # fixed, so reductions (and weights) do not depend on the machine's core count
+    threads: int = 1  # fixed, so reductions (and weights) do not depend on the machine's core count
 
 
 def model_config(vocab_size: int, pad_id: int, eos_id: int):
