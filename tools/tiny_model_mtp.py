@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-SEQ_LENGTH = 128  # tokens per packed sample (~6 conversations)
+SEQ_LENGTH = 128  # tokens per packed sample (~7 conversations)
 # The tiny model's shape (that of tools.tiny_model.train.model_config): head_dim 32, which vLLM's CPU
 # attention supports.
 MODEL = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "num_kv_heads": 2, "intermediate_size": 512,
