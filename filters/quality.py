@@ -28,7 +28,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.word_tokenizers import WordTokenizer
 
 from filters.prose import Prose, prose_only, prose_view  # noqa: F401 - prose_only: re-exported
-from filters.stock_rules import GopherQuality, GopherRepetition
+from filters.stock_rules import C4Quality, GopherQuality, GopherRepetition
 from filters.words import shared_tokenizer
 
 _WORD = re.compile(r"\w+", re.U)
@@ -109,6 +109,7 @@ class QualitySignals(BaseFilter):
         stock = isinstance(words, str)
         repetition = GopherRepetitionFilter if stock else GopherRepetition
         quality = GopherQualityFilter if stock else GopherQuality
+        c4 = C4QualityFilter if stock else C4Quality
         # FineWeb's settings of the stock filters (examples/fineweb.py).
         self.gopher_repetition = repetition(language=words)
         # Word n-gram rules need word boundaries; for unspaced scripts datatrove's default tokenizer
@@ -120,9 +121,9 @@ class QualitySignals(BaseFilter):
         self.gopher_quality_technical = quality(
             max_non_alpha_words_ratio=MATH_CODE_MIN_ALPHA_WORDS, language=words
         )
-        self.c4 = C4QualityFilter(filter_no_terminal_punct=False, language=words)
+        self.c4 = c4(filter_no_terminal_punct=False, language=words)
         # C4 drops any page with a `{`: every LaTeX or C-family page. Not on technical pages.
-        self.c4_technical = C4QualityFilter(filter_no_terminal_punct=False, filter_curly_bracket=False, language=words)
+        self.c4_technical = c4(filter_no_terminal_punct=False, filter_curly_bracket=False, language=words)
         self.fineweb = FineWebQualityFilter(language=words)
 
     @staticmethod

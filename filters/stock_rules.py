@@ -19,11 +19,12 @@ from itertools import accumulate
 from operator import add
 
 from datatrove.data import Document
-from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
+from datatrove.pipeline.filters import C4QualityFilter, GopherQualityFilter, GopherRepetitionFilter
+from datatrove.pipeline.filters.c4_filters import CITATION_REGEX, ELLIPSIS, END_PUNCTUATION, POLICY_SUBSTRINGS
 from datatrove.pipeline.filters.gopher_repetition_filter import find_duplicates
-from datatrove.utils.text import PUNCTUATION_SET, split_into_words
+from datatrove.utils.text import PUNCTUATION_SET, split_into_sentences, split_into_words
 
-__all__ = ["GopherQuality", "GopherRepetition", "top_duplicate_chars", "all_duplicate_chars"]
+__all__ = ["C4Quality", "GopherQuality", "GopherRepetition", "WordIds", "top_duplicate_chars", "all_duplicate_chars"]
 
 
 def _offsets(words: list[str], sep: int) -> list[int]:
@@ -33,14 +34,39 @@ def _offsets(words: list[str], sep: int) -> list[int]:
     return list(map(add, starts, range(len(starts)))) if sep else starts
 
 
-def top_duplicate_chars(words: list[str], n: int, joined: str | None = None, offsets: list[int] | None = None) -> int:
+class WordIds:
+    """The words of a text numbered: `ids[i]` is `words[i]`'s first-seen rank among the distinct
+    words (equal words, equal ids), `lengths[id]` that word's length, `spaced` whether a word
+    contains a space."""
+
+    __slots__ = ("words", "ids", "lengths", "spaced")
+
+    def __init__(self, words: list[str]):
+        rank = {w: i for i, w in enumerate(dict.fromkeys(words))}
+        self.words = words
+        self.ids = list(map(rank.__getitem__, words))
+        self.lengths = list(map(len, rank))
+        self.spaced = " " in "".join(rank)
+
+
+def top_duplicate_chars(words: list[str], n: int, numbered: WordIds | None = None) -> int:
     """datatrove's `find_top_duplicate(get_n_grams(words, n))`: characters of the most frequent
-    space-joined n-gram times its count (the first one seen on ties, as `Counter.most_common`)."""
-    if joined is None:
-        joined, offsets = " ".join(words), _offsets(words, 1)
-    counts = Counter([joined[a:b - 1] for a, b in zip(offsets, offsets[n:])])
-    gram, count = counts.most_common(1)[0]
-    return len(gram) * count
+    space-joined n-gram times its count (the first one seen on ties, as `Counter.most_common`).
+
+    The n-grams are counted as tuples of word ids, not as strings: when no word contains a space,
+    `" ".join` of n words is one-to-one (`str.split(" ")` gives the n words back), so equal tuples
+    and equal strings are the same thing: same counts, same first-seen order in the `Counter`
+    (hence the same tie-break); the string's length is its words' lengths plus n - 1 spaces. When
+    a word contains a space the strings themselves are counted."""
+    numbered = numbered or WordIds(words)
+    if numbered.spaced:
+        counts = Counter(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        gram, count = counts.most_common(1)[0]
+        return len(gram) * count
+    ids, lengths = numbered.ids, numbered.lengths
+    tuples = Counter(zip(*[ids[k:] for k in range(n)]))
+    gram_ids, count = tuples.most_common(1)[0]
+    return (sum(map(lengths.__getitem__, gram_ids)) + n - 1) * count
 
 
 def all_duplicate_chars(words: list[str], n: int, joined: str | None = None, offsets: list[int] | None = None) -> int:
@@ -92,11 +118,11 @@ class GopherRepetition(GopherRepetitionFilter):
             return True
         words = split_into_words(text, self.language)
         if self.top_n_grams:
-            spaced, spaced_offsets = " ".join(words), _offsets(words, 1)
+            numbered = WordIds(words)
             for n, n_frac in self.top_n_grams:
                 if len(words) < n:
                     continue
-                if top_duplicate_chars(words, n, spaced, spaced_offsets) / len(text) > n_frac:
+                if top_duplicate_chars(words, n, numbered) / len(text) > n_frac:
                     return False, f"top_{n}_gram"
         if self.dup_n_grams:
             joined, offsets = "".join(words), _offsets(words, 0)
@@ -152,4 +178,56 @@ class GopherQuality(GopherQualityFilter):
                 return False, "gopher_below_alpha_threshold"
         if self.min_stop_words and len(self.stop_words.intersection(counts)) < self.min_stop_words:
             return False, "gopher_enough_stop_words"
+        return True
+
+
+class C4Quality(C4QualityFilter):
+    """`C4QualityFilter` that stops splitting kept lines into sentences once the document has
+    `min_num_sentences`; same arguments, same verdicts, same rewritten text and line stats.
+
+    Why that cannot change anything: the sentence count is only read by the final
+    `num_sentences < min_num_sentences` test and only ever grows (a line adds ≥ 0 sentences), so
+    once it reaches `min_num_sentences` that test is False whatever later lines add; the other
+    line checks (and the whole-document drops, lorem ipsum and curly bracket) still run on every
+    line. The per-line sentence split was a sixth of the quality step on real pages."""
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        # datatrove's loop, in its order; only the sentence counting stops early.
+        lines = doc.text.splitlines() if self.split_paragraph else split_into_sentences(doc.text, self.language)
+        enough = self.min_num_sentences
+        num_sentences = 0
+        kept_lines = []
+        for line in lines:
+            line = line.strip()
+            words = line.split()
+            self.stat_update("line-total")
+            if self.max_word_length != -1 and any(len(word) > self.max_word_length for word in words):
+                self.stat_update("line-filter-too_long_word")
+                continue
+            if self.remove_citations:
+                line = CITATION_REGEX.sub("", line)
+            if self.filter_no_terminal_punct and (not line.endswith(END_PUNCTUATION) or line.endswith(ELLIPSIS)):
+                self.stat_update("line-filter-no_terminal_punc")
+                continue
+            if len(words) < self.min_words_per_line:
+                self.stat_update("line-filter-too_few_words")
+                continue
+            line_l = line.lower()
+            if self.filter_lorem_ipsum and "lorem ipsum" in line_l:
+                return False, "lorem_ipsum"
+            if self.filter_javascript and "javascript" in line_l:
+                self.stat_update("line-filter-javascript")
+                continue
+            if self.filter_curly_bracket and "{" in line:
+                return False, "curly_bracket"
+            if self.filter_policy and any(p in line_l for p in POLICY_SUBSTRINGS):
+                self.stat_update("line-filter-policy")
+                continue
+            if enough != -1 and num_sentences < enough:
+                num_sentences += len(split_into_sentences(line, self.language)) if self.split_paragraph else 1
+            kept_lines.append(line)
+            self.stat_update("line-kept")
+        if num_sentences < enough:
+            return False, "too_few_sentences"
+        doc.text = ("\n" if self.split_paragraph else " ").join(kept_lines).strip()
         return True

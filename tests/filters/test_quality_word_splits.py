@@ -90,13 +90,16 @@ def test_stock_rules_give_datatrove_verdicts(sample_docs) -> None:
     on the sample crawl's prose and on texts whose words join into the same strings."""
     import random
 
-    from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.pipeline.filters import C4QualityFilter, GopherQualityFilter, GopherRepetitionFilter
     from datatrove.pipeline.filters.gopher_repetition_filter import find_all_duplicate, find_top_duplicate, get_n_grams
 
-    from filters.stock_rules import GopherQuality, GopherRepetition, all_duplicate_chars, top_duplicate_chars
+    from filters.stock_rules import C4Quality, GopherQuality, GopherRepetition, all_duplicate_chars, top_duplicate_chars
 
     rng = random.Random(3)
     tricky = [[rng.choice(["a", "b", "ab", "ba", "abc", "c"]) for _ in range(rng.randint(0, 80))] for _ in range(200)]
+    # words with spaces (" ".join no longer one-to-one) and empty words: the string path
+    spaced = [[rng.choice(["a", "b", "a b", " ", "", "b a"]) for _ in range(rng.randint(1, 60))] for _ in range(100)]
+    tricky += spaced
     for words in tricky:
         for n in (2, 3, 4):
             if len(words) >= n:
@@ -112,9 +115,17 @@ def test_stock_rules_give_datatrove_verdicts(sample_docs) -> None:
         (GopherQuality(language=words), GopherQualityFilter(language=words)),
         (GopherQuality(max_non_alpha_words_ratio=0.6, min_doc_words=5, language=words),
          GopherQualityFilter(max_non_alpha_words_ratio=0.6, min_doc_words=5, language=words)),
+        (C4Quality(language=words), C4QualityFilter(language=words)),
+        (C4Quality(filter_no_terminal_punct=False, filter_curly_bracket=False, min_num_sentences=2, language=words),
+         C4QualityFilter(filter_no_terminal_punct=False, filter_curly_bracket=False, min_num_sentences=2, language=words)),
     ]
+
+    def judged(rule, text: str) -> tuple:
+        doc = Document(text=text, id="x")  # C4 rewrites the text: compare that too
+        return rule.filter(doc), doc.text
+
     for ours, theirs in pairs:
-        verdicts = [(ours.filter(Document(text=t, id="x")), theirs.filter(Document(text=t, id="x"))) for t in texts if t.strip()]
+        verdicts = [(judged(ours, t), judged(theirs, t)) for t in texts if t.strip()]
         assert all(a == b for a, b in verdicts), [v for v in verdicts if v[0] != v[1]][:5]
         assert len({str(b) for _, b in verdicts}) > 2  # several different verdicts exercised
 
