@@ -6,17 +6,18 @@ word with a letter) run once per distinct word instead of once per word.
 `GopherRepetition` is datatrove's `GopherRepetitionFilter` (same settings, same checks in the same
 order, same reasons); only its n-gram counting is cheaper. It was a third of the quality step's
 time on real pages: datatrove builds every n-gram with `" ".join(words[i:i+n])` (a list slice and
-a join per word and per n, nine times per document). Here each n-gram is one slice of the words
-joined once, and the duplicate-n-gram walk (datatrove's `find_all_duplicate`, whose result depends
-on the positions it visits) only looks at the n-grams that occur more than once. Hand-written
+a join per word and per n, nine times per document). Here the top n-grams are counted as tuples of
+word ids, and the duplicate-n-gram walk (datatrove's `find_all_duplicate`, whose result depends on
+the positions it visits) only looks at the n-grams that occur more than once, found by hashing
+every n-gram of the joined words with array operations (strings built only for those). Hand-written
 because datatrove has no cheaper path and no maintained library computes these Gopher statistics;
 tests compare it with datatrove's own functions.
 """
 from __future__ import annotations
 
 from collections import Counter
-from itertools import accumulate
-from operator import add
+
+import numpy as np
 
 from datatrove.data import Document
 from datatrove.pipeline.filters import C4QualityFilter, GopherQualityFilter, GopherRepetitionFilter
@@ -24,14 +25,9 @@ from datatrove.pipeline.filters.c4_filters import CITATION_REGEX, ELLIPSIS, END_
 from datatrove.pipeline.filters.gopher_repetition_filter import find_duplicates
 from datatrove.utils.text import PUNCTUATION_SET, split_into_sentences, split_into_words
 
-__all__ = ["C4Quality", "GopherQuality", "GopherRepetition", "WordIds", "top_duplicate_chars", "all_duplicate_chars"]
-
-
-def _offsets(words: list[str], sep: int) -> list[int]:
-    """Start of every word (and the end of the last) in `sep.join(words)` for a separator of
-    length `sep` (0 or 1)."""
-    starts = list(accumulate(map(len, words), initial=0))
-    return list(map(add, starts, range(len(starts)))) if sep else starts
+__all__ = [
+    "C4Quality", "GopherQuality", "GopherRepetition", "JoinedWords", "WordIds", "top_duplicate_chars", "all_duplicate_chars",
+]
 
 
 class WordIds:
@@ -69,23 +65,81 @@ def top_duplicate_chars(words: list[str], n: int, numbered: WordIds | None = Non
     return (sum(map(lengths.__getitem__, gram_ids)) + n - 1) * count
 
 
-def all_duplicate_chars(words: list[str], n: int, joined: str | None = None, offsets: list[int] | None = None) -> int:
+# Polynomial hash of a string s: sum of ord(s[t]) * _BASE**t mod _PRIME. Products of two values
+# under 2**31 stay under 2**62, so uint64 arithmetic is exact.
+_PRIME = 2**31 - 1
+_BASE = 1_000_003
+_powers = np.ones(1, dtype=np.uint64)  # _BASE**t mod _PRIME, grown on demand
+
+
+def _base_powers(count: int) -> np.ndarray:
+    global _powers
+    while len(_powers) < count:
+        step = np.uint64(pow(_BASE, len(_powers), _PRIME))
+        _powers = np.concatenate([_powers, _powers * step % np.uint64(_PRIME)])
+    return _powers
+
+
+class JoinedWords:
+    """`"".join(words)`, each word's start in it (`offsets`, and the end), and prefix hashes of its
+    characters, from which any substring's hash takes a few array operations."""
+
+    __slots__ = ("joined", "offsets", "starts", "prefix", "powers")
+
+    def __init__(self, words: list[str]):
+        self.joined = "".join(words)
+        self.starts = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)), out=self.starts[1:])
+        self.offsets = self.starts.tolist()
+        codes = np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        self.powers = _base_powers(len(codes) + 1)
+        self.prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+        np.cumsum(codes * self.powers[: len(codes)] % np.uint64(_PRIME), out=self.prefix[1:])
+        self.prefix %= np.uint64(_PRIME)
+
+    def repeated_grams(self, n: int) -> list[int]:
+        """Start (word index) of every n-gram whose (hash, length) occurs more than once, in order.
+        Equal strings have equal hashes and lengths, so every n-gram whose string occurs more than
+        once is listed (hash collisions may list others: the caller compares the strings)."""
+        count = len(self.offsets) - n
+        if count < 2:
+            return []
+        a, b = self.starts[:count], self.starts[n:]
+        prime = np.uint64(_PRIME)
+        # (prefix[b] - prefix[a]) is the n-gram's hash times _BASE**a; times _BASE**(len - a) it
+        # is the hash times _BASE**len for every n-gram, comparable across positions.
+        hashes = (self.prefix[b] + prime - self.prefix[a]) % prime * self.powers[len(self.joined) - a] % prime
+        keys = (hashes << np.uint64(32)) | (b - a).astype(np.uint64)
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        same = ordered[1:] == ordered[:-1]
+        repeated = np.zeros(count, dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        return np.sort(order[repeated]).tolist()
+
+
+def all_duplicate_chars(words: list[str], n: int, joined: JoinedWords | None = None) -> int:
     """datatrove's `find_all_duplicate(words, n)`: characters of the n-grams (words joined without
-    a separator) already seen at a visited position; after a repeat the walk jumps n words."""
-    if joined is None:
-        joined, offsets = "".join(words), _offsets(words, 0)
-    grams = [joined[a:b] for a, b in zip(offsets, offsets[n:])]
-    counts = Counter(grams)
-    if len(counts) == len(grams):
-        return 0  # no n-gram occurs twice: nothing is a repeat whatever the walk visits
-    # Only n-grams occurring more than once can be repeats or make one; the walk over the others
-    # changes nothing, so it visits just those positions (skipping n words after each repeat).
+    a separator) already seen at a visited position; after a repeat the walk jumps n words.
+
+    Only n-grams whose string occurs more than once can be repeats or make one; the walk over the
+    others changes nothing, so it visits just those positions (skipping n words after each
+    repeat). They are found by hashing every n-gram (array operations, no string per n-gram);
+    only the candidates' strings are built and compared, so a hash collision changes nothing."""
+    joined = joined or JoinedWords(words)
+    candidates = joined.repeated_grams(n)
+    if not candidates:
+        return 0
+    text, offsets = joined.joined, joined.offsets
+    grams = {i: text[offsets[i] : offsets[i + n]] for i in candidates}
+    counts = Counter(grams.values())
     unique: set[str] = set()
     repeated, resume = 0, 0
-    for idx in [i for i, gram in enumerate(grams) if counts[gram] > 1]:
-        if idx < resume:
-            continue
+    for idx in candidates:
         gram = grams[idx]
+        if idx < resume or counts[gram] < 2:
+            continue
         if gram in unique:
             repeated += len(gram)
             resume = idx + n
@@ -125,9 +179,9 @@ class GopherRepetition(GopherRepetitionFilter):
                 if top_duplicate_chars(words, n, numbered) / len(text) > n_frac:
                     return False, f"top_{n}_gram"
         if self.dup_n_grams:
-            joined, offsets = "".join(words), _offsets(words, 0)
+            joined = JoinedWords(words)
             for n, n_frac in self.dup_n_grams:
-                if all_duplicate_chars(words, n, joined, offsets) / len(text) > n_frac:
+                if all_duplicate_chars(words, n, joined) / len(text) > n_frac:
                     return False, f"duplicated_{n}_n_grams"
         return True
 

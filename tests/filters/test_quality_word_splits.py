@@ -166,3 +166,22 @@ def test_pickling_returns_the_process_shared_splitter() -> None:
     tok = shared_tokenizer()
     tok.word_tokenize("Load the model.")
     assert pickle.loads(pickle.dumps(QualitySignals())).gopher_quality.language is tok
+
+
+def test_duplicate_ngrams_exact_under_hash_collisions(monkeypatch) -> None:
+    """`all_duplicate_chars` finds candidates by hash and compares strings: with a tiny modulus
+    (hashes collide all the time) it still gives datatrove's `find_all_duplicate` values."""
+    import random
+
+    import numpy as np
+    from datatrove.pipeline.filters.gopher_repetition_filter import find_all_duplicate
+
+    from filters import stock_rules
+
+    monkeypatch.setattr(stock_rules, "_PRIME", 7)
+    monkeypatch.setattr(stock_rules, "_powers", np.ones(1, dtype=np.uint64))
+    rng = random.Random(5)
+    for _ in range(200):
+        words = [rng.choice(["a", "b", "ab", "ba", "", "é", "😀", "xyz"]) for _ in range(rng.randint(0, 60))]
+        for n in range(1, 11):
+            assert stock_rules.all_duplicate_chars(words, n) == find_all_duplicate(words, n), (words, n)
