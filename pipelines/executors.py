@@ -301,13 +301,20 @@ def dask_client(c: ClusterSettings, *, verbose: bool = False) -> Iterator[Any]:
 
     with dask.config.set({"distributed.worker.daemon": False}):
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        # Worker processes read their logging levels from the environment when they start.
+        # Worker processes read their logging levels from the environment when they start. Without
+        # --verbose they log nothing: a task's failure reaches the job through the client (with its
+        # traceback), and a worker's death through its nanny, which runs in this process; what
+        # workers log at ERROR is then their teardown (a heartbeat to a scheduler already closed
+        # by Ctrl-C or a failed run), noise around the job's one-line message.
         saved_env = os.environ.get("DASK_LOGGING__DISTRIBUTED")
         if not verbose:
-            os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+            os.environ["DASK_LOGGING__DISTRIBUTED"] = "critical"
         try:
+            # No dashboard; the scheduler's small HTTP server (health, metrics) still starts, by default
+            # on port 8787, warning when another job on the machine holds it: a free port instead.
             cluster = LocalCluster(n_workers=c.n_workers, threads_per_worker=c.threads_per_worker, processes=True,
-                                   memory_limit=c.memory_limit, dashboard_address=None)
+                                   memory_limit=c.memory_limit, dashboard_address=None,
+                                   scheduler_kwargs={"dashboard_address": ":0"})
         finally:
             signal.signal(signal.SIGINT, previous)
             if saved_env is None:

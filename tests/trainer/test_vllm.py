@@ -18,7 +18,9 @@ from tests.conftest import REPO_ROOT, require_or_skip
 
 torch = pytest.importorskip("torch")
 
-pytestmark = pytest.mark.timeout(1800)  # two vLLM engine starts (~30 s each on an idle 2-core machine)
+# Two vLLM engine starts (~30 s each on an idle 2-core machine), in a module fixture: the group keeps
+# its three tests on one xdist worker, so the engines start once per suite, not once per worker.
+pytestmark = [pytest.mark.timeout(1800), pytest.mark.xdist_group("trainer_vllm")]
 CHECK = Path(__file__).with_name("vllm_check.py")
 PROMPTS = ["3+4=7\n12+30=", "5+5=", "41+17=58\n9+9=18\n", "60+21=81\n7+8=15\n33+44="]
 MAX_TOKENS = 24
