@@ -15,7 +15,8 @@ import uuid
 from pathlib import Path
 from typing import IO, Iterator
 
-__all__ = ["atomic_path", "atomic_open", "atomic_write_text", "atomic_write_bytes", "locate_os_error", "describe_os_error"]
+__all__ = ["atomic_path", "atomic_open", "atomic_write_text", "atomic_write_bytes", "locate_os_error", "describe_os_error",
+           "exit_cli"]
 
 
 def _tmp_name(path: Path) -> Path:
@@ -122,3 +123,22 @@ def describe_os_error(exc: OSError, job: str = "the job") -> str:
         where += f" (the filesystem mounted at {_mount_point(str(exc.filename))})"
     advice = _ADVICE.get(exc.errno, "fix the cause and run the same command again")
     return f"{job} stopped: {text}{f' ({name})' if name else ''}{where}; {advice}"
+
+
+def exit_cli(code: int) -> None:
+    """End a command-line tool whose work is finished and written: flush Python's streams and log
+    handlers, then leave without running native libraries' static destructors. pyarrow's C++
+    thread pools, torn down while one of their threads is still parked, now and then abort the
+    interpreter's exit ("terminate called without an active exception", exit -6 instead of the
+    tool's own code); the output was complete, but the status a script checks was lost."""
+    import logging
+    import os
+    import sys
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -288,4 +288,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from core.io import exit_cli
+
+    exit_cli(main())
