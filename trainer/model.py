@@ -71,6 +71,8 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype == torch.float32 and self.weight.dtype == torch.float32:  # one fused op, same numbers
+            return F.rms_norm(x, (x.shape[-1],), self.weight, self.eps)
         # Normalise in float32 and scale in the input dtype, as Qwen2RMSNorm does.
         return self.weight * F.rms_norm(x.float(), (x.shape[-1],), eps=self.eps).to(x.dtype)
 
@@ -117,12 +119,14 @@ class Attention(nn.Module):
         self.o_proj = nn.Linear(cfg.hidden_size, cfg.hidden_size, bias=False)
 
     def forward(self, x, cos, sin, cache: KVCache | None = None, select=None, mask=None):
-        """`select` (B, T) bool: return o_proj only at those positions, as (N, d) (every position
-        still serves as a key/value). `mask` (B, 1, T, T) bool: who attends to whom in a full forward
-        (documents packed into one sample); default causal."""
+        """`select` (B, T) bool: return o_proj only at those positions, as (N, d); queries are then
+        computed only there, while every position still serves as a key/value. `mask` (B, 1, T, T)
+        bool: who attends to whom in a full forward (documents packed into one sample); default causal."""
+        if select is not None and cache is None:
+            return self._selected(x, cos, sin, select, mask)
         B, T, _ = x.shape
-        kv_dim = self.num_kv_heads * self.head_dim
-        q, k, v = self.qkv_proj(x).split([self.num_heads * self.head_dim, kv_dim, kv_dim], dim=-1)
+        q_dim, kv_dim = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
+        q, k, v = self.qkv_proj(x).split([q_dim, kv_dim, kv_dim], dim=-1)
         q = q.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)
         k = k.view(B, T, self.num_kv_heads, self.head_dim).transpose(1, 2)
         v = v.view(B, T, self.num_kv_heads, self.head_dim).transpose(1, 2)
@@ -139,6 +143,39 @@ class Attention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
         y = y.transpose(1, 2).reshape(B, T, -1)
         return self.o_proj(y if select is None else y[select])
+
+    def _selected(self, x, cos, sin, select, mask):
+        """The full forward's output at the `select`ed positions only, as (N, d), in x[select]'s
+        order: keys and values at every position, queries only at the selected ones. Each sample's
+        selected positions are gathered into a (B, Tq) block, Tq = the most any sample has; a sample
+        with fewer pads with unselected positions (each attends at least to itself, so no row is
+        empty) whose outputs are dropped."""
+        B, T, _ = x.shape
+        q_dim, kv_dim = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
+        w, b = self.qkv_proj.weight, self.qkv_proj.bias
+        kv = F.linear(x, w[q_dim:], None if b is None else b[q_dim:])
+        counts = select.sum(1)
+        width = int(counts.max())
+        if width == 0:
+            return x.new_zeros(0, self.o_proj.out_features) + 0 * self.o_proj.weight.sum()  # keeps the graph
+        order = torch.argsort((~select).to(torch.uint8), dim=1, stable=True)[:, :width]  # selected first, in order
+        valid = torch.arange(width, device=x.device)[None, :] < counts[:, None]
+        rows = (order + T * torch.arange(B, device=x.device)[:, None]).flatten()  # into (B*T) rows
+
+        def take(t):  # (B, [1,] T, ...) → the selected rows, (B, [1,] width, ...)
+            return t.reshape(B * T, -1).index_select(0, rows).view(*t.shape[:-2], width, t.shape[-1]) \
+                if t.dim() == 4 else t.reshape(B * T, -1).index_select(0, rows).view(B, width, -1)
+
+        q = F.linear(take(x), w[:q_dim], None if b is None else b[:q_dim]).view(B, width, self.num_heads, self.head_dim)
+        k, v = kv.view(B, T, 2 * self.num_kv_heads, self.head_dim).transpose(1, 2).chunk(2, dim=1)
+        if cos.dim() == 2:  # plain layout: (T, hd) tables, causal attention
+            cos_q, sin_q = cos[order][:, None], sin[order][:, None]
+            mask_q = torch.arange(T, device=x.device)[None, None, None, :] <= order[:, None, :, None]
+        else:  # documents: (B, 1, T, hd) tables and a (B, 1, T, T) mask; take the selected rows
+            cos_q, sin_q, mask_q = take(cos), take(sin), take(mask)
+        q, k = apply_rotary(q.transpose(1, 2), cos_q, sin_q), apply_rotary(k, cos, sin)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask_q, enable_gqa=self.num_kv_heads != self.num_heads)
+        return self.o_proj(y.transpose(1, 2)[valid].reshape(-1, q_dim))
 
 
 class MLP(nn.Module):
