@@ -25,44 +25,77 @@ from datatrove.pipeline.filters.c4_filters import CITATION_REGEX, ELLIPSIS, END_
 from datatrove.pipeline.filters.gopher_repetition_filter import find_duplicates
 from datatrove.utils.text import PUNCTUATION_SET, split_into_sentences, split_into_words
 
+_PUNCTUATION = frozenset(PUNCTUATION_SET)
+
 __all__ = [
     "C4Quality", "GopherQuality", "GopherRepetition", "JoinedWords", "WordIds", "top_duplicate_chars", "all_duplicate_chars",
 ]
 
 
 class WordIds:
-    """The words of a text numbered: `ids[i]` is `words[i]`'s first-seen rank among the distinct
-    words (equal words, equal ids), `lengths[id]` that word's length, `spaced` whether a word
-    contains a space."""
+    """The words of a text numbered: `ids[i]` (a numpy array) is `words[i]`'s first-seen rank
+    among the distinct words (equal words, equal ids), `distinct` those words in first-seen order,
+    `counts[id]` and `lengths[id]` (numpy) each one's count and length, `spaced` whether a word
+    contains a space. `WordIds.of(words)` numbers one list once for every rule that reads it."""
 
-    __slots__ = ("words", "ids", "lengths", "spaced")
+    __slots__ = ("words", "ids", "distinct", "counts", "lengths", "spaced")
+    _last: tuple[list[str], "WordIds"] | None = None
 
     def __init__(self, words: list[str]):
         rank = {w: i for i, w in enumerate(dict.fromkeys(words))}
         self.words = words
-        self.ids = list(map(rank.__getitem__, words))
-        self.lengths = list(map(len, rank))
+        self.distinct = list(rank)
+        self.ids = np.fromiter(map(rank.__getitem__, words), dtype=np.int64, count=len(words))
+        self.counts = np.bincount(self.ids, minlength=len(rank))
+        self.lengths = np.fromiter(map(len, self.distinct), dtype=np.int64, count=len(rank))
         self.spaced = " " in "".join(rank)
+
+    @classmethod
+    def of(cls, words: list[str]) -> "WordIds":
+        """`WordIds(words)`, computed once per list: datatrove's `split_into_words` returns the same
+        list object for the same text (its lru_cache), so the repetition and quality rules judging
+        one prose number its words once. Keyed by identity, holding the list (its id stays
+        unique while it is held); a list is never changed after the split."""
+        last = cls._last
+        if last is not None and last[0] is words:
+            return last[1]
+        numbered = cls(words)
+        cls._last = (words, numbered)
+        return numbered
 
 
 def top_duplicate_chars(words: list[str], n: int, numbered: WordIds | None = None) -> int:
     """datatrove's `find_top_duplicate(get_n_grams(words, n))`: characters of the most frequent
     space-joined n-gram times its count (the first one seen on ties, as `Counter.most_common`).
 
-    The n-grams are counted as tuples of word ids, not as strings: when no word contains a space,
-    `" ".join` of n words is one-to-one (`str.split(" ")` gives the n words back), so equal tuples
-    and equal strings are the same thing: same counts, same first-seen order in the `Counter`
-    (hence the same tie-break); the string's length is its words' lengths plus n - 1 spaces. When
-    a word contains a space the strings themselves are counted."""
+    The n-grams are counted as word ids, not as strings: when no word contains a space,
+    `" ".join` of n words is one-to-one (`str.split(" ")` gives the n words back), so equal id
+    sequences and equal strings are the same thing: same counts; the string's length is its
+    words' lengths plus n - 1 spaces. Each n-gram's ids are packed into one integer
+    (base: the number of distinct words, so packing is one-to-one while it fits in 63 bits) and
+    counted with `np.unique`; `Counter.most_common(1)` is the first of the most frequent in
+    first-seen order, i.e. the one whose first occurrence comes first, which `np.unique`'s
+    first-occurrence indices give. When a word contains a space the strings themselves are
+    counted; when the packing would not fit, tuples of ids (same reasoning)."""
     numbered = numbered or WordIds(words)
     if numbered.spaced:
         counts = Counter(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
         gram, count = counts.most_common(1)[0]
         return len(gram) * count
-    ids, lengths = numbered.ids, numbered.lengths
-    tuples = Counter(zip(*[ids[k:] for k in range(n)]))
-    gram_ids, count = tuples.most_common(1)[0]
-    return (sum(map(lengths.__getitem__, gram_ids)) + n - 1) * count
+    ids, lengths, base = numbered.ids, numbered.lengths, len(numbered.distinct)
+    grams = len(ids) - n + 1
+    if base**n >= 2**63:
+        tuples = Counter(zip(*[ids[k:].tolist() for k in range(n)]))
+        gram_ids, count = tuples.most_common(1)[0]
+        return (int(lengths[list(gram_ids)].sum()) + n - 1) * count
+    keys = ids[:grams].copy()
+    for k in range(1, n):
+        keys *= base
+        keys += ids[k : k + grams]
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    count = int(counts.max())
+    start = int(first[counts == count].min())
+    return (int(lengths[ids[start : start + n]].sum()) + n - 1) * count
 
 
 # Polynomial hash of a string s: sum of ord(s[t]) * _BASE**t mod _PRIME. Products of two values
@@ -86,10 +119,14 @@ class JoinedWords:
 
     __slots__ = ("joined", "offsets", "starts", "prefix", "powers")
 
-    def __init__(self, words: list[str]):
+    def __init__(self, words: list[str], numbered: WordIds | None = None):
         self.joined = "".join(words)
         self.starts = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)), out=self.starts[1:])
+        if numbered is not None:
+            lengths = numbered.lengths[numbered.ids]
+        else:
+            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        np.cumsum(lengths, out=self.starts[1:])
         self.offsets = self.starts.tolist()
         codes = np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         self.powers = _base_powers(len(codes) + 1)
@@ -110,13 +147,15 @@ class JoinedWords:
         # is the hash times _BASE**len for every n-gram, comparable across positions.
         hashes = (self.prefix[b] + prime - self.prefix[a]) % prime * self.powers[len(self.joined) - a] % prime
         keys = (hashes << np.uint64(32)) | (b - a).astype(np.uint64)
-        order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
+        # The keys that occur more than once: equal neighbours once sorted (a plain sort is ~3x
+        # cheaper than an argsort); then every position whose key is one of them, in order.
+        ordered = np.sort(keys)
         same = ordered[1:] == ordered[:-1]
-        repeated = np.zeros(count, dtype=bool)
-        repeated[1:] |= same
-        repeated[:-1] |= same
-        return np.sort(order[repeated]).tolist()
+        if not same.any():
+            return []
+        twice = ordered[1:][same]  # sorted, with repeats: searchsorted finds any equal one
+        found = twice[np.minimum(np.searchsorted(twice, keys), len(twice) - 1)]
+        return np.flatnonzero(found == keys).tolist()
 
 
 def all_duplicate_chars(words: list[str], n: int, joined: JoinedWords | None = None) -> int:
@@ -172,14 +211,14 @@ class GopherRepetition(GopherRepetitionFilter):
             return True
         words = split_into_words(text, self.language)
         if self.top_n_grams:
-            numbered = WordIds(words)
+            numbered = WordIds.of(words)
             for n, n_frac in self.top_n_grams:
                 if len(words) < n:
                     continue
                 if top_duplicate_chars(words, n, numbered) / len(text) > n_frac:
                     return False, f"top_{n}_gram"
         if self.dup_n_grams:
-            joined = JoinedWords(words)
+            joined = JoinedWords(words, WordIds.of(words))
             for n, n_frac in self.dup_n_grams:
                 if all_duplicate_chars(words, n, joined) / len(text) > n_frac:
                     return False, f"duplicated_{n}_n_grams"
@@ -195,8 +234,11 @@ class GopherQuality(GopherQualityFilter):
         text = doc.text
         words = split_into_words(text, self.language)
         n_words = len(words)
-        counts = Counter(words)
-        non_symbol = {w: c for w, c in counts.items() if any(ch not in PUNCTUATION_SET for ch in w)}
+        numbered = WordIds.of(words)  # usually numbered already by the repetition rule
+        # Counter(words): the distinct words in first-seen order with their counts.
+        counts = dict(zip(numbered.distinct, numbered.counts.tolist()))
+        # "a character not in PUNCTUATION_SET" is "the word's characters are not all in it".
+        non_symbol = {w: c for w, c in counts.items() if not _PUNCTUATION.issuperset(w)}
         n_non_symbol_words = sum(non_symbol.values())
         if self.min_doc_words and n_non_symbol_words < self.min_doc_words:
             return False, "gopher_short_doc"
@@ -227,7 +269,7 @@ class GopherQuality(GopherQualityFilter):
         ):
             return False, "gopher_too_many_end_ellipsis"
         if self.max_non_alpha_words_ratio:
-            alpha_words = sum(c for w, c in counts.items() if any(ch.isalpha() for ch in w))
+            alpha_words = sum(c for w, c in counts.items() if w.isalpha() or any(map(str.isalpha, w)))
             if alpha_words / n_words < self.max_non_alpha_words_ratio:
                 return False, "gopher_below_alpha_threshold"
         if self.min_stop_words and len(self.stop_words.intersection(counts)) < self.min_stop_words:
