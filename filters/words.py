@@ -53,6 +53,7 @@ _import_thinc_without_torch()
 from datatrove.utils.word_tokenizers import SpaCyTokenizer  # noqa: E402
 from spacy.attrs import IDX, IS_PUNCT, LENGTH  # noqa: E402
 from spacy.pipeline import Sentencizer  # noqa: E402
+from spacy.tokenizer import Tokenizer  # noqa: E402
 
 __all__ = ["FastSpacyTokenizer", "shared_tokenizer"]
 
@@ -82,6 +83,9 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._toks: dict[str, tuple[tuple[int, int, int], ...]] = {}  # any chunk → (start, end, kind)
         self._has_mark: set[str] = set()  # chunks with a sentence mark among their tokens
         self._specials: frozenset[str] = frozenset()  # spaCy's special cases (set by `_nlp`)
+        self._special_tokens: frozenset[tuple[str, ...]] = frozenset()  # their matcher patterns
+        self._is_punct = None  # spaCy's IS_PUNCT getter
+        self._kinds: dict[str, int] = {}  # token text → kind, for the affix path
 
     def __reduce__(self):
         # Executors pickle the pipeline for every task (datatrove's local pool too). Unpickle to
@@ -100,8 +104,105 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         getters = nlp.vocab.lex_attr_getters
         if set(getters) != {IS_PUNCT}:
             nlp.vocab.lex_attr_getters = {IS_PUNCT: getters[IS_PUNCT]}
+            self._is_punct = getters[IS_PUNCT]
             self._specials = frozenset(nlp.tokenizer.rules)
+            self._special_tokens = frozenset(self._special_patterns(nlp.tokenizer))
         return nlp
+
+    @staticmethod
+    def _special_patterns(tokenizer) -> set[tuple[str, ...]]:
+        """The token sequences spaCy's special-case matcher looks for after splitting
+        (`Tokenizer._apply_special_cases`): for each special case that has an affix, infix or
+        space (the ones `add_special_case` gives the matcher), its tokens without special cases."""
+        bare = Tokenizer(
+            tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
+            suffix_search=tokenizer.suffix_search, infix_finditer=tokenizer.infix_finditer,
+            token_match=tokenizer.token_match, url_match=tokenizer.url_match,
+        )
+        patterns = set()
+        with tokenizer.vocab.memory_zone():
+            for s in tokenizer.rules:
+                if (not tokenizer.faster_heuristics or tokenizer.find_prefix(s) or tokenizer.find_infix(s)
+                        or tokenizer.find_suffix(s) or " " in s):
+                    patterns.add(tuple(t.text for t in bare(s)))
+        return patterns
+
+    def _affix_split(self, chunk: str) -> tuple[str, ...] | None:
+        """spaCy's tokens of a non-space chunk when they are made by its prefix and suffix rules
+        alone, else None (spaCy decides). This is `Tokenizer._split_affixes` line for line, with
+        spaCy's own `find_prefix` / `find_suffix` / `token_match` / `url_match` and special-case
+        set, followed by `_attach_tokens` for a remainder that no special case, infix or
+        special-case pattern touches: the chunks where the result is prefixes + remainder +
+        suffixes. Anything else (a special case met on the way, an infix, a token sequence the
+        special-case matcher would rewrite) returns None. Hand-written because spaCy only exposes
+        this loop through a `Doc` per call (the cost avoided here) or `explain` (slower still);
+        tests compare every chunk of the sample crawl with spaCy's own tokens."""
+        tokenizer = self.tokenizer.tokenizer
+        specials = self._specials
+        if chunk in specials:
+            return None
+        token_match, find_prefix, find_suffix = tokenizer.token_match, tokenizer.find_prefix, tokenizer.find_suffix
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        string, last_size = chunk, 0
+        while string and len(string) != last_size:
+            if string.isalpha() and string not in specials:
+                # Letters only, not a special case: no prefix, suffix or infix (the reasoning
+                # of the letters-only shortcut in `_learn`), so spaCy's loop ends here and the
+                # rest is one token whatever `token_match` / `url_match` say.
+                prefixes.append(string)
+                string = ""
+                break
+            if token_match and token_match(string):
+                break
+            if string in specials:
+                break
+            last_size = len(string)
+            pre_len = find_prefix(string)
+            if pre_len:
+                prefix, minus_pre = string[:pre_len], string[pre_len:]
+                if minus_pre and minus_pre in specials:
+                    return None  # spaCy stops at a special case: its tokens are spaCy's
+            suf_len = find_suffix(string[pre_len:])
+            if suf_len:
+                suffix, minus_suf = string[-suf_len:], string[:-suf_len]
+                if minus_suf and minus_suf in specials:
+                    return None
+            if pre_len and suf_len and pre_len + suf_len <= len(string):
+                string = string[pre_len:-suf_len]
+                prefixes.append(prefix)
+                suffixes.append(suffix)
+            elif pre_len:
+                string = minus_pre
+                prefixes.append(prefix)
+            elif suf_len:
+                string = minus_suf
+                suffixes.append(suffix)
+        if string:
+            if string in specials:
+                return None
+            url_match = tokenizer.url_match
+            if not ((token_match and token_match(string)) or (url_match and url_match(string))):
+                if tokenizer.find_infix(string):
+                    return None
+            prefixes.append(string)
+        tokens = tuple(prefixes + suffixes[::-1])
+        patterns = self._special_tokens
+        for i in range(len(tokens)):
+            for j in range(i + 1, len(tokens) + 1):
+                if tokens[i:j] in patterns:
+                    return None
+        return tokens
+
+    def _kind(self, token: str) -> int:
+        kind = self._kinds.get(token)
+        if kind is None:
+            if len(token) == 1 and token in _PUNCT_CHARS:
+                kind = _MARK
+            else:
+                kind = _PUNCT if self._is_punct(token) else _OTHER
+            self._kinds[token] = kind
+        return kind
 
     def _learn(self, chunks: list[str]) -> None:
         """Tokenizes chunks not seen yet with spaCy and stores their tokens."""
@@ -109,6 +210,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             self._words.clear()
             self._toks.clear()
             self._has_mark.clear()
+            self._kinds.clear()
             self.clears += 1
         nlp = self._nlp()
         words, spaces = [], []
@@ -133,8 +235,20 @@ class FastSpacyTokenizer(SpaCyTokenizer):
                 self._words[c] = (c[:-1], c[-1])
                 if c[-1] in _PUNCT_CHARS:
                     self._has_mark.add(c)
+            elif c[0].isspace():
+                spaces.append(c)
+            elif (tokens := self._affix_split(c)) is not None:
+                # Prefix/suffix punctuation around a word, numbers, … (two thirds of the rest).
+                toks, start = [], 0
+                for t in tokens:
+                    toks.append((start, start + len(t), self._kind(t)))
+                    start += len(t)
+                self._toks[c] = tuple(toks)
+                self._words[c] = tokens
+                if any(k == _MARK for _, _, k in toks):
+                    self._has_mark.add(c)
             else:
-                (spaces if c[0].isspace() else words).append(c)
+                words.append(c)
         with nlp.memory_zone():
             for c in spaces:  # rare (a few distinct runs of blanks); each alone
                 self._store(c, nlp.tokenizer(c).to_array([IDX, LENGTH, IS_PUNCT]).tolist(), 0)
