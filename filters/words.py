@@ -29,6 +29,7 @@ pipeline in the same process) are untouched.
 from __future__ import annotations
 
 import re
+import re._parser as _regex_parser  # pattern widths (see `_bounded_suffix_width`)
 import sys
 from itertools import chain
 
@@ -54,6 +55,7 @@ from datatrove.utils.word_tokenizers import SpaCyTokenizer  # noqa: E402
 from spacy.attrs import IDX, IS_PUNCT, LENGTH  # noqa: E402
 from spacy.pipeline import Sentencizer  # noqa: E402
 from spacy.tokenizer import Tokenizer  # noqa: E402
+from spacy.util import compile_suffix_regex  # noqa: E402
 
 __all__ = ["FastSpacyTokenizer", "shared_tokenizer"]
 
@@ -83,8 +85,9 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._toks: dict[str, tuple[tuple[int, int, int], ...]] = {}  # any chunk → (start, end, kind)
         self._has_mark: set[str] = set()  # chunks with a sentence mark among their tokens
         self._specials: frozenset[str] = frozenset()  # spaCy's special cases (set by `_nlp`)
-        self._special_tokens: frozenset[tuple[str, ...]] = frozenset()  # their matcher patterns
+        self._special_starts: dict[str, list[tuple[str, ...]]] = {}  # their matcher patterns by first token
         self._is_punct = None  # spaCy's IS_PUNCT getter
+        self._suffix_window: int | None = None  # see `_bounded_suffix_width`
         self._kinds: dict[str, int] = {}  # token text → kind, for the affix path
 
     def __reduce__(self):
@@ -106,8 +109,38 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             nlp.vocab.lex_attr_getters = {IS_PUNCT: getters[IS_PUNCT]}
             self._is_punct = getters[IS_PUNCT]
             self._specials = frozenset(nlp.tokenizer.rules)
-            self._special_tokens = frozenset(self._special_patterns(nlp.tokenizer))
+            for pattern in self._special_patterns(nlp.tokenizer):
+                self._special_starts.setdefault(pattern[0], []).append(pattern)
+            self._suffix_window = self._bounded_suffix_width(nlp)
         return nlp
+
+    @staticmethod
+    def _bounded_suffix_width(nlp) -> int | None:
+        """The longest match of spaCy's suffix rules other than `\\.\\.+` (a run of dots), or
+        None when the tokenizer's suffix regex is not its language's defaults or has another
+        unbounded rule. spaCy finds a chunk's suffix with `re.search` of `rule1$|rule2$|…`, which
+        tries every start position; when the chunk does not end with "..", every match starts
+        within that many characters of the end, so searching from there (lookbehinds still see
+        the characters before) gives the same match for a fraction of the cost."""
+        pieces = list(type(nlp).Defaults.suffixes or [])
+        search = nlp.tokenizer.suffix_search
+        if not pieces or getattr(search, "__self__", None) is None:
+            return None
+        if search.__self__.pattern != compile_suffix_regex(pieces).pattern:
+            return None
+        widths = [_regex_parser.parse(piece).getwidth()[1] for piece in pieces]
+        if [p for p, w in zip(pieces, widths) if w >= _regex_parser.MAXREPEAT] != [r"\.\.+"]:
+            return None
+        return max(w for w in widths if w < _regex_parser.MAXREPEAT)
+
+    def _find_suffix(self, string: str) -> int:
+        """spaCy's `Tokenizer.find_suffix` (length of the suffix at the end of `string`)."""
+        tokenizer = self.tokenizer.tokenizer
+        window = self._suffix_window
+        if window is None or string.endswith(".."):
+            return tokenizer.find_suffix(string)
+        match = tokenizer.suffix_search(string, max(0, len(string) - window))
+        return (match.end() - match.start()) if match is not None else 0
 
     @staticmethod
     def _special_patterns(tokenizer) -> set[tuple[str, ...]]:
@@ -141,7 +174,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         specials = self._specials
         if chunk in specials:
             return None
-        token_match, find_prefix, find_suffix = tokenizer.token_match, tokenizer.find_prefix, tokenizer.find_suffix
+        token_match, find_prefix, find_suffix = tokenizer.token_match, tokenizer.find_prefix, self._find_suffix
         prefixes: list[str] = []
         suffixes: list[str] = []
         string, last_size = chunk, 0
@@ -187,10 +220,11 @@ class FastSpacyTokenizer(SpaCyTokenizer):
                     return None
             prefixes.append(string)
         tokens = tuple(prefixes + suffixes[::-1])
-        patterns = self._special_tokens
-        for i in range(len(tokens)):
-            for j in range(i + 1, len(tokens) + 1):
-                if tokens[i:j] in patterns:
+        # A token sequence the special-case matcher would rewrite: spaCy decides.
+        starting = self._special_starts
+        for i, t in enumerate(tokens):
+            for pattern in starting.get(t, ()):
+                if tokens[i : i + len(pattern)] == pattern:
                     return None
         return tokens
 
@@ -215,9 +249,8 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         nlp = self._nlp()
         words, spaces = [], []
         specials = self._specials
-        for c in dict.fromkeys(chunks):
-            if c in self._toks:
-                continue
+        known = self._toks
+        for c in [c for c in dict.fromkeys(chunks) if c not in known]:
             if c.isalpha() and c not in specials:
                 # Letters only (two thirds of new chunks): one word. spaCy's prefix, suffix and
                 # infix rules all need a non-letter (punctuation, digit, symbol, quote, hyphen)
