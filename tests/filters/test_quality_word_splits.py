@@ -55,19 +55,39 @@ def test_fast_split_gives_datatrove_words_and_sentences(sample_docs) -> None:
 
 
 def test_shortcut_chunks_match_spacy(sample_docs) -> None:
-    """Chunks of letters (and letters plus a trailing , ; ! ?) skip spaCy: each one of the sample
-    crawl against spaCy's own tokens and punctuation flags."""
+    """Chunks that skip spaCy (letters; letters plus a trailing , ; ! ?; words and numbers with
+    prefix/suffix punctuation split by the affix loop): every chunk of the sample crawl, raw and
+    in prose, against spaCy's own tokens and punctuation flags, one chunk per call."""
     import spacy
 
     nlp = spacy.blank("en")
     fast = FastSpacyTokenizer("en")
-    chunks = {c for d in sample_docs for c in d.text.split() if c.rstrip(",;!?").isalpha()}
-    chunks |= {"cannot", "cannot,", "gonna!", "dont?", "Hello;", "e.g.,", "etc,"}
-    assert len(chunks) > 1000
+    chunks = {c for d in sample_docs for text in (d.text, prose_only(d.text)) for c in text.split()}
+    chunks |= {"cannot", "cannot,", "gonna!", "dont?", "Hello;", "e.g.,", "etc,", "(e.g.", "U.S.)", "10a.m.",
+               "'s", "don't.", "(cannot)", "“Hi!”", "end...", "x....", "$3.50", "3km.", "°C.", "AB.", "A.",
+               ":)", "(:", "—", "’", "''", "Mr.", "(Mr.", "http://x.org/a?b=c.", "(http://x.org)."}
+    assert len(chunks) > 2000
     fast._learn(sorted(chunks))
+    affix = 0
     for c in chunks:
         expected = [(t.idx, t.idx + len(t), t.is_punct) for t in nlp.tokenizer(c)]
         assert [(a, b, kind != 0) for a, b, kind in fast._toks[c]] == expected, c
+        affix += not c.rstrip(",;!?").isalpha() and fast._affix_split(c) is not None
+    assert affix > 500, affix  # the affix path was exercised (~1,300 chunks)
+
+
+def test_suffix_search_window_gives_spacy_suffix(sample_docs) -> None:
+    """`_find_suffix` searches near the end only: the same suffix as spaCy's `find_suffix` on every
+    chunk of the sample crawl and on its chunks with characters cut from either end."""
+    fast = FastSpacyTokenizer("en")
+    fast._nlp()
+    assert fast._suffix_window is not None  # the English rules are bounded but for `\.\.+`
+    spacy_tokenizer = fast.tokenizer.tokenizer
+    strings = {c for d in sample_docs for c in d.text.split()}
+    strings |= {c[k:] for c in list(strings) for k in range(1, 4)} | {c[:-k] for c in list(strings) for k in range(1, 4)}
+    strings |= {"a..", "...", "x.....", "5km", "5km.", "°F.", "AB.", "it's", "’s", "a%", "3$"}
+    for s in filter(None, strings):
+        assert fast._find_suffix(s) == spacy_tokenizer.find_suffix(s), s
 
 
 def test_memo_is_bounded_and_clearing_keeps_the_split() -> None:
