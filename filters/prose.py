@@ -89,11 +89,17 @@ def _is_equation(line: str) -> bool:
 
 def prose_view(text: str) -> Prose:
     """The document's prose, and how many of its lines were set aside."""
-    text = FENCED_RE.sub(lambda m: "\n".join(_BLOCK * (m.group().count("\n") + 1)), text)  # a line per code line
-    text = DISPLAY_MATH_RE.sub(lambda m: _formula(m, display=True), text)
-    text = INLINE_MATH_RE.sub(_formula, text)
+    # Each pattern needs its literal (``` or $): pages without it skip the pass.
+    if "```" in text:
+        text = FENCED_RE.sub(lambda m: "\n".join(_BLOCK * (m.group().count("\n") + 1)), text)  # a line per code line
+    if "$" in text:
+        text = DISPLAY_MATH_RE.sub(lambda m: _formula(m, display=True), text)
+        text = INLINE_MATH_RE.sub(_formula, text)
     if _F0 in text:
         text = _GLUED.sub(" ", text)  # `$k$heads` → `fmxxxxx heads`: a formula is a word of its own
+    # A math mark matches one character (or `\` and a letter), so none in the text means none in
+    # any line: no equation lines. A table row starts with `|`.
+    maybe_math, maybe_table = _MATH_MARK.search(text) is not None, "|" in text
     out: list[str] = []
     before = -1  # index in `out` of the prose line right before (blank lines between), else -1
     kept = set_aside = 0
@@ -108,7 +114,7 @@ def prose_view(text: str) -> Prose:
             if not line or line in seen:
                 set_aside, before = set_aside + 1, -1
                 continue
-        if line == _BLOCK or _TABLE_ROW.match(line) or _is_equation(line):
+        if line == _BLOCK or (maybe_table and _TABLE_ROW.match(line)) or (maybe_math and _is_equation(line)):
             set_aside += 1
             if before >= 0:  # the first line of a block right after a prose line
                 prev = out[before]

@@ -229,6 +229,8 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         return tokens
 
     def _kind(self, token: str) -> int:
+        if token.isalpha():  # letters (Unicode category L*) are never punctuation (P*)
+            return _OTHER
         kind = self._kinds.get(token)
         if kind is None:
             if len(token) == 1 and token in _PUNCT_CHARS:
@@ -249,7 +251,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         nlp = self._nlp()
         words, spaces = [], []
         specials = self._specials
-        known = self._toks
+        known, known_words = self._toks, self._words
         for c in [c for c in dict.fromkeys(chunks) if c not in known]:
             if c.isalpha() and c not in specials:
                 # Letters only (two thirds of new chunks): one word. spaCy's prefix, suffix and
@@ -258,8 +260,8 @@ class FastSpacyTokenizer(SpaCyTokenizer):
                 # "gonna", …) split such a chunk; those go through spaCy. The tests compare whole
                 # texts with datatrove's split (these chunks included) and every letters-only
                 # chunk of the sample crawl with spaCy.
-                self._toks[c] = ((0, len(c), _OTHER),)
-                self._words[c] = (c,)
+                known[c] = ((0, len(c), _OTHER),)
+                known_words[c] = (c,)
             elif c[-1] in _TRAILING and c[:-1].isalpha() and c not in specials and c[:-1] not in specials:
                 # Letters and one trailing , ; ! or ? (a fifth of new chunks): spaCy's suffix
                 # rule splits the mark off and the letters stay one word (same reasoning and tests).
