@@ -42,7 +42,7 @@ class WordIds:
     _last: tuple[list[str], "WordIds"] | None = None
 
     def __init__(self, words: list[str]):
-        rank = {w: i for i, w in enumerate(dict.fromkeys(words))}
+        rank = dict(zip(dict.fromkeys(words), range(len(words))))  # first-seen rank
         self.words = words
         self.distinct = list(rank)
         self.ids = np.fromiter(map(rank.__getitem__, words), dtype=np.int64, count=len(words))
@@ -117,7 +117,7 @@ class JoinedWords:
     """`"".join(words)`, each word's start in it (`offsets`, and the end), and prefix hashes of its
     characters, from which any substring's hash takes a few array operations."""
 
-    __slots__ = ("joined", "offsets", "starts", "prefix", "powers")
+    __slots__ = ("joined", "offsets", "starts", "prefix", "powers", "word_prefix", "word_scale")
 
     def __init__(self, words: list[str], numbered: WordIds | None = None):
         self.joined = "".join(words)
@@ -133,6 +133,9 @@ class JoinedWords:
         self.prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
         np.cumsum(codes * self.powers[: len(codes)] % np.uint64(_PRIME), out=self.prefix[1:])
         self.prefix %= np.uint64(_PRIME)
+        # Per word start a: prefix[a] and _BASE**(len - a), gathered once for every n.
+        self.word_prefix = self.prefix[self.starts]
+        self.word_scale = self.powers[len(self.joined) - self.starts]
 
     def repeated_grams(self, n: int) -> list[int]:
         """Start (word index) of every n-gram whose (hash, length) occurs more than once, in order.
@@ -145,7 +148,8 @@ class JoinedWords:
         prime = np.uint64(_PRIME)
         # (prefix[b] - prefix[a]) is the n-gram's hash times _BASE**a; times _BASE**(len - a) it
         # is the hash times _BASE**len for every n-gram, comparable across positions.
-        hashes = (self.prefix[b] + prime - self.prefix[a]) % prime * self.powers[len(self.joined) - a] % prime
+        word_prefix = self.word_prefix
+        hashes = (word_prefix[n:] + prime - word_prefix[:count]) % prime * self.word_scale[:count] % prime
         keys = (hashes << np.uint64(32)) | (b - a).astype(np.uint64)
         # The keys that occur more than once: equal neighbours once sorted (a plain sort is ~3x
         # cheaper than an argsort); then every position whose key is one of them, in order.

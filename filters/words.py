@@ -161,15 +161,16 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         return patterns
 
     def _affix_split(self, chunk: str) -> tuple[str, ...] | None:
-        """spaCy's tokens of a non-space chunk when they are made by its prefix and suffix rules
-        alone, else None (spaCy decides). This is `Tokenizer._split_affixes` line for line, with
-        spaCy's own `find_prefix` / `find_suffix` / `token_match` / `url_match` and special-case
-        set, followed by `_attach_tokens` for a remainder that no special case, infix or
-        special-case pattern touches: the chunks where the result is prefixes + remainder +
-        suffixes. Anything else (a special case met on the way, an infix, a token sequence the
-        special-case matcher would rewrite) returns None. Hand-written because spaCy only exposes
-        this loop through a `Doc` per call (the cost avoided here) or `explain` (slower still);
-        tests compare every chunk of the sample crawl with spaCy's own tokens."""
+        """spaCy's tokens of a non-space chunk, or None where spaCy must decide. This is spaCy's own
+        algorithm for one chunk, line for line: `Tokenizer._split_affixes` (prefixes and suffixes
+        peeled off in turn) then `_attach_tokens` (the remainder whole if `token_match` or
+        `url_match` says so, else cut at its infixes), with spaCy's own `find_prefix` /
+        `find_suffix` / `find_infix` / `url_match` and special-case set. It gives up (None) where
+        spaCy's special cases act: a special case met on the way, or a token sequence that the
+        special-case matcher (`_apply_special_cases`) would rewrite. Hand-written because spaCy
+        only runs this loop behind a `Doc` per call (its cost is what this avoids) or in
+        `explain` (slower still); the tests compare every chunk of the sample crawl, and
+        bench/quality_split.py every document of ../shared/data/web, with spaCy's own split."""
         tokenizer = self.tokenizer.tokenizer
         specials = self._specials
         if chunk in specials:
@@ -215,10 +216,22 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             if string in specials:
                 return None
             url_match = tokenizer.url_match
-            if not ((token_match and token_match(string)) or (url_match and url_match(string))):
-                if tokenizer.find_infix(string):
-                    return None
-            prefixes.append(string)
+            if (token_match and token_match(string)) or (url_match and url_match(string)):
+                prefixes.append(string)
+            else:
+                # `_attach_tokens`' infix split (hyphens, apostrophes, dots between words).
+                start = 0
+                for match in tokenizer.find_infix(string):
+                    infix_start, infix_end = match.start(), match.end()
+                    if infix_start == 0:  # spaCy skips an infix at the very start
+                        continue
+                    if infix_start != start:
+                        prefixes.append(string[start:infix_start])
+                    if infix_start != infix_end:
+                        prefixes.append(string[infix_start:infix_end])
+                    start = infix_end
+                if string[start:]:
+                    prefixes.append(string[start:])
         tokens = tuple(prefixes + suffixes[::-1])
         # A token sequence the special-case matcher would rewrite: spaCy decides.
         starting = self._special_starts
