@@ -13,9 +13,13 @@ document with datatrove's stock split): spaCy's tokenizer cuts the text at white
 splits each chunk on its own (its own cache is keyed by the chunk's string), so the tokens of a
 text are the concatenation of the tokens of its chunks. `FastSpacyTokenizer` keeps a dictionary
 chunk → tokens; a page's words are `text.split()` looked up in it, and only chunks never seen
-before go through spaCy, all of one page's in one call (one chunk per line, so no special case can
-join two of them). Hand-written on purpose: no maintained tokenizer reproduces spaCy's English
-split, and the memo is a dictionary in front of spaCy itself, not a re-implementation of its rules.
+before are split once: letters-only chunks (and letters plus a trailing , ; ! ?) need no rule at
+all; most other chunks (punctuation around a word, numbers, hyphens) go through `_affix_split`,
+spaCy's own per-chunk loop written out with spaCy's own prefix/suffix/infix regexes and special
+cases (no `Doc`, no lexemes); the rest — chunks a special case touches — through spaCy, all of one
+page's in one call (one chunk per line, so no special case can join two of them). Hand-written on
+purpose: no maintained tokenizer reproduces spaCy's English split; the memo is a dictionary in
+front of spaCy, and the affix loop calls spaCy's own rules rather than re-implementing them.
 Sentences are spaCy's `Sentencizer` rule run over the memoised tokens.
 
 The memo is bounded (`max_chunks`: cleared when full) and spaCy runs inside `memory_zone` on the
