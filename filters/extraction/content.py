@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -117,27 +118,29 @@ class Linearizer:
             self.link_chars += len(text.strip())
 
     def flush(self) -> None:
-        if self.parts:
-            text = _WS_RE.sub(" ", "".join(self.parts))
-            if BR in text:
-                text = "\n".join(line.strip() for line in text.split(BR))
-                text = re.sub(r"\n{2,}", "\n", text).strip()
-            else:
-                text = text.strip()
-            if text and self.owners:
-                prefix = self.prefix + ("> " * self.quote)
-                self.blocks.append(Block(self.kind, prefix, text, self.owners[-1], self.link_chars, tuple(self.owners)))
-        self.parts = []
+        parts = self.parts
+        if parts:
+            text = "".join(parts)
+            if not text.isspace():
+                if BR in text:
+                    text = "\n".join(line.strip() for line in _WS_RE.sub(" ", text).split(BR))
+                    text = re.sub(r"\n{2,}", "\n", text).strip()
+                else:
+                    text = " ".join(text.split())  # = _WS_RE.sub(" ", text).strip(): both split on str.isspace()
+                if text and self.owners:
+                    prefix = self.prefix + ("> " * self.quote) if self.quote else self.prefix
+                    self.blocks.append(Block(self.kind, prefix, text, self.owners[-1], self.link_chars, tuple(self.owners)))
+            self.parts = []
         self.link_chars = 0
         self.kind = "p"
         self.prefix = ""
 
     def walk(self, el: etree._Element, depth: int = 0) -> None:
         self.visited += 1
-        if self.visited % 512 == 0 and time.monotonic() > self.deadline:
+        if not self.visited & 511 and time.monotonic() > self.deadline:
             raise ExtractionTimeout("extraction exceeded its time budget")
         tag = el.tag
-        if not isinstance(tag, str) or tag in SKIP_TAGS:
+        if tag in SKIP_TAGS or not isinstance(tag, str):
             return
         if tag == "br":
             self.parts.append(BR)
@@ -145,14 +148,15 @@ class Linearizer:
         if depth > self.max_depth:  # pathological nesting: keep the text, drop the structure
             self.add_text(" ".join(el.itertext()))
             return
-        if tag == "table" and _is_data_table(el):
-            self.flush()
-            self.owners.append(el)
-            self._table(el)
-            self.owners.pop()
-            return
         is_block = tag in BLOCK_TAGS
-        if not is_block and el.attrib and _is_hidden_inline(el):
+        if is_block:
+            if tag == "table" and _is_data_table(el):
+                self.flush()
+                self.owners.append(el)
+                self._table(el)
+                self.owners.pop()
+                return
+        elif el.attrib and _is_hidden_inline(el):
             return
         quoted = False
         if is_block:
@@ -174,12 +178,19 @@ class Linearizer:
                 self.quote += 1
         elif tag == "a":
             self.in_link += 1
-        if el.text:
-            self.add_text(el.text)
+        parts = self.parts
+        text = el.text
+        if text:
+            parts.append(text)
+            if self.in_link:
+                self.link_chars += len(text.strip())
         for child in el:
             self.walk(child, depth + 1)
-            if child.tail:
-                self.add_text(child.tail)
+            text = child.tail
+            if text:
+                self.parts.append(text)
+                if self.in_link:
+                    self.link_chars += len(text.strip())
         if is_block:
             self.flush()
             self.owners.pop()
@@ -200,9 +211,9 @@ class Linearizer:
             for cell in tr:
                 if cell.tag not in ("td", "th"):
                     continue
-                text = _WS_RE.sub(" ", " ".join(cell.itertext())).strip().replace("|", "\\|")
-                cells.append(text)
-                links += sum(len("".join(a.itertext()).strip()) for a in cell.iter("a"))
+                cells.append(" ".join(" ".join(cell.itertext()).split()).replace("|", "\\|"))
+                for a in cell.iter("a"):
+                    links += len("".join(a.itertext()).strip())
             if any(cells):
                 rows.append(cells)
         if not rows:
@@ -253,16 +264,31 @@ _HIDDEN_CLASS_RE = re.compile(
 )
 
 
+# Class, id and style values repeat within a page and across pages of a site: the regex
+# verdicts below are memoised by value (bounded, so a long crawl does not grow them).
+_MEMO_SIZE = 8192
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _hidden_style(style: str) -> bool:
+    return _HIDDEN_STYLE_RE.search(style) is not None
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _hidden_class(cls: str) -> bool:
+    return _HIDDEN_CLASS_RE.search(cls) is not None
+
+
 def _is_hidden_inline(el: etree._Element) -> bool:
     """Inline elements never shown to a reader (block elements are judged in select_main)."""
     attrib = el.attrib
     if "hidden" in attrib:
         return True
     style = attrib.get("style")
-    if style and _HIDDEN_STYLE_RE.search(style):
+    if style and _hidden_style(style):
         return True
     cls = attrib.get("class")
-    return bool(cls and _HIDDEN_CLASS_RE.search(cls))
+    return bool(cls and _hidden_class(cls))
 
 
 def _is_data_table(table: etree._Element) -> bool:
@@ -310,16 +336,24 @@ def _boilerplate_level(el: etree._Element) -> int:
     for name in ("class", "id"):
         v = attrib.get(name)
         if v:
-            if _STRONG_BP_RE.search(v):
+            lv = _name_bp_level(v)
+            if lv == 2:
                 return 2
-            if _WEAK_BP_RE.search(v) and not _CONTENT_RE.search(v):
-                level = 1
+            level = level or lv
     if "hidden" in attrib or attrib.get("aria-hidden") == "true":
         return 1
     style = attrib.get("style")
-    if style and _HIDDEN_STYLE_RE.search(style):
+    if style and _hidden_style(style):
         return 1
     return level
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _name_bp_level(v: str) -> int:
+    """What a class or id value says: 2 strong boilerplate, 1 weak (and no content word), 0 neither."""
+    if _STRONG_BP_RE.search(v):
+        return 2
+    return 1 if _WEAK_BP_RE.search(v) and not _CONTENT_RE.search(v) else 0
 
 
 def _inside_article(el: etree._Element) -> bool:
@@ -364,23 +398,25 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
 
     # A block under boilerplate is dropped unless that element holds most of the page.
     # Blocks with math or code survive "probable" boilerplate (hidden tabs, popups).
-    bp_memo: dict[etree._Element, int] = {}
+    # A chain's level is the highest of its elements'; chains share prefixes, so the level
+    # is memoised per element for the chain ending there (a chain is its owner's block ancestors).
+    chain_level: dict[etree._Element, int] = {}
     keep_flags = []
     for b, chain in zip(blocks, block_chains):
-        level = 0
-        for el in chain:
-            lv = bp_memo.get(el)
-            if lv is None:
-                lv = _boilerplate_level(el)
-                if lv and agg.get(el, 0.0) >= 0.5 * total:
-                    lv = 0
-                bp_memo[el] = lv
-            if lv > level:
-                level = lv
-                if level == 2:
-                    break
-        b_precious = _PRECIOUS_RE.search(b.text) is not None
-        keep_flags.append(level == 0 or (level == 1 and b_precious))
+        level = chain_level.get(chain[-1])
+        if level is None:
+            at = len(chain) - 1
+            while at >= 0 and chain[at] not in chain_level:
+                at -= 1
+            level = chain_level[chain[at]] if at >= 0 else 0
+            for el in chain[at + 1 :]:
+                if level < 2:
+                    lv = _boilerplate_level(el)
+                    if lv and agg.get(el, 0.0) >= 0.5 * total:
+                        lv = 0
+                    level = max(level, lv)
+                chain_level[el] = level
+        keep_flags.append(level == 0 or (level == 1 and _PRECIOUS_RE.search(b.text) is not None))
 
     clean: dict[etree._Element, float] = {}
     children: dict[etree._Element, set[etree._Element]] = {}
@@ -473,9 +509,14 @@ def _is_body_hint(el: etree._Element) -> bool:
         return True
     for name in ("class", "id"):
         v = attrib.get(name)
-        if v and _BODY_HINT_RE.search(v):
+        if v and _body_hint_name(v):
             return True
     return False
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _body_hint_name(v: str) -> bool:
+    return _BODY_HINT_RE.search(v) is not None
 
 
 def _refine_with_hints(node, clean, children):
@@ -543,8 +584,8 @@ def _include_thread(node, clean, block_chains, keep_flags):
     post_chains = []
     seen = set()
     for chain, keep in zip(block_chains, keep_flags):
-        if not keep:
-            continue
+        if not keep or chain[-1] in seen:
+            continue  # (an element is seen only after all its ancestors in the chain)
         for i, el in enumerate(chain):
             if el in seen or not clean.get(el):
                 continue

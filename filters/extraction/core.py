@@ -55,6 +55,7 @@ def _decode(html: str | bytes) -> str:
 _MATH_TAGS = frozenset({"math", "mjx-container", "img"})
 _CODE_TAGS = frozenset({"pre", "code", "xmp", "listing"})
 _CODE_CONTAINER_TAGS = frozenset({"div", "table", "td"})
+_SCAN_TAGS = _MATH_TAGS | _CODE_TAGS | {"script"}
 
 
 def _candidates(root: etree._Element) -> tuple[list, list, list]:
@@ -68,11 +69,13 @@ def _candidates(root: etree._Element) -> tuple[list, list, list]:
     for el in root.iter(etree.Element):
         tag = el.tag
         cls = el.get("class")
+        if not cls and tag not in _SCAN_TAGS and not tag.endswith(":math"):
+            continue  # most elements: nothing below can match
         if tag == "script":
             scripts.append(el)
         if tag in _MATH_TAGS or (tag == "script" and (el.get("type") or "").startswith("math/")) or tag.endswith(":math"):
             math_nodes.append(el)
-        elif cls and ("ath" in cls or "tex" in cls or "katex" in cls or "MJX" in cls or "mjx" in cls):
+        elif cls and ("ath" in cls or "tex" in cls or "MJX" in cls or "mjx" in cls):  # "tex" covers "katex"
             math_nodes.append(el)
         if tag in _CODE_TAGS:
             code_nodes.append(el)
@@ -116,7 +119,7 @@ def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float =
         rewrite_math_nodes(root, store, math_nodes)
         etree.strip_elements(root, *_STRIP_TAGS, with_tail=False)
         rewrite_code_nodes(root, store, code_nodes)
-        if any(left in text for left in delims.lefts()):  # most pages have no TeX delimiters at all
+        if delims.any_left_in(text):  # most pages have no TeX delimiters at all
             rewrite_math_text(root, delims, store)
         etree.strip_elements(root, "script", with_tail=False)
         if time.monotonic() > deadline:
