@@ -156,7 +156,7 @@ class Linearizer:
                 self._table(el)
                 self.owners.pop()
                 return
-        elif el.attrib and _is_hidden_inline(el):
+        elif _is_hidden_inline(el):
             return
         quoted = False
         if is_block:
@@ -282,6 +282,8 @@ def _hidden_class(cls: str) -> bool:
 def _is_hidden_inline(el: etree._Element) -> bool:
     """Inline elements never shown to a reader (block elements are judged in select_main)."""
     attrib = el.attrib
+    if not attrib:
+        return False
     if "hidden" in attrib:
         return True
     style = attrib.get("style")
@@ -582,15 +584,19 @@ def _include_thread(node, clean, block_chains, keep_flags):
     posts (schema.org Question/Answer/DiscussionForumPosting, or `question`/`answer`
     classes) that carry weight."""
     post_chains = []
-    seen = set()
+    # Each element is looked at once, in the first kept chain holding it. An element is
+    # done only after its ancestors, so a chain is done up to its deepest done element.
+    done: set[etree._Element] = set()
     for chain, keep in zip(block_chains, keep_flags):
-        if not keep or chain[-1] in seen:
-            continue  # (an element is seen only after all its ancestors in the chain)
-        for i, el in enumerate(chain):
-            if el in seen or not clean.get(el):
-                continue
-            seen.add(el)
-            if _is_thread_post(el):
+        if not keep:
+            continue
+        at = len(chain)
+        while at and chain[at - 1] not in done:
+            at -= 1
+        for i in range(at, len(chain)):
+            el = chain[i]
+            done.add(el)
+            if clean.get(el) and _is_thread_post(el):
                 post_chains.append(chain[: i + 1])
     # A "post" that contains other posts is a page-wide wrapper (SE puts the Question
     # microdata on the whole content area, sidebar included): only innermost posts count.

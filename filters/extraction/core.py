@@ -22,6 +22,14 @@ DEFAULT_TIME_BUDGET_S = 10.0
 
 # Plain etree parser: lxml.html's element-class lookup costs ~10% of our run time.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, default_doctype=False)
+# The same parser for the page as UTF-8 bytes: lxml hands a non-Latin-1 str to libxml2 as
+# UTF-16/32, which libxml2 converts first; UTF-8 is its own encoding, so the same tree comes
+# ~40% faster. The encoding is fixed, so a <meta charset> in the page is ignored, as for a str.
+_UTF8_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, default_doctype=False,
+                                encoding="utf-8")
+# lxml refuses a str starting with an XML declaration that names an encoding (ValueError);
+# its own check (lxml/apihelpers.pxi), so that the bytes path refuses the same pages.
+_LXML_STR_ENCODING_DECL_RE = re.compile(r'^(<\?xml[^>]+)\s+encoding\s*=\s*["\'][^"\']*["\'](\s*\?>|)', re.U)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Control characters, invisible soft hyphens / zero-width characters (they split words:
 # "Mit\xadtel\xadal\xadter"); removed from the (much smaller) output, not the page.
@@ -86,6 +94,14 @@ def _candidates(root: etree._Element) -> tuple[list, list, list]:
     return math_nodes, code_nodes, scripts
 
 
+def _parse(text: str) -> etree._Element | None:
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: lxml's own str path decides what they become
+        return etree.fromstring(text, parser=_PARSER)
+    return etree.fromstring(data, parser=_UTF8_PARSER)
+
+
 def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float = DEFAULT_TIME_BUDGET_S,
             max_html_chars: int = MAX_HTML_CHARS) -> Extraction:
     """Extract the main content of one page.
@@ -106,7 +122,9 @@ def extract(html: str | bytes, url: str | None = None, *, time_budget_s: float =
     if not text.strip():
         return Extraction("", False, False, 0, 0, truncated)
     try:
-        root = etree.fromstring(text, parser=_PARSER)
+        if _LXML_STR_ENCODING_DECL_RE.match(text):
+            raise ValueError("XML declaration with an encoding")
+        root = _parse(text)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return Extraction("", False, False, 0, 0, truncated)
     if root is None:
