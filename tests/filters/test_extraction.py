@@ -211,6 +211,38 @@ def test_broken_encoding_bytes_are_decoded():
     assert "Let us work through" in text
 
 
+def test_page_text_parses_the_same_as_lxml_reads_a_str():
+    """The page goes to libxml2 as UTF-8 bytes (faster than lxml's UTF-16/32 path for a
+    str); the tree must be the one lxml builds from the str, meta charset included."""
+    from lxml import etree
+
+    from filters.extraction.core import _PARSER, _parse
+
+    body = "<p>caf\u00e9 \u4e2d\u6587 \U0001F600 a\x01b\ufeffc &eacute;&#x4e2d;</p>"
+    for head in ('<meta charset="iso-8859-1">', '<meta http-equiv="Content-Type" content="text/html; charset=gbk">', ""):
+        html = page(body, head)
+        ours = etree.tostring(_parse(html), encoding="unicode")
+        assert ours == etree.tostring(etree.fromstring(html, parser=_PARSER), encoding="unicode")
+        assert "caf\u00e9 \u4e2d\u6587 \U0001F600" in ours
+    # What lxml refuses or decides for a str stays as it was: an XML declaration naming an
+    # encoding without "?>" (lxml: ValueError, so empty), lone surrogates (lxml's str path).
+    assert extract_text('<?xml version="1.0" encoding="utf-8">' + page(PROSE)) == ""
+    assert "Let us work through" in extract_text(page(PROSE + "<p>a\ud800b</p>"))
+
+
+def test_left_delimiter_scan_matches_plain_substring_search():
+    from filters.extraction.math import Delimiters
+
+    custom = Delimiters()
+    custom.inline.append(("$", "$"))
+    custom.asciimath.append(("`", "`"))
+    texts = ["x \\( y", "a $$ b", "$latex x$", "[latex]x", "\\begin{align}", "\\beg in", "$ 5 and [x]",
+             "plain text", "back`tick", "one $ sign", ""]
+    for delims in (Delimiters(), custom):
+        for text in texts:
+            assert delims.any_left_in(text) == any(left in text for left in delims.lefts()), (text, delims.lefts())
+
+
 def test_non_html_input_is_a_clear_error():
     from filters.extraction import ExtractionError
 
