@@ -77,11 +77,12 @@ def _candidates(root: etree._Element) -> tuple[list, list, list]:
     for el in root.iter(etree.Element):
         tag = el.tag
         cls = el.get("class")
-        if not cls and tag not in _SCAN_TAGS and not tag.endswith(":math"):
+        prefixed_math = ":" in tag and tag.endswith(":math")
+        if not cls and tag not in _SCAN_TAGS and not prefixed_math:
             continue  # most elements: nothing below can match
         if tag == "script":
             scripts.append(el)
-        if tag in _MATH_TAGS or (tag == "script" and (el.get("type") or "").startswith("math/")) or tag.endswith(":math"):
+        if tag in _MATH_TAGS or (tag == "script" and (el.get("type") or "").startswith("math/")) or prefixed_math:
             math_nodes.append(el)
         elif cls and ("ath" in cls or "tex" in cls or "MJX" in cls or "mjx" in cls):  # "tex" covers "katex"
             math_nodes.append(el)
