@@ -250,13 +250,24 @@ def _strip_dollars(tex: str) -> tuple[str, bool | None]:
     return t, None
 
 
+def _is_latex_src(src: str) -> bool:
+    # Most image URLs name none of the services: every alternative of _LATEX_IMG_RE holds
+    # "tex", "codecogs" or "cht=tx", tested on the lowercased URL first (re.I folds ASCII
+    # letters exactly as lower() does; other URLs go straight to the regex).
+    if src.isascii():
+        low = src.lower()
+        if "tex" not in low and "codecogs" not in low and "cht=tx" not in low:
+            return False
+    return _LATEX_IMG_RE.search(src) is not None
+
+
 def _image_tex(img: etree._Element) -> str | None:
     src = img.get("src") or img.get("data-src") or ""
     alt = (img.get("alt") or img.get("title") or "").strip()
     cls = _classes(img)
-    is_latex_src = bool(_LATEX_IMG_RE.search(src))
+    is_latex_src = _is_latex_src(src)
     is_latex_cls = bool(cls and _LATEX_IMG_CLASS_RE.search(cls))
-    if not (is_latex_src or is_latex_cls or (alt and _TEXISH_RE.search(alt))):
+    if not (is_latex_src or is_latex_cls or (alt and ("\\" in alt or "{" in alt) and _TEXISH_RE.search(alt))):
         return None
     if alt:
         return _strip_dollars(alt)[0]
