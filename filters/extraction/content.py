@@ -421,13 +421,13 @@ def select_main(blocks: list[Block], root: etree._Element, store: ProtectedStore
         keep_flags.append(level == 0 or (level == 1 and _PRECIOUS_RE.search(b.text) is not None))
 
     clean: dict[etree._Element, float] = {}
-    children: dict[etree._Element, set[etree._Element]] = {}
+    children: dict[etree._Element, dict[etree._Element, None]] = {}
     for b, chain, keep in zip(blocks, block_chains, keep_flags):
         if keep and b.weight:
             for i, el in enumerate(chain):
                 clean[el] = clean.get(el, 0.0) + b.weight
                 if i + 1 < len(chain):
-                    children.setdefault(el, set()).add(chain[i + 1])
+                    children.setdefault(el, {})[chain[i + 1]] = None  # an ordered set: document order
     node = block_chains[0][0]
     if node not in clean:
         return [b for b, keep in zip(blocks, keep_flags) if keep]
