@@ -424,14 +424,27 @@ def _resume_settings(cfg: Config) -> dict:
     return cfg.model_dump(mode="json", exclude={"executor": {"workers", "type", "slurm"}})
 
 
+# Modules the stages' steps import only when they first run: datatrove's Parquet writer (pyarrow's
+# pandas support imports pandas, ~0.7 CPU s), the extractor's sandbox (multiprocess), the WARC
+# reader. Imported once here, they are shared by every forked worker instead of imported by each
+# worker of each stage again.
+_LAZY_IMPORTS = ("pandas", "pyarrow.compute", "pyarrow.pandas_compat", "pyarrow.parquet", "multiprocess",
+                 "warcio.archiveiterator")
+
+
 def _warm_up_models() -> None:
-    """Load the word tokenizer and the language-ID model once in this process. Local stages fork
-    their workers from it, so they inherit the loaded models instead of each paying ~1.5 s."""
+    """Load the word tokenizer and the language-ID model once in this process, and import what the
+    steps import lazily. Local stages fork their workers from it, so they inherit the loaded
+    models and modules instead of each paying for them (~1.5 s for the models)."""
+    import importlib
+
     from filters.language import detect_language
     from filters.words import shared_tokenizer
 
     shared_tokenizer().span_tokenize("Warm up. The word and sentence splitter.")
     detect_language("Warm up the language model.")
+    for name in _LAZY_IMPORTS:
+        importlib.import_module(name)
 
 
 # What a crawl publishes under output_dir, as one set (core.publish; removed by --overwrite, with the

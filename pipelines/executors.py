@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import subprocess
@@ -100,7 +101,14 @@ def _fail_fast_executor():
             pool = cf.ProcessPoolExecutor(min(self.workers, len(ranks)), mp_context=multiprocessing.get_context(self.start_method))
             stats = []
             try:
-                futures = [pool.submit(_run_rank, rank, 0 if i == 0 else 1) for i, rank in enumerate(ranks)]
+                # The workers are forked at the first submit. Freeze the heap first: a worker's
+                # garbage collections then skip the objects it inherited instead of touching every
+                # one of them (copying the parent's pages and ~0.3 CPU s per worker per stage).
+                gc.freeze()
+                try:
+                    futures = [pool.submit(_run_rank, rank, 0 if i == 0 else 1) for i, rank in enumerate(ranks)]
+                finally:
+                    gc.unfreeze()
                 for future in cf.as_completed(futures):
                     stats.append(future.result())
             except BaseException:
