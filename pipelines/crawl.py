@@ -19,6 +19,7 @@ datatrove's dedup filters need (they match documents by their index within a ran
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import sys
@@ -52,7 +53,14 @@ from core.publish import Publication
 from filters.readers import HtmlFileReader, ReadRejects, RobustJsonlReader, RobustParquetReader, RobustWarcReader
 from filters.writers import document_writer, rejected_writer
 from pipelines.cards import write_crawl_card
-from pipelines.executors import ExecutorConfig, completed_tasks, local_executor, slurm_executor, wait_for_slurm
+from pipelines.executors import (
+    ExecutorConfig,
+    StagePool,
+    completed_tasks,
+    local_executor,
+    slurm_executor,
+    wait_for_slurm,
+)
 from pipelines.progress import DocumentCounter, StageReport, print_summary, quiet_stage, read_stage_report
 from pipelines.resume import check_resume
 
@@ -234,9 +242,6 @@ class Stage:
     pipeline: list[PipelineStep]
     tasks: int
     reads: str | tuple | None = None  # intermediate folder this stage reads, if any
-    # Light stages (hashing URLs, sorting MinHash buckets) run their tasks one after another in
-    # this process under the local executor: starting a worker pool costs more than their work.
-    in_process: bool = False
 
     def input_documents(self) -> int | None:
         """Rows in the local intermediate folder this stage reads (None when it reads none)."""
@@ -343,7 +348,6 @@ def build_stages(cfg: Config, publish_dir: str | None = None) -> list[Stage]:
                 [_intermediate_reader(current), ExactDedupSignature(f"{work}/url/sigs", url_cfg)],
                 n,
                 current,
-                in_process=True,
             ),
             Stage("url_find", [ExactFindDedups(f"{work}/url/sigs", f"{work}/url/dups", url_cfg)], 1),
             Stage(
@@ -383,7 +387,6 @@ def build_stages(cfg: Config, publish_dir: str | None = None) -> list[Stage]:
                 "minhash_buckets",
                 [MinhashDedupBuckets(f"{work}/minhash/sigs", f"{work}/minhash/buckets", config=mh)],
                 mh.num_buckets,
-                in_process=True,
             ),
             Stage(
                 "minhash_cluster",
@@ -517,24 +520,39 @@ def count_documents(folder: str) -> int | None:
 
 
 def _run_local(cfg: Config, stages: list[Stage], log_dirs: list[str], verbose: bool) -> list[StageReport]:
+    """Runs the stages one after another under the local executor. One pool of forked workers
+    (`StagePool`) serves every stage: it is started once, after the models are loaded and every
+    stage is built, so its workers inherit both, and keep their word memo from the documents of
+    one stage to the next (the MinHash signatures split the same texts as the quality rules). A
+    stage with a single task left runs in this process. Without `fork` (not Linux) or with one
+    worker, each stage runs under datatrove's executor as is."""
     reports: list[StageReport] = []
     _warm_up_models()
-    for i, (stage, log_dir) in enumerate(zip(stages, log_dirs)):
-        if stage.has_no_input():
-            print(f"no documents left before {stage.name}; the remaining stages have nothing to do", file=sys.stderr)
-            break
-        done = completed_tasks(log_dir)
-        note = f" (resuming: {done}/{stage.tasks} tasks already done)" if 0 < done < stage.tasks else ""
-        note = " (already complete)" if done >= stage.tasks else note
-        print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
-        t0 = time.time()
-        with tempfile.TemporaryDirectory(prefix="rc-progress-") as counters:
-            counted = with_document_counter(stage, counters)
-            with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose, counters=counters if counted else None,
-                             total_docs=stage.input_documents(), total_bytes=stage.input_bytes()):
-                ex_cfg = cfg.executor.model_copy(update={"workers": 1}) if stage.in_process else cfg.executor
-                local_executor((counted or stage).pipeline, stage.tasks, log_dir, ex_cfg).run()
-        report = read_stage_report(stage.name, log_dir, time.time() - t0)
-        reports.append(report)
-        print(f"      {report.one_line()}", file=sys.stderr, flush=True)
+    with contextlib.ExitStack() as stack:
+        counters = stack.enter_context(tempfile.TemporaryDirectory(prefix="rc-progress-"))
+        counted = [with_document_counter(stage, f"{counters}/{i:02d}") for i, stage in enumerate(stages)]
+        executors = [local_executor((c or s).pipeline, s.tasks, d, cfg.executor) for s, c, d in zip(stages, counted, log_dirs)]
+        workers = max(e.workers for e in executors)
+        pool = None
+        if workers > 1 and executors[0].start_method == "fork":
+            pool = stack.enter_context(StagePool(executors, workers))
+        for i, (stage, log_dir, executor) in enumerate(zip(stages, log_dirs, executors)):
+            if stage.has_no_input():
+                print(f"no documents left before {stage.name}; the remaining stages have nothing to do", file=sys.stderr)
+                break
+            done = completed_tasks(log_dir)
+            note = f" (resuming: {done}/{stage.tasks} tasks already done)" if 0 < done < stage.tasks else ""
+            note = " (already complete)" if done >= stage.tasks else note
+            print(f"[{i + 1}/{len(stages)}] {stage.name}: {stage.tasks} task(s){note}", file=sys.stderr, flush=True)
+            t0 = time.time()
+            with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose,
+                             counters=f"{counters}/{i:02d}" if counted[i] else None,
+                             total_docs=stage.input_documents(), total_bytes=stage.input_bytes()) as quiet:
+                if pool is not None and stage.tasks - done > 1:
+                    pool.run(executor, stderr=quiet.capture_path)
+                else:
+                    executor.run()  # one task left (or no shared pool)
+            report = read_stage_report(stage.name, log_dir, time.time() - t0)
+            reports.append(report)
+            print(f"      {report.one_line()}", file=sys.stderr, flush=True)
     return reports

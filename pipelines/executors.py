@@ -25,7 +25,7 @@ from core.config import StrictModel
 __all__ = [
     "SlurmConfig", "ExecutorConfig", "ClusterSettings", "local_executor", "slurm_executor", "completed_tasks",
     "wait_for_slurm", "dask_client", "dask_mapper", "local_mapper", "Mapper", "descendants", "kill_processes",
-    "end_new_processes", "adopt_orphans",
+    "end_new_processes", "adopt_orphans", "StagePool",
 ]
 
 
@@ -57,71 +57,130 @@ class ExecutorConfig(StrictModel):
         return self
 
 
-_ACTIVE: Any = None  # the executor whose tasks the forked pool workers run (see _run_rank)
+_STAGES: list = []  # the executors whose tasks a StagePool's forked workers run (see _run_task)
 
 
-def _run_rank(rank: int, local_rank: int):
-    """One task in a pool worker: a fresh copy of the pipeline per task (datatrove's own pool
-    unpickles one per task; steps keep per-task state and stats)."""
+def _run_task(stage: int, rank: int, local_rank: int, stderr: str | None):
+    """One task in a pool worker: a fresh copy of the stage's pipeline per task (datatrove's own
+    pool unpickles one per task; steps keep per-task state and stats), with the worker's stderr
+    sent to `stderr` (the stage's capture file) while it runs."""
     import copy
 
-    executor = copy.copy(_ACTIVE)
-    executor.pipeline = copy.deepcopy(_ACTIVE.pipeline)
-    return executor._run_for_rank(rank, local_rank)
+    executor = copy.copy(_STAGES[stage])
+    executor.pipeline = copy.deepcopy(executor.pipeline)
+    if stderr is None:
+        return executor._run_for_rank(rank, local_rank)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(stderr, "ab") as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            return executor._run_for_rank(rank, local_rank)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+class StagePool:
+    """Forked worker processes that run the tasks of one or more datatrove local executors (the
+    stages of a job), stage after stage, and fail fast.
+
+    datatrove's `LocalPipelineExecutor` starts a `multiprocess.Pool` per stage, which waits forever
+    for the result of a worker that died (seen on a full disk: a crawl stuck at `0/4` tasks) and on
+    an error terminates its workers but not their children (the extractor's sandbox processes, left
+    running). Here the workers are forked once (`fork` start method; Linux), after the job loaded
+    its models and built every stage, so they inherit the executors instead of unpickling them, and
+    what a worker keeps between tasks (the word splitter's memo) carries over from one stage to the
+    next. The first failed task, or a worker that died, stops the run at once — every worker and its
+    descendants are killed — and the error is raised in this process. Completion markers are
+    datatrove's (written after a task's outputs and stats), so a rerun redoes exactly the tasks that
+    did not finish.
+
+    Use as a context manager; `run(executor)` runs the executor's incomplete tasks (it must be one of
+    `executors`) and returns its merged stats."""
+
+    def __init__(self, executors: Sequence, workers: int):
+        self.executors = list(executors)
+        self.workers = workers
+        self.pool = None
+
+    def __enter__(self) -> "StagePool":
+        import concurrent.futures as cf
+        import multiprocessing
+
+        global _STAGES
+        _STAGES = self.executors
+        self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        # With `fork` every worker starts at the first submit: start them now, from this process
+        # as it is (before a stage redirects stderr). Freeze the heap first: the workers' garbage
+        # collections then skip the objects they inherited instead of touching every one of them
+        # (copying the parent's pages: ~0.3 CPU s per worker).
+        gc.freeze()
+        try:
+            self.pool.submit(int).result()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        finally:
+            gc.unfreeze()
+        return self
+
+    def run(self, executor, stderr: str | None = None):
+        """Runs the executor's incomplete tasks in the workers (`stderr`: file their stderr goes to)."""
+        import concurrent.futures as cf
+
+        from datatrove.utils.stats import PipelineStats
+
+        index = next(i for i, e in enumerate(self.executors) if e is executor)
+        ranks = executor.get_incomplete_ranks(range(executor.local_rank_offset, executor.local_rank_offset + executor.local_tasks))
+        if not ranks:
+            return PipelineStats()
+        executor.save_executor_as_json()
+        try:
+            futures = [self.pool.submit(_run_task, index, rank, 0 if i == 0 else 1, stderr) for i, rank in enumerate(ranks)]
+            stats = [future.result() for future in cf.as_completed(futures)]
+        except BaseException:
+            self._kill()
+            raise
+        merged = sum(stats, start=PipelineStats())
+        with executor.logging_dir.open("stats.json", "wt") as f:
+            merged.save_to_disk(f)
+        return merged
+
+    def _kill(self) -> None:
+        if self.pool is not None:
+            kill_processes([p.pid for p in list((self.pool._processes or {}).values())])
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __exit__(self, exc_type=None, exc=None, tb=None):
+        global _STAGES
+        if exc_type is not None:
+            self._kill()
+        elif self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+        _STAGES = []
+        return False
 
 
 def _fail_fast_executor():
     from datatrove.executor import LocalPipelineExecutor
 
     class FailFastLocalExecutor(LocalPipelineExecutor):
-        """datatrove's local executor, with a pool that fails fast.
-
-        datatrove runs parallel tasks in a `multiprocess.Pool`, which waits forever for the result
-        of a worker that died (seen on a full disk: a crawl stuck at `0/4` tasks), and on an error
-        terminates its workers but not their children (the extractor's sandbox processes, left
-        running). Here tasks run in a `concurrent.futures.ProcessPoolExecutor` (forked, so the
-        pipeline is inherited, not pickled): the first failed task, or a worker that died, stops
-        the stage at once — every worker and its descendants are killed — and the error is raised
-        in this process. Completion markers are datatrove's (written after a task's outputs and
-        stats), so a rerun redoes exactly the tasks that did not finish."""
+        """datatrove's local executor, its parallel tasks run by a `StagePool` of its own (fails
+        fast; see there). With one worker or one task left (run in this process), or a start
+        method other than `fork`, datatrove's own `run`."""
 
         def run(self):
-            if self.workers == 1 or len(self.get_incomplete_ranks(range(self.local_rank_offset,
-                                                                        self.local_rank_offset + self.local_tasks))) <= 1:
-                return super().run()
-            import concurrent.futures as cf
-            import multiprocessing
-
-            from datatrove.utils.stats import PipelineStats
-
-            global _ACTIVE
             ranks = self.get_incomplete_ranks(range(self.local_rank_offset, self.local_rank_offset + self.local_tasks))
-            self.save_executor_as_json()
-            _ACTIVE = self
-            pool = cf.ProcessPoolExecutor(min(self.workers, len(ranks)), mp_context=multiprocessing.get_context(self.start_method))
-            stats = []
-            try:
-                # The workers are forked at the first submit. Freeze the heap first: a worker's
-                # garbage collections then skip the objects it inherited instead of touching every
-                # one of them (copying the parent's pages and ~0.3 CPU s per worker per stage).
-                gc.freeze()
-                try:
-                    futures = [pool.submit(_run_rank, rank, 0 if i == 0 else 1) for i, rank in enumerate(ranks)]
-                finally:
-                    gc.unfreeze()
-                for future in cf.as_completed(futures):
-                    stats.append(future.result())
-            except BaseException:
-                kill_processes([p.pid for p in list((pool._processes or {}).values())])
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            finally:
-                _ACTIVE = None
-            pool.shutdown(wait=True)
-            merged = sum(stats, start=PipelineStats())
-            with self.logging_dir.open("stats.json", "wt") as f:
-                merged.save_to_disk(f)
-            return merged
+            if len(ranks) <= 1:
+                self.workers = 1  # one task left: in this process (datatrove would start a pool for it)
+            if self.workers == 1 or self.start_method != "fork":
+                return super().run()
+            with StagePool([self], min(self.workers, len(ranks))) as pool:
+                return pool.run(self)
 
     return FailFastLocalExecutor
 

@@ -247,6 +247,9 @@ class quiet_stage:
         self.counters = Path(counters) if counters is not None else None
         self.total_docs, self.total_bytes = total_docs, total_bytes
         self.enabled = enabled
+        # Where the stage's stderr goes (None when not captured): workers forked before the stage
+        # started send their stderr there themselves (pipelines.executors.StagePool.run).
+        self.capture_path = str(self.log_dir / "stderr.log") if enabled else None
 
     def __enter__(self):
         import multiprocessing
