@@ -58,6 +58,7 @@ from pipelines.executors import (
     StagePool,
     completed_tasks,
     local_executor,
+    one_pass_dependency_checks,
     slurm_executor,
     wait_for_slurm,
 )
@@ -474,6 +475,7 @@ def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = Fals
                      outputs=[*OUTPUTS, work], storage_options=cfg.output_storage_options)
     except OSError as e:
         raise locate_os_error(e, [work, cfg.output_dir]) from None
+    one_pass_dependency_checks()
     stages = build_stages(cfg, publication.staging)
     log_dirs = [str(logs_root / f"{i:02d}_{s.name}") for i, s in enumerate(stages)]
     if publication.exists() or any(completed_tasks(d) < s.tasks for s, d in zip(stages, log_dirs)):
