@@ -5,14 +5,17 @@
 Input: one WARC folder holding the real pages of ../shared/data/web (extraction benchmarks and
 math/code pages; `--web` or $RC_SHARED_DATA/web) plus N pages of the project's generated sample
 crawl (`tools.sample_crawl`: math, code, forums, boilerplate, near-duplicates, spam, several
-languages), spread over T WARC files. The scaling table of issue 20: `--pages 400`, `1600`, `6400`.
+languages); the real pages are spread over T WARC files and the generated ones over T more. The
+scaling table of issue 20: `--pages 400`, `1600`, `6400`.
 
 Each pipeline runs in its own child process; the bench samples the child's process tree (the
 executor's workers included) every 0.1 s and prints its peak memory: PSS (each shared page
 counted once, split between the processes sharing it) and the sum of RSS (shared pages counted in
 every process), and the CPU seconds of its whole process tree (steadier than wall time on a shared
-machine; the load average before and after is printed too). It also prints datatrove's per-step
-time of every stage of both.
+machine; the load average before and after is printed too). It also prints, for both, each
+stage's wall time beside its steps' own time (what the stage costs beyond its work: pool start,
+task set-up, idle workers; and what the run spends outside its stages), and datatrove's per-step
+time of every stage.
 
 Baseline: datatrove's FineWeb example (examples/fineweb.py) first stage — WarcReader → Trafilatura
 (favour_precision) → GopherRepetition → GopherQuality → C4 (filter_no_terminal_punct=False) →
@@ -70,7 +73,8 @@ def build_input(folder: Path, sample_pages: int, files: int, web: Path = SHARED_
     return len(pages) + sample_pages
 
 
-def run_ours(inp: Path, out: Path, tasks: int, workers: int) -> float:
+def run_ours(inp: Path, out: Path, tasks: int, workers: int) -> tuple[float, dict[str, float]]:
+    """Runs the crawl job; returns its seconds and each stage's wall seconds (its end-of-run summary)."""
     from pipelines.registry import load_config
     import yaml
 
@@ -87,11 +91,13 @@ def run_ours(inp: Path, out: Path, tasks: int, workers: int) -> float:
     )
     module, cfg = load_config(cfg_path)
     t0 = time.perf_counter()
-    module.run(cfg, cfg_path)
-    return time.perf_counter() - t0
+    summary = module.run(cfg, cfg_path)
+    seconds = time.perf_counter() - t0
+    return seconds, {f"{i:02d}_{st['stage']}": st["seconds"] for i, st in enumerate(summary["stages"])}
 
 
-def run_stock(inp: Path, out: Path, tasks: int, workers: int) -> float:
+def run_stock(inp: Path, out: Path, tasks: int, workers: int) -> tuple[float, dict[str, float]]:
+    """Runs the baseline; returns its seconds and each stage's wall seconds."""
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.dedup import (
         MinhashConfig,
@@ -108,8 +114,17 @@ def run_stock(inp: Path, out: Path, tasks: int, workers: int) -> float:
 
     mh = MinhashConfig(hash_config=HashConfig(precision=64))
 
-    def ex(pipeline, n, name):
-        return LocalPipelineExecutor(pipeline, tasks=n, workers=min(workers, n), logging_dir=str(out / "logs" / name))
+    walls: dict[str, float] = {}
+
+    class ex:  # one stage: datatrove's executor, timed
+        def __init__(self, pipeline, n, name):
+            self.name = name
+            self.executor = LocalPipelineExecutor(pipeline, tasks=n, workers=min(workers, n), logging_dir=str(out / "logs" / name))
+
+        def run(self):
+            t = time.perf_counter()
+            self.executor.run()
+            walls[self.name] = time.perf_counter() - t
 
     t0 = time.perf_counter()
     ex(
@@ -135,7 +150,7 @@ def run_stock(inp: Path, out: Path, tasks: int, workers: int) -> float:
         tasks,
         "filter",
     ).run()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, walls
 
 
 def _tree_sample(pid: int, cpu: dict[int, float]) -> tuple[int, int]:
@@ -189,14 +204,37 @@ def run_child(which: str, inp: Path, out: Path, tasks: int, workers: int) -> dic
 
 
 def stage_times(logs: Path) -> list[tuple[str, str, float, int]]:
-    """datatrove's own per-step stats of every stage: (stage, step, seconds summed over tasks, docs)."""
+    """datatrove's own per-step stats of every stage: (stage, step, seconds summed over tasks, docs),
+    from the per-task files (a stage whose tasks ran in one process has no merged stats.json)."""
     rows = []
-    for stats in sorted(logs.glob("*/stats.json")):
-        for step in json.loads(stats.read_text()):
-            t = (step.get("time_stats") or {}).get("total", 0.0)
-            n = (step.get("stats") or {}).get("total", 0)
-            rows.append((stats.parent.name, step["name"], t, n if isinstance(n, int) else 0))
+    for stage in sorted(p for p in logs.iterdir() if (p / "stats").is_dir()):
+        steps: list[list] = []
+        for task in sorted((stage / "stats").glob("*.json")):
+            for i, step in enumerate(json.loads(task.read_text())):
+                if i == len(steps):
+                    steps.append([step["name"], 0.0, 0])
+                steps[i][1] += (step.get("time_stats") or {}).get("total", 0.0)
+                n = (step.get("stats") or {}).get("total", 0)
+                steps[i][2] += n if isinstance(n, int) else 0
+        rows += [(stage.name, name, t, n) for name, t, n in steps]
     return rows
+
+
+def print_stage_walls(label: str, result: dict, logs: Path, workers: int) -> None:
+    """Each stage's wall seconds beside its steps' own seconds (summed over tasks, divided by the
+    workers it could use): the difference is the stage's overhead (pool start, task set-up, a
+    worker idle at the end)."""
+    steps: dict[str, float] = {}
+    for stage, _, t, _ in stage_times(logs):
+        steps[stage] = steps.get(stage, 0.0) + t
+    walls = result["stage_walls"]
+    for stage, wall in walls.items():
+        parallel = max(1, min(workers, len(list((logs / stage / "stats").glob("*.json")))))
+        work = steps.get(stage, 0.0) / parallel
+        print(f"  {label:<5} {stage:<22} wall {wall:6.2f}s  steps {steps.get(stage, 0.0):6.2f}s "
+              f"(/{parallel}: {work:5.2f}s)  overhead {wall - work:5.2f}s")
+    print(f"  {label:<5} {'(outside the stages)':<22} wall {result['seconds'] - sum(walls.values()):6.2f}s  "
+          "(checks, building the stages, loading models, publishing)")
 
 
 def warc_read_seconds(inp: Path) -> tuple[float, float, int]:
@@ -229,8 +267,8 @@ def child(args) -> int:
     logger.add(sys.stderr, level="ERROR")
     fn = run_stock if args.child == "stock" else run_ours
     t0 = time.process_time()
-    seconds = fn(args.input, args.out, args.tasks, args.workers)
-    print(json.dumps({"seconds": seconds, "parent_cpu": time.process_time() - t0}), flush=True)
+    seconds, walls = fn(args.input, args.out, args.tasks, args.workers)
+    print(json.dumps({"seconds": seconds, "stage_walls": walls, "parent_cpu": time.process_time() - t0}), flush=True)
     # Both children exit as `python -m pipelines.run` does: heap frozen, so the interpreter's last
     # garbage collections skip it (~0.5-1 s of CPU for either pipeline otherwise).
     import gc
@@ -269,7 +307,10 @@ def main() -> int:
                   f"{r['peak_pss'] / 2**30:8.2f}G {r['peak_rss'] / 2**30:8.2f}G")
         print(f"ratio (ours / stock docs/s): {stock['seconds'] / ours['seconds']:.2f}x wall, "
               f"{stock['cpu'] / ours['cpu']:.2f}x CPU")
-        print("\nper-step time, summed over tasks (datatrove stats.json):")
+        print(f"\nper-stage wall time vs the steps' own time (datatrove's per-task stats):")
+        print_stage_walls("stock", stock, tmp / "stock" / "logs", args.workers)
+        print_stage_walls("ours", ours, tmp / "ours" / "_work" / "logs", args.workers)
+        print("\nper-step time, summed over tasks (datatrove's per-task stats):")
         for label, logs in (("stock", tmp / "stock" / "logs"), ("ours", tmp / "ours" / "_work" / "logs")):
             for stage, step, t, docs in stage_times(logs):
                 per = f"{1000 * t / docs:7.2f} ms/doc" if docs else ""

@@ -58,7 +58,7 @@ from pipelines.executors import (
     StagePool,
     completed_tasks,
     local_executor,
-    one_pass_dependency_checks,
+    reduce_datatrove_overheads,
     slurm_executor,
     wait_for_slurm,
 )
@@ -475,7 +475,7 @@ def run(cfg: Config, config_path: Path | str = "config", *, verbose: bool = Fals
                      outputs=[*OUTPUTS, work], storage_options=cfg.output_storage_options)
     except OSError as e:
         raise locate_os_error(e, [work, cfg.output_dir]) from None
-    one_pass_dependency_checks()
+    reduce_datatrove_overheads()
     stages = build_stages(cfg, publication.staging)
     log_dirs = [str(logs_root / f"{i:02d}_{s.name}") for i, s in enumerate(stages)]
     if publication.exists() or any(completed_tasks(d) < s.tasks for s, d in zip(stages, log_dirs)):

@@ -25,7 +25,7 @@ from core.config import StrictModel
 __all__ = [
     "SlurmConfig", "ExecutorConfig", "ClusterSettings", "local_executor", "slurm_executor", "completed_tasks",
     "wait_for_slurm", "dask_client", "dask_mapper", "local_mapper", "Mapper", "descendants", "kill_processes",
-    "end_new_processes", "adopt_orphans", "StagePool", "one_pass_dependency_checks",
+    "end_new_processes", "adopt_orphans", "StagePool", "reduce_datatrove_overheads",
 ]
 
 
@@ -252,36 +252,50 @@ def adopt_orphans() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
-def one_pass_dependency_checks() -> None:
-    """datatrove checks the dependencies of every pipeline step when the step is created:
-    `_is_distribution_available(name)` reads the metadata of every installed distribution for each
-    name it is asked about (~0.1 CPU s a name with this environment's ~280 distributions; a crawl
-    asks about 7, ~0.7 s before its first stage starts). This swaps in the same test (a
-    distribution whose `Name`, lower-cased, is `name`: True, else None) answered from one pass over
-    the distributions. A private datatrove function: if it moves, the checks stay datatrove's own."""
+def reduce_datatrove_overheads() -> None:
+    """Two fixed costs datatrove pays in every process, answered the same way, cheaper (both are
+    private functions of the libraries; if they move, the libraries' own stay in place):
+
+    - the dependency check of every pipeline step when it is created: datatrove's
+      `_is_distribution_available(name)` reads the metadata of every installed distribution for each
+      name it is asked about (~0.1 CPU s a name with this environment's ~280 distributions; a crawl
+      asks about 7, ~0.7 s before its first stage starts). Here: the same test (a distribution
+      whose `Name`, lower-cased, is `name`: True, else None) from one pass over the distributions.
+    - the per-task logging set-up: datatrove adds three loguru sinks per task (console, task log,
+      then the default again), and each recomputes the interpreter's library folders from
+      sysconfig (~10 ms; two thirds of a light task such as one MinHash bucket, 14 of them per
+      crawl). Here: computed once per process (a pure function of sysconfig and sys.path).
+
+    Called in the parent before the workers fork, so they inherit both."""
     import functools
     import importlib.metadata
 
-    try:
+    with contextlib.suppress(ImportError):
         from datatrove.utils import _import_utils
-    except ImportError:
-        return
-    if not hasattr(_import_utils, "_is_distribution_available") or hasattr(_import_utils._is_distribution_available, "one_pass"):
-        return
-    names: set[str] = set()
 
-    @functools.lru_cache
-    def is_distribution_available(distribution_name: str):
-        if not names:
-            for dist in importlib.metadata.distributions():
-                metadata = getattr(dist, "metadata", None)
-                name = metadata.get("Name") if metadata is not None else None
-                if name:
-                    names.add(name.lower())
-        return True if distribution_name in names else None
+        if hasattr(_import_utils, "_is_distribution_available") and not hasattr(
+            _import_utils._is_distribution_available, "one_pass"
+        ):
+            names: set[str] = set()
 
-    is_distribution_available.one_pass = True
-    _import_utils._is_distribution_available = is_distribution_available
+            @functools.lru_cache
+            def is_distribution_available(distribution_name: str):
+                if not names:
+                    for dist in importlib.metadata.distributions():
+                        metadata = getattr(dist, "metadata", None)
+                        name = metadata.get("Name") if metadata is not None else None
+                        if name:
+                            names.add(name.lower())
+                return True if distribution_name in names else None
+
+            is_distribution_available.one_pass = True
+            _import_utils._is_distribution_available = is_distribution_available
+    with contextlib.suppress(ImportError):
+        from loguru._better_exceptions import ExceptionFormatter
+
+        lib_dirs = ExceptionFormatter.__dict__.get("_get_lib_dirs")
+        if isinstance(lib_dirs, staticmethod) and not hasattr(lib_dirs.__func__, "cache_info"):
+            ExceptionFormatter._get_lib_dirs = staticmethod(functools.lru_cache(maxsize=1)(lib_dirs.__func__))
 
 
 def local_executor(pipeline: list, tasks: int, logging_dir: str, cfg: ExecutorConfig):
