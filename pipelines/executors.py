@@ -273,9 +273,8 @@ def reduce_datatrove_overheads() -> None:
     with contextlib.suppress(ImportError):
         from datatrove.utils import _import_utils
 
-        if hasattr(_import_utils, "_is_distribution_available") and not hasattr(
-            _import_utils._is_distribution_available, "one_pass"
-        ):
+        stock = getattr(_import_utils, "_is_distribution_available", None)
+        if stock is not None and not hasattr(stock, "replaces"):
             names: set[str] = set()
 
             @functools.lru_cache
@@ -288,7 +287,7 @@ def reduce_datatrove_overheads() -> None:
                             names.add(name.lower())
                 return True if distribution_name in names else None
 
-            is_distribution_available.one_pass = True
+            is_distribution_available.replaces = stock
             _import_utils._is_distribution_available = is_distribution_available
     with contextlib.suppress(ImportError):
         from loguru._better_exceptions import ExceptionFormatter
