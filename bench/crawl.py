@@ -57,10 +57,10 @@ def build_input(folder: Path, sample_pages: int, files: int, web: Path = SHARED_
         body = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         pages.append((f"https://bench.example/{path.parent.name}/{path.name}", body))
     folder.mkdir(parents=True, exist_ok=True)
-    writers = [open(folder / f"real_{i:02d}.warc.gz", "wb") for i in range(files)]
+    writers = [open(folder / f"real_{i:02d}.warc.gz", "wb") for i in range(min(files, len(pages)))]
     try:
         for i, (url, body) in enumerate(pages):
-            w = WARCWriter(writers[i % files], gzip=True)
+            w = WARCWriter(writers[i % len(writers)], gzip=True)
             http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
             w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http))
     finally:
