@@ -206,14 +206,15 @@ def _report_progress(name: str, log_dir: Path, tasks: int, poll: float, fd: int,
         b = bar(tasks, name, "task", file=out)
     import signal
 
-    def stop(*_):  # the stage ended: wipe the bar's line, leave the terminal to the summary
+    def stop(*_):
+        # The stage ended: draw its final counts (a stage shorter than a few polls would otherwise
+        # end on its first state), then wipe the bar's line and leave the terminal to the summary.
+        draw()
         b.close()
         out.flush()
         os._exit(0)
 
-    signal.signal(signal.SIGTERM, stop)
-    while True:
-        time.sleep(poll)
+    def draw() -> None:
         d = log_dir / "completions"
         done_tasks = len(list(d.iterdir())) if d.is_dir() else 0
         docs, size = _read_counters(counters) if counters is not None else (0, 0)
@@ -227,6 +228,13 @@ def _report_progress(name: str, log_dir: Path, tasks: int, poll: float, fd: int,
         else:
             b.n = done_tasks
         b.refresh()
+
+    signal.signal(signal.SIGTERM, stop)
+    wait = min(poll, 0.1)
+    while True:
+        time.sleep(wait)
+        draw()
+        wait = min(poll, 2 * wait)  # first states drawn early (a short stage shows its progress too)
 
 
 class quiet_stage:
