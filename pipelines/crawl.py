@@ -525,9 +525,10 @@ def _run_local(cfg: Config, stages: list[Stage], log_dirs: list[str], verbose: b
     """Runs the stages one after another under the local executor. One pool of forked workers
     (`StagePool`) serves every stage: it is started once, after the models are loaded and every
     stage is built, so its workers inherit both, and keep their word memo from the documents of
-    one stage to the next (the MinHash signatures split the same texts as the quality rules). A
-    stage with a single task left runs in this process. Without `fork` (not Linux) or with one
-    worker, each stage runs under datatrove's executor as is."""
+    one stage to the next (the MinHash signatures split the same texts as the quality rules).
+    Single-task stages run there too: an idle worker starts at once, where datatrove's executor
+    starts a manager process even for one task in this process. Without `fork` (not Linux) or with
+    one worker, each stage runs under datatrove's executor as is."""
     reports: list[StageReport] = []
     _warm_up_models()
     with contextlib.ExitStack() as stack:
@@ -550,10 +551,10 @@ def _run_local(cfg: Config, stages: list[Stage], log_dirs: list[str], verbose: b
             with quiet_stage(stage.name, log_dir, stage.tasks, enabled=not verbose,
                              counters=f"{counters}/{i:02d}" if counted[i] else None,
                              total_docs=stage.input_documents(), total_bytes=stage.input_bytes()) as quiet:
-                if pool is not None and stage.tasks - done > 1:
+                if pool is not None:
                     pool.run(executor, stderr=quiet.capture_path)
                 else:
-                    executor.run()  # one task left (or no shared pool)
+                    executor.run()
             report = read_stage_report(stage.name, log_dir, time.time() - t0)
             reports.append(report)
             print(f"      {report.one_line()}", file=sys.stderr, flush=True)

@@ -14,6 +14,7 @@ import pytest
 from datatrove.pipeline.base import PipelineStep
 
 from pipelines.executors import ExecutorConfig, StagePool, local_executor, reduce_datatrove_overheads
+from tests.pipelines.test_executor_faults import _alive
 
 _TASKS_RUN = 0  # per process: how many tasks this worker ran so far (state a worker keeps)
 
@@ -35,17 +36,16 @@ class RecordsWorker(PipelineStep):
         yield from data or []
 
 
+def _wait_until_dead(pids: set[int]) -> bool:
+    deadline = time.monotonic() + 5
+    while any(map(_alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(map(_alive, pids))
+
+
 def _executors(tmp_path: Path, steps: list[PipelineStep]) -> list:
     return [local_executor([step], 4, str(tmp_path / f"logs{i}"), ExecutorConfig(tasks=4, workers=2))
             for i, step in enumerate(steps)]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return False
-    return stat[stat.rindex(b")") + 2 :].split()[0] != b"Z"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="StagePool forks its workers (Linux)")
@@ -70,10 +70,7 @@ def test_one_pool_serves_every_stage_with_the_same_workers(tmp_path):
         captured = (tmp_path / f"stderr{s}.log").read_text()
         assert all(f"marker: stage {s} task {r}" in captured for r in range(4))
         assert f"marker: stage {1 - s}" not in captured
-    deadline = time.monotonic() + 5
-    while any(map(_alive, pids)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(map(_alive, pids)), "the workers end with the pool"
+    assert _wait_until_dead(pids), "the workers end with the pool"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="StagePool forks its workers (Linux)")
@@ -87,10 +84,7 @@ def test_a_failed_task_in_a_later_stage_stops_every_worker(tmp_path):
                 pool.run(executor)
     assert time.monotonic() - t0 < 60
     pids = {json.loads(p.read_text())["pid"] for p in (tmp_path / "runs").glob("*.json")}
-    deadline = time.monotonic() + 5
-    while any(map(_alive, pids)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pids and not any(map(_alive, pids))
+    assert pids and _wait_until_dead(pids)
     assert len(list((tmp_path / "logs0" / "completions").iterdir())) == 4
     assert "00002" not in {p.name for p in (tmp_path / "logs1" / "completions").iterdir()}
 
