@@ -3,7 +3,8 @@ URL dedup → MinHash dedup → Parquet shards (kept and rejected).
 
 Each stage is a datatrove pipeline run by datatrove's own executor (local or Slurm), with its own
 logging folder, so datatrove's completion markers make a killed run resumable stage by stage and
-task by task. Stage order and folders (under `work_dir`):
+task by task; locally, one pool of forked workers runs the tasks of every stage
+(`pipelines.executors.StagePool`). Stage order and folders (under `work_dir`):
 
   process            reader → extractor → LanguageID → QualitySignals → processed/
   url_signatures     processed/ → url/sigs        (ExactDedup keyed on the URL)
