@@ -218,11 +218,24 @@ class MTPModule(nn.Module):
         self.block = Block(cfg)
         self.final_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
 
-    def forward(self, hidden, token_emb, cos, sin, cache=None, select=None, mask=None):
-        """hidden: previous depth's (pre-norm) state; token_emb: Emb(t_{i+k}). Returns this depth's
+    def forward(self, hidden, token_ids, keep, embedding: nn.Embedding, cos, sin, cache=None, select=None, mask=None):
+        """hidden: previous depth's (pre-norm) state; token_ids: t_{i+k}, embedded with the shared
+        `embedding` and multiplied by `keep` (0 where the embedding is zeroed). Returns this depth's
         pre-norm state (the next depth's input; (N, d) at the `select`ed positions if given); apply
         final_layernorm before the head."""
-        x = self.input_proj(torch.cat([self.hidden_layernorm(hidden), self.token_layernorm(token_emb)], dim=-1))
+        d = hidden.shape[-1]
+        if token_ids.numel() > embedding.num_embeddings:
+            # More positions than tokens in the vocabulary (small-vocabulary models, e.g. the tiny
+            # arithmetic one: 112 tokens, 2,176 positions a step): the token half of input_proj
+            # depends on the token alone, so project the normalised embedding table once and look
+            # rows up. Same value: input_proj(cat[a, b]) = W[:, :d]·a + W[:, d:]·b, and a zeroed
+            # embedding normalises to zero, so `keep` can scale the projected row instead.
+            w = self.input_proj.weight
+            table = F.linear(self.token_layernorm(embedding.weight), w[:, d:])
+            x = F.linear(self.hidden_layernorm(hidden), w[:, :d]) + F.embedding(token_ids, table) * keep
+        else:
+            token_emb = embedding(token_ids) * keep
+            x = self.input_proj(torch.cat([self.hidden_layernorm(hidden), self.token_layernorm(token_emb)], dim=-1))
         return self.block(x, cos, sin, cache, select, mask)
 
 
@@ -322,7 +335,7 @@ class Transformer(nn.Module):
         (only at the `select`ed positions, as (N, d), when given)."""
         cos, sin, mask, first = layout or self.layout(next_ids, start)
         keep = (~first)[..., None].to(hidden.dtype)  # the token embedding is zeroed at position 0
-        return self.mtp_layers[depth](hidden, self.embed_tokens(next_ids) * keep, cos, sin, cache, select, mask)
+        return self.mtp_layers[depth](hidden, next_ids, keep, self.embed_tokens, cos, sin, cache, select, mask)
 
     def mtp_logits(self, depth: int, state):
         return self.lm_head(self.mtp_layers[depth].final_layernorm(state))
