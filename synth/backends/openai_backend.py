@@ -336,6 +336,11 @@ class OpenAIBackend(Backend):
                     event.sample = self._to_sample(index, "".join(st["text"]), finish, request, st["lps"] or None, None, None)
                     event.finish_reason = event.sample.finish_reason
                 yield event
+                if request.id in self._aborted:
+                    # Aborted: deltas already received but not handed out are dropped, so each
+                    # unfinished sample ends with exactly the text its caller saw (a fast server may
+                    # have sent the whole answer before the abort reached it).
+                    break
             for index, st in state.items():  # parts ended without a finish reason: aborted
                 if not st["done"]:
                     st["done"] = True

@@ -141,10 +141,10 @@ def test_openai_vllm_server_options_and_abort(vllm_openai):
     assert vllm_openai.supports_n is True and not done.notes
     raw = vllm_openai.generate_batch([Request(prompt="<|user|>45+38<|assistant|>", sampling=GREEDY)])[0]
     assert raw.samples[0].text == "83" and raw.prompt_tokens == 7
-    # Over HTTP the server may finish all 150 tokens (~0.1 s) before a client starved by a loaded
-    # machine reads its third event: then "length" is the true outcome. Abort must win when it
-    # arrives in time, so try up to eight times (~0.2 s each) and require an aborted run; four
-    # samples per request give the server more to do before it could finish.
+    # Once aborted, the stream hands out nothing more: each unfinished sample ends with the text its
+    # caller saw, even when a fast server had already sent the whole answer. A sample can still
+    # finish ("length") before the abort when a loaded machine starves the client between events,
+    # so try up to eight times (~0.2 s each) and require an aborted run.
     for attempt in range(8):
         finals = asyncio.run(stream_and_abort(vllm_openai, n=4, after=1))
         if all(s.finish_reason == "abort" for s in finals.values()) or attempt == 7:
