@@ -156,15 +156,14 @@ class Attention(nn.Module):
         kv = F.linear(x, w[q_dim:], None if b is None else b[q_dim:])
         counts = select.sum(1)
         width = int(counts.max())
-        if width == 0:
-            return x.new_zeros(0, self.o_proj.out_features) + 0 * self.o_proj.weight.sum()  # keeps the graph
+        if width == 0:  # nothing selected: an empty output, still from o_proj
+            return self.o_proj(x.new_zeros(0, q_dim))
         order = torch.argsort((~select).to(torch.uint8), dim=1, stable=True)[:, :width]  # selected first, in order
         valid = torch.arange(width, device=x.device)[None, :] < counts[:, None]
         rows = (order + T * torch.arange(B, device=x.device)[:, None]).flatten()  # into (B*T) rows
 
-        def take(t):  # (B, [1,] T, ...) → the selected rows, (B, [1,] width, ...)
-            return t.reshape(B * T, -1).index_select(0, rows).view(*t.shape[:-2], width, t.shape[-1]) \
-                if t.dim() == 4 else t.reshape(B * T, -1).index_select(0, rows).view(B, width, -1)
+        def take(t):  # (B, [1,] T, X) → the selected rows, (B, [1,] width, X)
+            return t.reshape(B * T, -1).index_select(0, rows).view(*t.shape[:-2], width, t.shape[-1])
 
         q = F.linear(take(x), w[:q_dim], None if b is None else b[:q_dim]).view(B, width, self.num_heads, self.head_dim)
         k, v = kv.view(B, T, 2 * self.num_kv_heads, self.head_dim).transpose(1, 2).chunk(2, dim=1)
