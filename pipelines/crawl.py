@@ -432,7 +432,8 @@ def _resume_settings(cfg: Config) -> dict:
 # Modules the stages' steps import only when they first run: datatrove's Parquet writer (pyarrow's
 # pandas support imports pandas, ~0.7 CPU s), the extractor's sandbox (multiprocess), the WARC
 # reader. Imported once here, they are shared by every forked worker instead of imported by each
-# worker of each stage again.
+# worker of each stage again. Only a saving: one that is not installed (pandas is not part of the
+# base install; the extras bring it) is left to the steps, as before.
 _LAZY_IMPORTS = ("pandas", "pyarrow.compute", "pyarrow.pandas_compat", "pyarrow.parquet", "multiprocess",
                  "warcio.archiveiterator")
 
@@ -449,7 +450,8 @@ def _warm_up_models() -> None:
     shared_tokenizer().span_tokenize("Warm up. The word and sentence splitter.")
     detect_language("Warm up the language model.")
     for name in _LAZY_IMPORTS:
-        importlib.import_module(name)
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 # What a crawl publishes under output_dir, as one set (core.publish; removed by --overwrite, with the
