@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import posixpath
 
 import pytest
@@ -266,6 +267,8 @@ def test_extra_python_paths_are_importable_and_nothing_else_is_visible(tmp_path)
     require_or_skip(sandbox_problem() is None, "bubblewrap unusable")
     np = pytest.importorskip("numpy")
     site_dir = str(__import__("pathlib").Path(np.__file__).parents[1])
+    if os.path.realpath(site_dir).startswith("/tmp/"):  # refused: hidden by each test's own /tmp (next test)
+        pytest.skip(f"numpy's site-packages {site_dir} is under /tmp (this checkout lives there)")
     code = "import os, numpy as np\nprint(int(np.arange(int(input())).sum()), os.path.exists(os.path.join(os.path.dirname(np.__file__), '..', '..', '..', '..', 'pyvenv.cfg')))\n"
     tests = {"inputs": ["10\n"], "outputs": ["45 False\n"]}
     with Judge(workers=1, config=SandboxConfig(python_paths=(site_dir,))) as j:
@@ -273,6 +276,15 @@ def test_extra_python_paths_are_importable_and_nothing_else_is_visible(tmp_path)
     with Judge(workers=1) as j:  # by default only the standard library is importable
         (r,) = j.run_tests(code, tests)
         assert r.status == "runtime_error" and "numpy" in r.detail
+
+
+def test_python_paths_under_tmp_are_refused():
+    """Every test gets its own empty /tmp and /dev/shm, which would hide an import dir there."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir="/tmp") as under_tmp:
+        with pytest.raises(ValueError, match="under /tmp or /dev/shm"):
+            SandboxConfig(python_paths=(under_tmp,))
 
 
 def test_default_judge_works_in_forked_workers():

@@ -85,6 +85,10 @@ class SandboxConfig:
         for path in self.python_paths:
             if not os.path.isabs(path) or not os.path.isdir(path):
                 raise ValueError(f"SandboxConfig.python_paths: {path!r} is not an absolute path to a directory")
+            real = os.path.realpath(path)
+            if any(real == top or real.startswith(top + "/") for top in ("/tmp", "/dev/shm")):
+                raise ValueError(f"SandboxConfig.python_paths: {path!r} is under /tmp or /dev/shm, which every test "
+                                 "replaces with its own empty tmpfs; install the packages elsewhere")
 
 
 def bwrap_command(cfg: SandboxConfig) -> list[str]:
