@@ -91,6 +91,14 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
     return (x * cos + rotated * sin).to(x.dtype)
 
 
+def decode_mask(start: int, length: int, device) -> torch.Tensor:
+    """Additive attention mask (length, start+length) of `length` new positions after `start` cached
+    ones: each sees the cache and the new positions up to itself. Float rather than bool, and built
+    once per forward rather than per layer: SDPA turns a bool mask into this on every call."""
+    seen = torch.arange(start + length, device=device)[None, :] <= torch.arange(start, start + length, device=device)[:, None]
+    return torch.zeros(seen.shape, device=device).masked_fill_(~seen, float("-inf"))
+
+
 class KVCache:
     """Keys and values of one attention layer for decoding (batch 1..B), preallocated to max_len.
     `length` is how many positions are valid; lowering it rolls the cache back (rejected drafts)."""
@@ -135,11 +143,9 @@ class Attention(nn.Module):
         if cache is None:  # training / full forward: causal attention (within each document, given a mask)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None, enable_gqa=gqa)
         else:  # decoding: the new T positions attend to everything cached before them and causally among themselves
-            start = cache.length
+            if mask is None and T > 1:
+                mask = decode_mask(cache.length, T, x.device)
             k, v = cache.append(k, v)
-            mask = None
-            if T > 1:
-                mask = torch.arange(k.shape[2], device=x.device)[None, :] <= (start + torch.arange(T, device=x.device))[:, None]
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
         y = y.transpose(1, 2).reshape(B, T, -1)
         return self.o_proj(y if select is None else y[select])
@@ -320,6 +326,8 @@ class Transformer(nn.Module):
     def trunk(self, input_ids, start: int = 0, caches=None, layout=None):
         """Token ids (B, T) → the last hidden state before the final norm (B, T, d)."""
         cos, sin, mask, _ = layout or self.layout(input_ids, start)
+        if caches is not None and mask is None and input_ids.shape[1] > 1:
+            mask = decode_mask(caches[0].length, input_ids.shape[1], input_ids.device)  # once, not per layer
         x = self.embed_tokens(input_ids)
         for i, layer in enumerate(self.layers):
             x = layer(x, cos, sin, None if caches is None else caches[i], mask=mask)
