@@ -109,24 +109,35 @@ def acceptance(stats: dict) -> dict:
 
 
 def compare(model: Transformer, prompts: list[list[int]], max_new_tokens: int, k: int = 1,
-            eos_id: int | None = None) -> dict:
-    """Plain vs MTP-speculative greedy decoding on the same prompts: outputs, speed, acceptance."""
+            eos_id: int | None = None, rounds: int = 3) -> dict:
+    """Plain vs MTP-speculative greedy decoding on the same prompts: outputs, speed, acceptance.
+    The two are timed interleaved, prompt by prompt (which goes first alternates by round), over
+    `rounds` passes, so drifts in machine load hit both alike."""
     generate_plain(model, prompts[0], 2, eos_id)  # warm-up
-    t0 = time.perf_counter()
-    plain = [generate_plain(model, p, max_new_tokens, eos_id) for p in prompts]
-    t_plain = time.perf_counter() - t0
+    generate_mtp(model, prompts[0], 2, k, eos_id)
+    t_plain = t_spec = 0.0
+    plain: list[list[int]] = []
+    spec: list[list[int]] = []
     total = {"drafts": 0, "accepted_per_pos": [0] * k, "main_forwards": 0}
-    t0 = time.perf_counter()
-    spec = []
-    for p in prompts:
-        toks, st = generate_mtp(model, p, max_new_tokens, k, eos_id)
-        spec.append(toks)
-        total["drafts"] += st["drafts"]
-        total["main_forwards"] += st["main_forwards"]
-        total["accepted_per_pos"] = [x + y for x, y in zip(total["accepted_per_pos"], st["accepted_per_pos"])]
-    t_spec = time.perf_counter() - t0
-    n_plain, n_spec = sum(map(len, plain)), sum(map(len, spec))
-    return {"k": k, "prompts": len(prompts), "identical_outputs": plain == spec,
+    for r in range(rounds):
+        for i, p in enumerate(prompts):
+            for kind in (("plain", "mtp") if (r + i) % 2 == 0 else ("mtp", "plain")):
+                t0 = time.perf_counter()
+                if kind == "plain":
+                    toks = generate_plain(model, p, max_new_tokens, eos_id)
+                    t_plain += time.perf_counter() - t0
+                    if r == 0:
+                        plain.append(toks)
+                    continue
+                toks, st = generate_mtp(model, p, max_new_tokens, k, eos_id)
+                t_spec += time.perf_counter() - t0
+                if r == 0:  # decoding is deterministic: the counts of one pass
+                    spec.append(toks)
+                    total["drafts"] += st["drafts"]
+                    total["main_forwards"] += st["main_forwards"]
+                    total["accepted_per_pos"] = [x + y for x, y in zip(total["accepted_per_pos"], st["accepted_per_pos"])]
+    n_plain, n_spec = rounds * sum(map(len, plain)), rounds * sum(map(len, spec))
+    return {"k": k, "prompts": len(prompts), "rounds": rounds, "identical_outputs": plain == spec,
             "plain_tokens_per_s": n_plain / t_plain, "mtp_tokens_per_s": n_spec / t_spec,
             "speedup": (n_spec / t_spec) / (n_plain / t_plain), "main_forwards": total["main_forwards"],
             **acceptance(total), "plain": plain, "mtp": spec}
@@ -144,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", "--draft-tokens", type=int, default=1, help="MTP draft tokens per step (≤ MTP modules)")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--compare", action="store_true", help="also decode plainly: tokens/s and identical output")
+    parser.add_argument("--rounds", type=int, default=3, help="with --compare: timed passes over the prompts")
     parser.add_argument("--threads", type=int, help="CPU threads")
     args = parser.parse_args(argv)
     if args.threads:
@@ -158,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     eos = json.loads((args.model / "config.json").read_text()).get("eos_token_id")
     ids = [tok.encode(p, add_special_tokens=False).ids for p in prompts]
     if args.compare:
-        result = compare(model, ids, args.max_new_tokens, args.draft_tokens, eos)
+        result = compare(model, ids, args.max_new_tokens, args.draft_tokens, eos, args.rounds)
     else:
         t0 = time.perf_counter()
         outs, total = [], {"drafts": 0, "accepted_per_pos": [0] * args.draft_tokens}
