@@ -108,39 +108,44 @@ def acceptance(stats: dict) -> dict:
             "mean_acceptance_length": 1 + sum(stats["accepted_per_pos"]) / drafts}
 
 
+def _add_stats(total: dict, stats: dict) -> None:
+    """Adds one generate_mtp call's counts to `total`."""
+    for key in ("drafts", "main_forwards"):
+        total[key] = total.get(key, 0) + stats[key]
+    total["accepted_per_pos"] = [x + y for x, y in zip(total["accepted_per_pos"], stats["accepted_per_pos"])]
+
+
 def compare(model: Transformer, prompts: list[list[int]], max_new_tokens: int, k: int = 1,
             eos_id: int | None = None, rounds: int = 3) -> dict:
     """Plain vs MTP-speculative greedy decoding on the same prompts: outputs, speed, acceptance.
-    The two are timed interleaved, prompt by prompt (which goes first alternates by round), over
-    `rounds` passes, so drifts in machine load hit both alike."""
+    The two are timed interleaved, prompt by prompt (which goes first alternates), over `rounds`
+    passes, so drifts in machine load hit both alike. Outputs and counts are the first pass's
+    (decoding is deterministic)."""
+    if rounds < 1:
+        raise ValueError(f"rounds={rounds}: need at least 1")
+    decode = {"plain": lambda p: (generate_plain(model, p, max_new_tokens, eos_id), None),
+              "mtp": lambda p: generate_mtp(model, p, max_new_tokens, k, eos_id)}
     generate_plain(model, prompts[0], 2, eos_id)  # warm-up
     generate_mtp(model, prompts[0], 2, k, eos_id)
-    t_plain = t_spec = 0.0
-    plain: list[list[int]] = []
-    spec: list[list[int]] = []
+    seconds = {"plain": 0.0, "mtp": 0.0}
+    outputs: dict[str, list[list[int]]] = {"plain": [], "mtp": []}
     total = {"drafts": 0, "accepted_per_pos": [0] * k, "main_forwards": 0}
     for r in range(rounds):
         for i, p in enumerate(prompts):
             for kind in (("plain", "mtp") if (r + i) % 2 == 0 else ("mtp", "plain")):
                 t0 = time.perf_counter()
-                if kind == "plain":
-                    toks = generate_plain(model, p, max_new_tokens, eos_id)
-                    t_plain += time.perf_counter() - t0
-                    if r == 0:
-                        plain.append(toks)
-                    continue
-                toks, st = generate_mtp(model, p, max_new_tokens, k, eos_id)
-                t_spec += time.perf_counter() - t0
-                if r == 0:  # decoding is deterministic: the counts of one pass
-                    spec.append(toks)
-                    total["drafts"] += st["drafts"]
-                    total["main_forwards"] += st["main_forwards"]
-                    total["accepted_per_pos"] = [x + y for x, y in zip(total["accepted_per_pos"], st["accepted_per_pos"])]
-    n_plain, n_spec = rounds * sum(map(len, plain)), rounds * sum(map(len, spec))
+                toks, stats = decode[kind](p)
+                seconds[kind] += time.perf_counter() - t0
+                if r == 0:
+                    outputs[kind].append(toks)
+                    if stats is not None:
+                        _add_stats(total, stats)
+    plain, spec = outputs["plain"], outputs["mtp"]
+    plain_tps = rounds * sum(map(len, plain)) / seconds["plain"]
+    spec_tps = rounds * sum(map(len, spec)) / seconds["mtp"]
     return {"k": k, "prompts": len(prompts), "rounds": rounds, "identical_outputs": plain == spec,
-            "plain_tokens_per_s": n_plain / t_plain, "mtp_tokens_per_s": n_spec / t_spec,
-            "speedup": (n_spec / t_spec) / (n_plain / t_plain), "main_forwards": total["main_forwards"],
-            **acceptance(total), "plain": plain, "mtp": spec}
+            "plain_tokens_per_s": plain_tps, "mtp_tokens_per_s": spec_tps, "speedup": spec_tps / plain_tps,
+            "main_forwards": total["main_forwards"], **acceptance(total), "plain": plain, "mtp": spec}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="with --compare: timed passes over the prompts")
     parser.add_argument("--threads", type=int, help="CPU threads")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.threads:
         torch.set_num_threads(args.threads)
     prompts = list(args.prompt)
@@ -177,8 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in ids:
             o, st = generate_mtp(model, p, args.max_new_tokens, args.draft_tokens, eos)
             outs.append(o)
-            total["drafts"] += st["drafts"]
-            total["accepted_per_pos"] = [x + y for x, y in zip(total["accepted_per_pos"], st["accepted_per_pos"])]
+            _add_stats(total, st)
         result = {"k": args.draft_tokens, "mtp_tokens_per_s": sum(map(len, outs)) / (time.perf_counter() - t0),
                   **acceptance(total), "mtp": outs}
     result["completions"] = [tok.decode(o) for o in result["mtp"]]

@@ -93,12 +93,13 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor) -
     return (x * cos + torch.roll(x, x.shape[-1] // 2, -1) * signed_sin).to(x.dtype)
 
 
-def decode_mask(start: int, length: int, device) -> torch.Tensor:
+def decode_mask(start: int, length: int, device, dtype) -> torch.Tensor:
     """Additive attention mask (length, start+length) of `length` new positions after `start` cached
-    ones: each sees the cache and the new positions up to itself. Float rather than bool, and built
-    once per forward rather than per layer: SDPA turns a bool mask into this on every call."""
+    ones: each sees the cache and the new positions up to itself. Additive (in the queries' dtype, as
+    SDPA requires) rather than bool, and built once per forward rather than per layer: SDPA turns a
+    bool mask into this on every call."""
     seen = torch.arange(start + length, device=device)[None, :] <= torch.arange(start, start + length, device=device)[:, None]
-    return torch.zeros(seen.shape, device=device).masked_fill_(~seen, float("-inf"))
+    return torch.zeros(seen.shape, device=device, dtype=dtype).masked_fill_(~seen, float("-inf"))
 
 
 class KVCache:
@@ -146,7 +147,7 @@ class Attention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None, enable_gqa=gqa)
         else:  # decoding: the new T positions attend to everything cached before them and causally among themselves
             if mask is None and T > 1:
-                mask = decode_mask(cache.length, T, x.device)
+                mask = decode_mask(cache.length, T, x.device, q.dtype)
             k, v = cache.append(k, v)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
         y = y.transpose(1, 2).reshape(B, T, -1)
@@ -329,7 +330,7 @@ class Transformer(nn.Module):
         """Token ids (B, T) → the last hidden state before the final norm (B, T, d)."""
         cos, sin, mask, _ = layout or self.layout(input_ids, start)
         if caches is not None and mask is None and input_ids.shape[1] > 1:
-            mask = decode_mask(caches[0].length, input_ids.shape[1], input_ids.device)  # once, not per layer
+            mask = decode_mask(caches[0].length, input_ids.shape[1], input_ids.device, caches[0].k.dtype)  # once, not per layer
         x = self.embed_tokens(input_ids)
         for i, layer in enumerate(self.layers):
             x = layer(x, cos, sin, None if caches is None else caches[i], mask=mask)
