@@ -65,13 +65,20 @@ class EngineLoop:
         finally:
             future.cancel()  # no-op when done; cancels the engine-side task when the caller was cancelled
 
-    async def iterate(self, make_agen: Callable[[], AsyncIterator[Any]]) -> AsyncIterator[Any]:
+    async def iterate(self, make_agen: Callable[[], AsyncIterator[Any]], window: int = 16) -> AsyncIterator[Any]:
+        """The items of the engine-side async generator `make_agen()`, handed to the caller's loop.
+        At most `window` items wait for the caller: the engine side pauses until it takes them, so
+        a slow consumer holds no unbounded backlog, and what the caller does after an item (an
+        abort) reaches the generator within `window` items of it, not after everything the engine
+        had already produced."""
         caller = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
+        credits = asyncio.Semaphore(window)  # acquired on the engine loop, released for each item taken
 
         async def pump() -> None:
             try:
                 async for item in make_agen():
+                    await credits.acquire()
                     caller.call_soon_threadsafe(queue.put_nowait, ("item", item))
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer
                 caller.call_soon_threadsafe(queue.put_nowait, ("error", exc))
@@ -85,6 +92,7 @@ class EngineLoop:
             while True:
                 kind, value = await queue.get()
                 if kind == "item":
+                    self.loop.call_soon_threadsafe(credits.release)
                     yield value
                 elif kind == "end":
                     return
