@@ -435,7 +435,7 @@ def _resume_settings(cfg: Config) -> dict:
 # worker of each stage again. Only a saving: one that is not installed (pandas is not part of the
 # base install; the extras bring it) is left to the steps, as before.
 _LAZY_IMPORTS = ("pandas", "pyarrow.compute", "pyarrow.pandas_compat", "pyarrow.parquet", "multiprocess",
-                 "warcio.archiveiterator")
+                 "fastwarc.warc")
 
 
 def _warm_up_models() -> None:
