@@ -134,6 +134,11 @@ class RobustWarcReader(_Provenance, WarcReader):
             return None, "too_large"
         if truncated:
             return None, "truncated"
+        return self._page(content, mime, _header(headers, b"WARC-Record-ID"), _target_uri(headers),
+                          _header(headers, b"WARC-Date"))
+
+    def _page(self, content: bytes, mime: str, record_id: str | None, url: str | None, date: str | None):
+        """A whole payload → (the document's fields, None) or (None, why not)."""
         if not content.strip():
             return None, "empty_body"
         if not mime:
@@ -144,13 +149,7 @@ class RobustWarcReader(_Provenance, WarcReader):
         text, how = decode_html(content)
         if how == "utf-8-replaced":
             self.stat_update("decoded_with_replacement")
-        url = _target_uri(headers)
-        return {
-            "text": text,
-            "id": _header(headers, b"WARC-Record-ID") or f"{url}",
-            "url": url,
-            "date": _header(headers, b"WARC-Date"),
-        }, None
+        return {"text": text, "id": record_id or f"{url}", "url": url, "date": date}, None
 
     def read_file(self, filepath: str):
         from fastwarc.warc import ArchiveIterator

@@ -2,15 +2,15 @@
 (FastWARC) is checked against (tests/filters/test_warc_reader.py) and timed against
 (bench/crawl.py). Not used by the product.
 
-Only the reading differs: record parsing, offsets and payload come from warcio's `ArchiveIterator`;
-the skip reasons, provenance and decoding are the product reader's, unchanged.
+Only the reading differs: record parsing, offsets and payload come from warcio's `ArchiveIterator`
+(this is the crawl's reader before the switch, kept verbatim where it read records); skip markers,
+provenance and the page's decoding (`_page`) are the product reader's.
 """
 from __future__ import annotations
 
 from loguru import logger
 
 from filters.readers import HTML_TYPES, STREAM_ERRORS, RobustWarcReader
-from core.charset import decode_html
 
 
 class WarcioWarcReader(RobustWarcReader):
@@ -33,23 +33,8 @@ class WarcioWarcReader(RobustWarcReader):
             return None, "too_large"
         if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than the record announced
             return None, "truncated"
-        if not content.strip():
-            return None, "empty_body"
-        if not mime:
-            import magic
-
-            if magic.from_buffer(content[:4096], mime=True) not in HTML_TYPES | {"text/plain"}:
-                return None, "not_html"
-        text, how = decode_html(content)
-        if how == "utf-8-replaced":
-            self.stat_update("decoded_with_replacement")
-        url = headers.get_header("WARC-Target-URI")
-        return {
-            "text": text,
-            "id": headers.get_header("WARC-Record-ID") or f"{url}",
-            "url": url,
-            "date": headers.get_header("WARC-Date"),
-        }, None
+        return self._page(content, mime, headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Target-URI"),
+                          headers.get_header("WARC-Date"))
 
     def read_file(self, filepath: str):
         from warcio.archiveiterator import ArchiveIterator
