@@ -257,13 +257,17 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             self._kinds[token] = kind
         return kind
 
+    def clear(self) -> None:
+        """Empties the memo (as when it fills up): every chunk is split again on first sight."""
+        self._words.clear()
+        self._toks.clear()
+        self._has_mark.clear()
+        self._kinds.clear()
+
     def _learn(self, chunks: list[str]) -> None:
         """Tokenizes chunks not seen yet with spaCy and stores their tokens."""
         if len(self._toks) + len(chunks) > self.max_chunks:
-            self._words.clear()
-            self._toks.clear()
-            self._has_mark.clear()
-            self._kinds.clear()
+            self.clear()
             self.clears += 1
         nlp = self._nlp()
         words, spaces = [], []
