@@ -264,45 +264,62 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._has_mark.clear()
         self._kinds.clear()
 
+    def _tokens(self, chunk: str) -> tuple[tuple[int, int, int], ...]:
+        """A memoised chunk's tokens as (start, end, kind). A chunk of letters only is one word
+        and is kept in `_words` alone (most new chunks: no tuple of tokens built for them)."""
+        toks = self._toks.get(chunk)
+        return toks if toks is not None else ((0, len(chunk), _OTHER),)
+
     def _learn(self, chunks: list[str]) -> None:
-        """Tokenizes chunks not seen yet with spaCy and stores their tokens."""
-        if len(self._toks) + len(chunks) > self.max_chunks:
+        """Tokenizes chunks not seen yet and stores their tokens."""
+        known_words, known = self._words, self._toks
+        if len(known_words) + len(known) + len(chunks) > self.max_chunks:
             self.clear()
             self.clears += 1
         nlp = self._nlp()
-        words, spaces = [], []
         specials = self._specials
-        known, known_words = self._toks, self._words
-        for c in [c for c in dict.fromkeys(chunks) if c not in known]:
-            if c.isalpha() and c not in specials:
-                # Letters only (two thirds of new chunks): one word. spaCy's prefix, suffix and
-                # infix rules all need a non-letter (punctuation, digit, symbol, quote, hyphen)
-                # and its URL rule keeps a match whole, so only its special cases ("cannot",
-                # "gonna", …) split such a chunk; those go through spaCy. The tests compare whole
-                # texts with datatrove's split (these chunks included) and every letters-only
-                # chunk of the sample crawl with spaCy.
-                known[c] = ((0, len(c), _OTHER),)
-                known_words[c] = (c,)
-            elif c[-1] in _TRAILING and c[:-1].isalpha() and c not in specials and c[:-1] not in specials:
+        # One argument at a time: `set.difference(d)` looks each chunk up in the dict `d`, while
+        # with several arguments it walks every entry of every memo (CPython's difference_update).
+        new = set(chunks).difference(known_words).difference(known)
+        # Letters only, not a special case (two thirds of new chunks): one word, filed in bulk
+        # (C-level set operations; `zip(letters)` gives each its 1-tuple of words). spaCy's prefix,
+        # suffix and infix rules all need a non-letter (punctuation, digit, symbol, quote, hyphen)
+        # and its URL rule keeps a match whole, so only its special cases ("cannot", "gonna", …)
+        # split such a chunk; those go through spaCy. The tests compare whole texts with
+        # datatrove's split (these chunks included) and every letters-only chunk of the sample
+        # crawl with spaCy.
+        letters = set(filter(str.isalpha, new))
+        letters.difference_update(specials)
+        known_words.update(zip(letters, zip(letters)))
+        new.difference_update(letters)
+        words, spaces = [], []
+        kinds, has_mark = self._kinds, self._has_mark
+        for c in new:
+            if c[-1] in _TRAILING and c[:-1].isalpha() and c not in specials and c[:-1] not in specials:
                 # Letters and one trailing , ; ! or ? (a fifth of new chunks): spaCy's suffix
                 # rule splits the mark off and the letters stay one word (same reasoning and tests).
                 n = len(c) - 1
-                self._toks[c] = ((0, n, _OTHER), (n, n + 1, _MARK if c[-1] in _PUNCT_CHARS else _PUNCT))
-                self._words[c] = (c[:-1], c[-1])
-                if c[-1] in _PUNCT_CHARS:
-                    self._has_mark.add(c)
+                mark = c[-1] in _PUNCT_CHARS
+                known[c] = ((0, n, _OTHER), (n, n + 1, _MARK if mark else _PUNCT))
+                known_words[c] = (c[:-1], c[-1])
+                if mark:
+                    has_mark.add(c)
             elif c[0].isspace():
                 spaces.append(c)
             elif (tokens := self._affix_split(c)) is not None:
                 # Prefix/suffix punctuation around a word, numbers, … (two thirds of the rest).
-                toks, start = [], 0
+                toks, start, mark = [], 0, False
                 for t in tokens:
-                    toks.append((start, start + len(t), self._kind(t)))
+                    kind = _OTHER if t.isalpha() else kinds.get(t)
+                    if kind is None:
+                        kind = self._kind(t)
+                    toks.append((start, start + len(t), kind))
                     start += len(t)
-                self._toks[c] = tuple(toks)
-                self._words[c] = tokens
-                if any(k == _MARK for _, _, k in toks):
-                    self._has_mark.add(c)
+                    mark = mark or kind == _MARK
+                known[c] = tuple(toks)
+                known_words[c] = tokens
+                if mark:
+                    has_mark.add(c)
             else:
                 words.append(c)
         with nlp.memory_zone():
@@ -353,8 +370,8 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             else:
                 runs.append((pos, c))
             pos += len(c)
-        toks = self._toks
-        if any(c not in toks for _, c in runs):
+        words, toks = self._words, self._toks
+        if any(c not in words and c not in toks for _, c in runs):
             self._learn([c for _, c in runs])
         return runs
 
@@ -378,11 +395,11 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         runs = self._runs(text)
         if not runs:
             return []
-        toks, has_mark = self._toks, self._has_mark
+        tokens, has_mark = self._tokens, self._has_mark
         starts, ends, seen_mark, prev_end = [runs[0][0]], [], False, 0
         for s, c in runs:
             if seen_mark or c in has_mark:
-                for a, b, kind in toks[c]:
+                for a, b, kind in tokens(c):
                     if seen_mark and kind == _OTHER:
                         starts.append(s + a)
                         ends.append(prev_end)

@@ -71,7 +71,7 @@ def test_shortcut_chunks_match_spacy(sample_docs) -> None:
     affix = 0
     for c in chunks:
         expected = [(t.idx, t.idx + len(t), t.is_punct) for t in nlp.tokenizer(c)]
-        assert [(a, b, kind != 0) for a, b, kind in fast._toks[c]] == expected, c
+        assert [(a, b, kind != 0) for a, b, kind in fast._tokens(c)] == expected, c
         affix += not c.rstrip(",;!?").isalpha() and fast._affix_split(c) is not None
     assert affix > 500, affix  # the affix path was exercised (~1,300 chunks)
 
@@ -96,12 +96,12 @@ def test_memo_is_bounded_and_clearing_keeps_the_split() -> None:
     text = " ".join(f"word{i} (sentence{i})." for i in range(200))  # 400 distinct chunks
     first = fast.word_tokenize(text)
     assert first == stock.word_tokenize(text) and fast.clears == 1
-    assert len(fast._toks) <= 400
+    assert len(fast._words) + len(fast._toks) <= 2 * 400
     lines = [f"Line {i}: first. Second{i}!  Third\t(part {i})... end" for i in range(120)]
     for line in lines:  # keeps filling and clearing the memo
         assert fast.span_tokenize(line) == stock.span_tokenize(line), line
         assert fast.word_tokenize(line) == stock.word_tokenize(line), line
-    assert fast.clears > 1 and len(fast._toks) <= 300
+    assert fast.clears > 1 and len(fast._words) + len(fast._toks) <= 2 * 300
     assert fast.word_tokenize(text) == first
 
 
