@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import filterfalse
 from typing import Literal
 
 from datatrove.data import Document
@@ -33,7 +34,25 @@ from filters.words import shared_tokenizer
 
 _WORD = re.compile(r"\w+", re.U)
 _SYMBOLS = ("#", "...", "…")
-_STOP_MAX = max(map(len, STOP_WORDS))
+
+# The code points whose `str.lower()` is a given ASCII letter: the letter and its capital, and
+# the Kelvin sign (U+212A) for k; no other code point lowers to an ASCII letter or to a longer
+# ASCII string (tests check every code point).
+_LOWERS_TO = {c: {c, c.upper()} | ({"\u212a"} if c == "k" else set()) for c in "abcdefghijklmnopqrstuvwxyz"}
+
+
+def _case_variants(word: str) -> set[str]:
+    """Every string whose `str.lower()` is `word` (ASCII letters): the spellings of each letter."""
+    variants = {""}
+    for c in word:
+        variants = {v + u for v in variants for u in _LOWERS_TO[c]}
+    return variants
+
+
+# The words `w` with `w.lower() in STOP_WORDS` (datatrove's stop words are lowercase ASCII):
+# a page's stop words are the intersection of its distinct words with this set, one C call
+# instead of lowering every distinct word.
+_STOP_SPELLINGS = frozenset().union(*map(_case_variants, STOP_WORDS))
 _PUNCT_END = (".", "!", "?", '"', "'", "。", "！", "？", ":", ";")
 
 # Minimum share of words containing a letter for pages with math or code (stock Gopher: 0.8).
@@ -56,6 +75,7 @@ def compute_signals(text: str) -> dict[str, float | int]:
     words = _WORD.findall(text)
     n_words = len(words)
     word_counts = Counter(words)  # per-word tests once per distinct word
+    others = list(filterfalse(str.isalpha, word_counts))  # distinct words not all letters
     n_lines = len(lines)
     line_counts = Counter(lines)
     dup_lines = sum(c for c in line_counts.values() if c > 1)
@@ -65,11 +85,12 @@ def compute_signals(text: str) -> dict[str, float | int]:
         "n_lines": n_lines,
         "mean_word_length": (sum(map(len, words)) / n_words) if n_words else 0.0,
         "symbol_word_ratio": (sum(text.count(s) for s in _SYMBOLS) / n_words) if n_words else 0.0,
-        # `w.isalpha()` (all letters) first: one C call for most words, same answer.
-        "alpha_word_ratio": (sum(c for w, c in word_counts.items() if w.isalpha() or any(map(str.isalpha, w))) / n_words)
+        # Words with a letter: all of them but those without any; the all-letter words (most) are
+        # set aside by `filterfalse(str.isalpha)` in C, the rest tested letter by letter.
+        "alpha_word_ratio": ((n_words - sum(c for w, c in zip(others, map(word_counts.__getitem__, others))
+                                            if not any(map(str.isalpha, w)))) / n_words)
         if n_words else 0.0,
-        # `str.lower` never shortens a word, so words longer than the longest stop word are none.
-        "stop_word_count": sum(c for w, c in word_counts.items() if len(w) <= _STOP_MAX and w.lower() in STOP_WORDS),
+        "stop_word_count": sum(map(word_counts.__getitem__, _STOP_SPELLINGS.intersection(word_counts))),
         "dup_line_frac": (dup_lines / n_lines) if n_lines else 0.0,
         "line_punct_ratio": (sum(1 for ln in lines if ln.endswith(_PUNCT_END)) / n_lines) if n_lines else 0.0,
         "short_line_ratio": (sum(1 for ln in lines if len(ln) <= 30) / n_lines) if n_lines else 0.0,
@@ -124,9 +145,12 @@ class QualitySignals(BaseFilter):
         self.gopher_quality_technical = quality(
             max_non_alpha_words_ratio=MATH_CODE_MIN_ALPHA_WORDS, language=words
         )
-        self.c4 = c4(filter_no_terminal_punct=False, language=words)
+        # This step's stats record the verdicts; the sub-rules' own stats are never collected, so
+        # ours skips C4's per-line counters (the stock baseline keeps datatrove's filter as is).
+        c4_options = {} if stock else {"line_stats": False}
+        self.c4 = c4(filter_no_terminal_punct=False, language=words, **c4_options)
         # C4 drops any page with a `{`: every LaTeX or C-family page. Not on technical pages.
-        self.c4_technical = c4(filter_no_terminal_punct=False, filter_curly_bracket=False, language=words)
+        self.c4_technical = c4(filter_no_terminal_punct=False, filter_curly_bracket=False, language=words, **c4_options)
         self.fineweb = FineWebQualityFilter(language=words)
 
     @staticmethod

@@ -281,6 +281,10 @@ class GopherQuality(GopherQualityFilter):
         return True
 
 
+def _no_stats(*labels: str) -> None:
+    pass
+
+
 class C4Quality(C4QualityFilter):
     """`C4QualityFilter` that stops splitting kept lines into sentences once the document has
     `min_num_sentences`; same arguments, same verdicts, same rewritten text and line stats.
@@ -291,10 +295,19 @@ class C4Quality(C4QualityFilter):
     line checks (and the whole-document drops, lorem ipsum and curly bracket) still run on every
     line. The per-line sentence split was a sixth of the quality step on real pages. Two cheaper
     spellings of the same tests: the citation regex (all its patterns start with "[") runs only
-    on texts with a "[", and "a word longer than the limit" is the longest word's length."""
+    on texts with a "[", and "a word longer than the limit" is the longest word's length.
+
+    `line_stats=False` skips the per-line counters (`line-total`, `line-kept`, `line-filter-*`):
+    for a rule used inside another step (`QualitySignals`), whose stats no one collects, they
+    were a tenth of the rule's time (a datatrove `Stats` update per line)."""
+
+    def __init__(self, *args, line_stats: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line_stats = line_stats
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         # datatrove's loop, in its order; only the sentence counting stops early.
+        stat_update = self.stat_update if self.line_stats else _no_stats
         lines = doc.text.splitlines() if self.split_paragraph else split_into_sentences(doc.text, self.language)
         enough = self.min_num_sentences
         num_sentences = 0
@@ -304,33 +317,33 @@ class C4Quality(C4QualityFilter):
         for line in lines:
             line = line.strip()
             words = line.split()
-            self.stat_update("line-total")
+            stat_update("line-total")
             if self.max_word_length != -1 and max(map(len, words), default=0) > self.max_word_length:
-                self.stat_update("line-filter-too_long_word")
+                stat_update("line-filter-too_long_word")
                 continue
             if remove_citations:
                 line = CITATION_REGEX.sub("", line)
             if self.filter_no_terminal_punct and (not line.endswith(END_PUNCTUATION) or line.endswith(ELLIPSIS)):
-                self.stat_update("line-filter-no_terminal_punc")
+                stat_update("line-filter-no_terminal_punc")
                 continue
             if len(words) < self.min_words_per_line:
-                self.stat_update("line-filter-too_few_words")
+                stat_update("line-filter-too_few_words")
                 continue
             line_l = line.lower()
             if self.filter_lorem_ipsum and "lorem ipsum" in line_l:
                 return False, "lorem_ipsum"
             if self.filter_javascript and "javascript" in line_l:
-                self.stat_update("line-filter-javascript")
+                stat_update("line-filter-javascript")
                 continue
             if self.filter_curly_bracket and "{" in line:
                 return False, "curly_bracket"
             if self.filter_policy and any(p in line_l for p in POLICY_SUBSTRINGS):
-                self.stat_update("line-filter-policy")
+                stat_update("line-filter-policy")
                 continue
             if enough != -1 and num_sentences < enough:
                 num_sentences += len(split_into_sentences(line, self.language)) if self.split_paragraph else 1
             kept_lines.append(line)
-            self.stat_update("line-kept")
+            stat_update("line-kept")
         if num_sentences < enough:
             return False, "too_few_sentences"
         doc.text = ("\n" if self.split_paragraph else " ").join(kept_lines).strip()

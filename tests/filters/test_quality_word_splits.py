@@ -136,6 +136,7 @@ def test_stock_rules_give_datatrove_verdicts(sample_docs) -> None:
         (GopherQuality(max_non_alpha_words_ratio=0.6, min_doc_words=5, language=words),
          GopherQualityFilter(max_non_alpha_words_ratio=0.6, min_doc_words=5, language=words)),
         (C4Quality(language=words), C4QualityFilter(language=words)),
+        (C4Quality(line_stats=False, language=words), C4QualityFilter(language=words)),
         (C4Quality(filter_no_terminal_punct=False, filter_curly_bracket=False, min_num_sentences=2, language=words),
          C4QualityFilter(filter_no_terminal_punct=False, filter_curly_bracket=False, min_num_sentences=2, language=words)),
     ]
@@ -148,6 +149,8 @@ def test_stock_rules_give_datatrove_verdicts(sample_docs) -> None:
         verdicts = [(judged(ours, t), judged(theirs, t)) for t in texts if t.strip()]
         assert all(a == b for a, b in verdicts), [v for v in verdicts if v[0] != v[1]][:5]
         assert len({str(b) for _, b in verdicts}) > 2  # several different verdicts exercised
+        if getattr(ours, "line_stats", True):  # the same counters, unless asked not to keep them
+            assert ours.stats.to_dict() == theirs.stats.to_dict()
 
 
 def test_quality_decisions_match_stock_split_on_sample_crawl(sample_docs) -> None:
@@ -205,3 +208,34 @@ def test_duplicate_ngrams_exact_under_hash_collisions(monkeypatch) -> None:
         words = [rng.choice(["a", "b", "ab", "ba", "", "é", "😀", "xyz"]) for _ in range(rng.randint(0, 60))]
         for n in range(1, 11):
             assert stock_rules.all_duplicate_chars(words, n) == find_all_duplicate(words, n), (words, n)
+
+
+def test_signal_columns_match_their_definitions(sample_docs) -> None:
+    """`compute_signals` counts words with a letter and stop words through shortcuts (all-letter
+    words set aside in C, stop words as the set of their spellings): the same numbers as the
+    definitions, word by word, on the sample crawl's prose and on edge cases."""
+    import re
+    import sys
+
+    from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
+
+    from filters.quality import _LOWERS_TO, compute_signals
+
+    # The spelling table: every code point that lowers to ASCII letters lowers to one letter,
+    # and it is in that letter's entry.
+    lowers = {}
+    for cp in range(sys.maxunicode + 1):
+        low = chr(cp).lower()
+        if low and all(c.isascii() and c.isalpha() for c in low):
+            lowers.setdefault(low, set()).add(chr(cp))
+    assert lowers == _LOWERS_TO
+    texts = [prose_only(d.text) for d in sample_docs] + [
+        "THE The tHe \u212aelvin and AND And 123 4_5 _ ½ ² İthe The\u0307 WITH wİth \u212a THAT thaT Σ",
+        "", "123 456", "the",
+    ]
+    for text in texts:
+        words = re.findall(r"\w+", text)
+        signals = compute_signals(text)
+        with_letter = sum(any(map(str.isalpha, w)) for w in words)
+        assert signals["alpha_word_ratio"] == (with_letter / len(words) if words else 0.0), text[:200]
+        assert signals["stop_word_count"] == sum(w.lower() in STOP_WORDS for w in words), text[:200]
