@@ -92,24 +92,34 @@ def top_duplicate_chars(words: list[str], n: int, numbered: WordIds | None = Non
     for k in range(1, n):
         keys *= base
         keys += ids[k : k + grams]
-    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
-    count = int(counts.max())
-    start = int(first[counts == count].min())
+    # The largest run of equal keys once sorted (a plain sort: `np.unique` with first indices
+    # argsorts, several times slower); then the first position holding one of the keys with that
+    # count (every n-gram once: the first one).
+    ordered = np.sort(keys)
+    bounds = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1], [True])))
+    runs = np.diff(bounds)
+    count = int(runs.max())
+    if count == 1:
+        start = 0
+    else:
+        top = ordered[bounds[:-1][runs == count]]  # sorted, distinct
+        start = int(np.argmax(top[np.minimum(np.searchsorted(top, keys), len(top) - 1)] == keys))
     return (int(lengths[ids[start : start + n]].sum()) + n - 1) * count
 
 
-# Polynomial hash of a string s: sum of ord(s[t]) * _BASE**t mod _PRIME. Products of two values
-# under 2**31 stay under 2**62, so uint64 arithmetic is exact.
-_PRIME = 2**31 - 1
-_BASE = 1_000_003
-_powers = np.ones(1, dtype=np.uint64)  # _BASE**t mod _PRIME, grown on demand
+# Polynomial hash of a string s: sum of ord(s[t]) * _BASE**t modulo 2**64, numpy's uint64
+# arithmetic wrapping around (no division). Only equal hashes are compared, and the strings of the
+# candidates are compared after (`all_duplicate_chars`), so a collision changes nothing.
+_BASE = 1_000_003  # odd: its powers never vanish modulo 2**64
+_powers = np.ones(1, dtype=np.uint64)  # _BASE**t modulo 2**64, grown on demand
 
 
 def _base_powers(count: int) -> np.ndarray:
     global _powers
     while len(_powers) < count:
-        step = np.uint64(pow(_BASE, len(_powers), _PRIME))
-        _powers = np.concatenate([_powers, _powers * step % np.uint64(_PRIME)])
+        step = np.uint64(pow(_BASE, len(_powers), 2**64))
+        with np.errstate(over="ignore"):
+            _powers = np.concatenate([_powers, _powers * step])
     return _powers
 
 
@@ -131,8 +141,7 @@ class JoinedWords:
         codes = np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         self.powers = _base_powers(len(codes) + 1)
         self.prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-        np.cumsum(codes * self.powers[: len(codes)] % np.uint64(_PRIME), out=self.prefix[1:])
-        self.prefix %= np.uint64(_PRIME)
+        np.cumsum(codes * self.powers[: len(codes)], out=self.prefix[1:])
         # Per word start a: prefix[a] and _BASE**(len - a), gathered once for every n.
         self.word_prefix = self.prefix[self.starts]
         self.word_scale = self.powers[len(self.joined) - self.starts]
@@ -144,13 +153,12 @@ class JoinedWords:
         count = len(self.offsets) - n
         if count < 2:
             return []
-        a, b = self.starts[:count], self.starts[n:]
-        prime = np.uint64(_PRIME)
         # (prefix[b] - prefix[a]) is the n-gram's hash times _BASE**a; times _BASE**(len - a) it
-        # is the hash times _BASE**len for every n-gram, comparable across positions.
+        # is the hash times _BASE**len for every n-gram, comparable across positions. The
+        # n-gram's length is mixed in (xor), so that strings of different lengths seldom meet.
         word_prefix = self.word_prefix
-        hashes = (word_prefix[n:] + prime - word_prefix[:count]) % prime * self.word_scale[:count] % prime
-        keys = (hashes << np.uint64(32)) | (b - a).astype(np.uint64)
+        keys = (word_prefix[n:] - word_prefix[:count]) * self.word_scale[:count]
+        keys ^= (self.starts[n:] - self.starts[:count]).astype(np.uint64)
         # The keys that occur more than once: equal neighbours once sorted (a plain sort is ~3x
         # cheaper than an argsort); then every position whose key is one of them, in order.
         ordered = np.sort(keys)

@@ -192,8 +192,9 @@ def test_pickling_returns_the_process_shared_splitter() -> None:
 
 
 def test_duplicate_ngrams_exact_under_hash_collisions(monkeypatch) -> None:
-    """`all_duplicate_chars` finds candidates by hash and compares strings: with a tiny modulus
-    (hashes collide all the time) it still gives datatrove's `find_all_duplicate` values."""
+    """`all_duplicate_chars` finds candidates by hash and compares strings: with bases that make
+    hashes collide all the time (1: anagrams collide; 2**32: every power past the first vanishes
+    modulo 2**64, so n-grams of one length collide) it still gives datatrove's values."""
     import random
 
     import numpy as np
@@ -201,13 +202,14 @@ def test_duplicate_ngrams_exact_under_hash_collisions(monkeypatch) -> None:
 
     from filters import stock_rules
 
-    monkeypatch.setattr(stock_rules, "_PRIME", 7)
-    monkeypatch.setattr(stock_rules, "_powers", np.ones(1, dtype=np.uint64))
-    rng = random.Random(5)
-    for _ in range(200):
-        words = [rng.choice(["a", "b", "ab", "ba", "", "é", "😀", "xyz"]) for _ in range(rng.randint(0, 60))]
-        for n in range(1, 11):
-            assert stock_rules.all_duplicate_chars(words, n) == find_all_duplicate(words, n), (words, n)
+    for base in (1, 2**32):
+        monkeypatch.setattr(stock_rules, "_BASE", base)
+        monkeypatch.setattr(stock_rules, "_powers", np.ones(1, dtype=np.uint64))
+        rng = random.Random(5)
+        for _ in range(200):
+            words = [rng.choice(["a", "b", "ab", "ba", "", "é", "😀", "xyz"]) for _ in range(rng.randint(0, 60))]
+            for n in range(1, 11):
+                assert stock_rules.all_duplicate_chars(words, n) == find_all_duplicate(words, n), (words, n)
 
 
 def test_signal_columns_match_their_definitions(sample_docs) -> None:
