@@ -89,7 +89,11 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._toks: dict[str, tuple[tuple[int, int, int], ...]] = {}  # any chunk → (start, end, kind)
         self._has_mark: set[str] = set()  # chunks with a sentence mark among their tokens
         self._specials: frozenset[str] = frozenset()  # spaCy's special cases (set by `_nlp`)
-        self._special_starts: dict[str, list[tuple[str, ...]]] = {}  # their matcher patterns by first token
+        # The special-case matcher's patterns: those of one token, and the longer ones by their
+        # first two tokens.
+        self._special_singles: frozenset[str] = frozenset()
+        self._special_pairs: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        self._spacy = None  # spaCy's `Tokenizer` (set by `_nlp`)
         self._is_punct = None  # spaCy's IS_PUNCT getter
         self._suffix_window: int | None = None  # see `_bounded_suffix_width`
         self._kinds: dict[str, int] = {}  # token text → kind, for the affix path
@@ -113,9 +117,12 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             nlp.vocab.lex_attr_getters = {IS_PUNCT: getters[IS_PUNCT]}
             self._is_punct = getters[IS_PUNCT]
             self._specials = frozenset(nlp.tokenizer.rules)
-            for pattern in self._special_patterns(nlp.tokenizer):
-                self._special_starts.setdefault(pattern[0], []).append(pattern)
+            patterns = self._special_patterns(nlp.tokenizer)
+            self._special_singles = frozenset(p[0] for p in patterns if len(p) == 1)
+            for pattern in (p for p in patterns if len(p) > 1):
+                self._special_pairs.setdefault(pattern[:2], []).append(pattern)
             self._suffix_window = self._bounded_suffix_width(nlp)
+            self._spacy = nlp.tokenizer
         return nlp
 
     @staticmethod
@@ -139,7 +146,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
 
     def _find_suffix(self, string: str) -> int:
         """spaCy's `Tokenizer.find_suffix` (length of the suffix at the end of `string`)."""
-        tokenizer = self.tokenizer.tokenizer
+        tokenizer = self._spacy
         window = self._suffix_window
         if window is None or string.endswith(".."):
             return tokenizer.find_suffix(string)
@@ -175,7 +182,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         only runs this loop behind a `Doc` per call (its cost is what this avoids) or in
         `explain` (slower still); the tests compare every chunk of the sample crawl, and
         bench/quality_split.py every document of ../shared/data/web, with spaCy's own split."""
-        tokenizer = self.tokenizer.tokenizer
+        tokenizer = self._spacy
         specials = self._specials
         if chunk in specials:
             return None
@@ -237,12 +244,17 @@ class FastSpacyTokenizer(SpaCyTokenizer):
                 if string[start:]:
                     prefixes.append(string[start:])
         tokens = tuple(prefixes + suffixes[::-1])
-        # A token sequence the special-case matcher would rewrite: spaCy decides.
-        starting = self._special_starts
-        for i, t in enumerate(tokens):
-            for pattern in starting.get(t, ()):
-                if tokens[i : i + len(pattern)] == pattern:
-                    return None
+        # A token sequence the special-case matcher would rewrite: spaCy decides. Most chunks
+        # have no pair of neighbouring tokens starting a pattern (two C-level set tests).
+        if not self._special_singles.isdisjoint(tokens):
+            return None
+        if len(tokens) > 1:
+            pairs = self._special_pairs
+            if not pairs.keys().isdisjoint(zip(tokens, tokens[1:])):
+                for i in range(len(tokens) - 1):
+                    for pattern in pairs.get(tokens[i : i + 2], ()):
+                        if tokens[i : i + len(pattern)] == pattern:
+                            return None
         return tokens
 
     def _kind(self, token: str) -> int:
