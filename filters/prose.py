@@ -133,7 +133,9 @@ def prose_view(text: str) -> Prose:
             line = _HEADING.sub("", line)
         out.append(_DOT_LEADER.sub("...", line) if "...." in line else line)
     # One blank line between paragraphs, however many lines were set aside between them.
-    prose = _BLANK_RUN.sub("\n\n", "\n".join(out).strip("\n"))
+    prose = "\n".join(out).strip("\n")
+    if "\n\n\n" in prose:
+        prose = _BLANK_RUN.sub("\n\n", prose)
     return Prose(_FORMULA.sub(lambda m: "fm" + m.group(1), prose), kept, set_aside)
 
 

@@ -213,9 +213,10 @@ def test_duplicate_ngrams_exact_under_hash_collisions(monkeypatch) -> None:
 
 
 def test_signal_columns_match_their_definitions(sample_docs) -> None:
-    """`compute_signals` counts words with a letter and stop words through shortcuts (all-letter
-    words set aside in C, stop words as the set of their spellings): the same numbers as the
-    definitions, word by word, on the sample crawl's prose and on edge cases."""
+    """`compute_signals` finds its `\\w+` words per whitespace chunk and counts words with a
+    letter and stop words through shortcuts (all-letter words set aside in C, stop words as the
+    set of their spellings): the same numbers as the definitions, word by word, on the sample
+    crawl's prose and on edge cases."""
     import re
     import sys
 
@@ -231,13 +232,21 @@ def test_signal_columns_match_their_definitions(sample_docs) -> None:
         if low and all(c.isascii() and c.isalpha() for c in low):
             lowers.setdefault(low, set()).add(chr(cp))
     assert lowers == _LOWERS_TO
+    # The `\w+` words are split per whitespace chunk: no whitespace character is `\w`, and a
+    # chunk of `str.isalnum` characters is one `\w+` word (`\w` is alnum or "_").
+    word_char = re.compile(r"\w")
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        assert bool(word_char.match(c)) == (c.isalnum() or c == "_") and not (c.isspace() and c.isalnum()), cp
     texts = [prose_only(d.text) for d in sample_docs] + [
         "THE The tHe \u212aelvin and AND And 123 4_5 _ ½ ² İthe The\u0307 WITH wİth \u212a THAT thaT Σ",
-        "", "123 456", "the",
+        "", "123 456", "the", "a\u00a0b\u2003c\u3000d_e  f-g,h.the", "__ _x x_ ½½ ²3",
     ]
     for text in texts:
         words = re.findall(r"\w+", text)
         signals = compute_signals(text)
         with_letter = sum(any(map(str.isalpha, w)) for w in words)
+        assert signals["n_words"] == len(words), text[:200]
+        assert signals["mean_word_length"] == (sum(map(len, words)) / len(words) if words else 0.0), text[:200]
         assert signals["alpha_word_ratio"] == (with_letter / len(words) if words else 0.0), text[:200]
         assert signals["stop_word_count"] == sum(w.lower() in STOP_WORDS for w in words), text[:200]
