@@ -33,7 +33,9 @@ pipeline in the same process) are untouched.
 from __future__ import annotations
 
 import re
-import re._parser as _regex_parser  # pattern widths (see `_bounded_suffix_width`)
+import re._compiler as _regex_compiler  # see `_bounded_suffix_rules`
+import re._parser as _regex_parser  # pattern widths and last characters (same)
+from re._constants import ANY, ASSERT, ASSERT_NOT, AT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, NOT_LITERAL, SUBPATTERN
 import sys
 from itertools import chain
 
@@ -76,6 +78,26 @@ _OTHER, _PUNCT, _MARK = 0, 1, 2  # token kinds the sentencizer rule needs
 _TRAILING = frozenset(",;!?")  # punctuation spaCy always splits off the end of a word
 
 
+def _last_elements(items) -> list | None:
+    """The parsed one-character elements (literal, class, any) one of which the last character of
+    any match of the parsed regex sequence `items` matches; None when that cannot be told (the
+    match may be empty, or an element this does not read)."""
+    for op, av in reversed(list(items)):
+        if op in (AT, ASSERT, ASSERT_NOT):  # zero width: the last character is before it
+            continue
+        if op in (LITERAL, NOT_LITERAL, IN, ANY):
+            return [(op, av)]
+        if op is SUBPATTERN:
+            return _last_elements(av[-1])
+        if op is BRANCH:
+            alternatives = [_last_elements(a) for a in av[1]]
+            return None if any(a is None for a in alternatives) else [e for a in alternatives for e in a]
+        if op in (MAX_REPEAT, MIN_REPEAT) and av[0] >= 1:
+            return _last_elements(av[2])
+        return None
+    return None
+
+
 class FastSpacyTokenizer(SpaCyTokenizer):
     """datatrove's spaCy tokenizer for `language`, memoised per whitespace-separated chunk."""
 
@@ -95,7 +117,8 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._special_pairs: dict[tuple[str, str], list[tuple[str, ...]]] = {}
         self._spacy = None  # spaCy's `Tokenizer` (set by `_nlp`)
         self._is_punct = None  # spaCy's IS_PUNCT getter
-        self._suffix_window: int | None = None  # see `_bounded_suffix_width`
+        self._suffix_rules: list[tuple[int, list | None]] | None = None  # see `_bounded_suffix_rules`
+        self._suffix_widths: dict[str, int] = {}  # last character → widest suffix rule ending so
         self._kinds: dict[str, int] = {}  # token text → kind, for the affix path
 
     def __reduce__(self):
@@ -121,36 +144,65 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             self._special_singles = frozenset(p[0] for p in patterns if len(p) == 1)
             for pattern in (p for p in patterns if len(p) > 1):
                 self._special_pairs.setdefault(pattern[:2], []).append(pattern)
-            self._suffix_window = self._bounded_suffix_width(nlp)
+            self._suffix_rules = self._bounded_suffix_rules(nlp)
             self._spacy = nlp.tokenizer
         return nlp
 
     @staticmethod
-    def _bounded_suffix_width(nlp) -> int | None:
-        """The longest match of spaCy's suffix rules other than `\\.\\.+` (a run of dots), or
-        None when the tokenizer's suffix regex is not its language's defaults or has another
-        unbounded rule. spaCy finds a chunk's suffix with `re.search` of `rule1$|rule2$|…`, which
-        tries every start position; when the chunk does not end with "..", every match starts
-        within that many characters of the end, so searching from there (lookbehinds still see
-        the characters before) gives the same match for a fraction of the cost."""
+    def _bounded_suffix_rules(nlp) -> list[tuple[int, list | None]] | None:
+        """spaCy's suffix rules other than `\\.\\.+` (a run of dots) as (longest match, the
+        compiled one-character patterns one of which the match's last character matches, or None
+        when that cannot be told); None when the tokenizer's suffix regex is not its language's
+        defaults or has another unbounded rule.
+
+        spaCy finds a chunk's suffix with `re.search` of `rule1$|rule2$|…`, which tries every
+        start position. When the chunk does not end with "..", a match ends at the chunk's end
+        with its last character, so it is a match of a rule whose last character can be that one,
+        and starts within that rule's width of the end: searching from there (lookbehinds still
+        see the characters before) gives the same match. For a chunk ending in "." that is one
+        position instead of the whole chunk, and none at all for a last character no rule ends
+        with."""
         pieces = list(type(nlp).Defaults.suffixes or [])
         search = nlp.tokenizer.suffix_search
         if not pieces or getattr(search, "__self__", None) is None:
             return None
         if search.__self__.pattern != compile_suffix_regex(pieces).pattern:
             return None
-        widths = [_regex_parser.parse(piece).getwidth()[1] for piece in pieces]
+        parsed = [_regex_parser.parse(piece) for piece in pieces]
+        widths = [p.getwidth()[1] for p in parsed]
         if [p for p, w in zip(pieces, widths) if w >= _regex_parser.MAXREPEAT] != [r"\.\.+"]:
             return None
-        return max(w for w in widths if w < _regex_parser.MAXREPEAT)
+        rules = []
+        for p, width in zip(parsed, widths):
+            if width >= _regex_parser.MAXREPEAT:
+                continue
+            ends = _last_elements(p.data)
+            if ends is not None:
+                ends = [_regex_compiler.compile(_regex_parser.SubPattern(p.state, [e]), p.state.flags) for e in ends]
+            rules.append((width, ends))
+        return rules
+
+    def _suffix_width(self, last: str) -> int:
+        """The longest match of a bounded suffix rule that can end with the character `last`."""
+        width = self._suffix_widths.get(last)
+        if width is None:
+            width = max((w for w, ends in self._suffix_rules
+                         if ends is None or any(e.fullmatch(last) for e in ends)), default=0)
+            self._suffix_widths[last] = width
+        return width
 
     def _find_suffix(self, string: str) -> int:
-        """spaCy's `Tokenizer.find_suffix` (length of the suffix at the end of `string`)."""
+        """spaCy's `Tokenizer.find_suffix` (length of the suffix at the end of `string`) for a
+        string without whitespace (a rule's `$` also matches before a final newline)."""
         tokenizer = self._spacy
-        window = self._suffix_window
-        if window is None or string.endswith(".."):
+        if self._suffix_rules is None or string.endswith(".."):
             return tokenizer.find_suffix(string)
-        match = tokenizer.suffix_search(string, max(0, len(string) - window))
+        width = self._suffix_widths.get(string[-1]) if string else 0
+        if width is None:
+            width = self._suffix_width(string[-1])
+        if not width:
+            return 0
+        match = tokenizer.suffix_search(string, max(0, len(string) - width))
         return (match.end() - match.start()) if match is not None else 0
 
     @staticmethod

@@ -77,15 +77,23 @@ def test_shortcut_chunks_match_spacy(sample_docs) -> None:
 
 
 def test_suffix_search_window_gives_spacy_suffix(sample_docs) -> None:
-    """`_find_suffix` searches near the end only: the same suffix as spaCy's `find_suffix` on every
-    chunk of the sample crawl and on its chunks with characters cut from either end."""
+    """`_find_suffix` searches near the end only, as far back as the widest suffix rule that can
+    end with the last character: the same suffix as spaCy's `find_suffix` on every chunk of the
+    sample crawl, on its chunks with characters cut from either end, and on every unit, currency
+    and one-character ending after a digit, a letter, capitals and a degree sign."""
+    from spacy.lang.char_classes import _currency, _units
+
     fast = FastSpacyTokenizer("en")
     fast._nlp()
-    assert fast._suffix_window is not None  # the English rules are bounded but for `\.\.+`
-    spacy_tokenizer = fast.tokenizer.tokenizer
+    assert fast._suffix_rules is not None  # the English rules are bounded but for `\.\.+`
+    assert fast._suffix_width(".") == 1 and fast._suffix_width("x") == 0 and fast._suffix_width("h") >= 3
+    spacy_tokenizer = fast._spacy
     strings = {c for d in sample_docs for c in d.text.split()}
     strings |= {c[k:] for c in list(strings) for k in range(1, 4)} | {c[:-k] for c in list(strings) for k in range(1, 4)}
     strings |= {"a..", "...", "x.....", "5km", "5km.", "°F.", "AB.", "it's", "’s", "a%", "3$"}
+    endings = set(_units.split()) | set(_currency.replace("\\", "").split())
+    endings |= {chr(cp) for cp in range(0x3000)} | {"'s", "'S", "’s", "’S", "……"}
+    strings |= {head + e + tail for e in endings for head in ("5", "a", "AB", "°F", "") for tail in ("", ".")}
     for s in filter(None, strings):
         assert fast._find_suffix(s) == spacy_tokenizer.find_suffix(s), s
 
