@@ -58,7 +58,7 @@ def _import_thinc_without_torch() -> None:
 _import_thinc_without_torch()
 
 from datatrove.utils.word_tokenizers import SpaCyTokenizer  # noqa: E402
-from spacy.attrs import IDX, IS_PUNCT, LENGTH  # noqa: E402
+from spacy.attrs import IDX, IS_PUNCT, LENGTH, ORTH  # noqa: E402
 from spacy.pipeline import Sentencizer  # noqa: E402
 from spacy.tokenizer import Tokenizer  # noqa: E402
 from spacy.util import compile_suffix_regex  # noqa: E402
@@ -208,8 +208,11 @@ class FastSpacyTokenizer(SpaCyTokenizer):
     @staticmethod
     def _special_patterns(tokenizer) -> set[tuple[str, ...]]:
         """The token sequences spaCy's special-case matcher looks for after splitting
-        (`Tokenizer._apply_special_cases`): for each special case that has an affix, infix or
-        space (the ones `add_special_case` gives the matcher), its tokens without special cases."""
+        (`Tokenizer._apply_special_cases`) and would cut differently: for each special case that
+        has an affix, infix or space (the ones `add_special_case` gives the matcher), its tokens
+        without special cases, unless the special case's own tokens are those same tokens (`’`,
+        `—`, `it’s`: the matcher rewrites them into the same tokens, so they need no spaCy;
+        where such a match overlaps another one, the other one sends the chunk to spaCy)."""
         bare = Tokenizer(
             tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
             suffix_search=tokenizer.suffix_search, infix_finditer=tokenizer.infix_finditer,
@@ -217,10 +220,12 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         )
         patterns = set()
         with tokenizer.vocab.memory_zone():
-            for s in tokenizer.rules:
+            for s, substrings in tokenizer.rules.items():
                 if (not tokenizer.faster_heuristics or tokenizer.find_prefix(s) or tokenizer.find_infix(s)
                         or tokenizer.find_suffix(s) or " " in s):
-                    patterns.add(tuple(t.text for t in bare(s)))
+                    pattern = tuple(t.text for t in bare(s))
+                    if pattern != tuple(token[ORTH] for token in substrings):
+                        patterns.add(pattern)
         return patterns
 
     def _affix_split(self, chunk: str) -> tuple[str, ...] | None:

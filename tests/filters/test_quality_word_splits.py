@@ -65,7 +65,8 @@ def test_shortcut_chunks_match_spacy(sample_docs) -> None:
     chunks = {c for d in sample_docs for text in (d.text, prose_only(d.text)) for c in text.split()}
     chunks |= {"cannot", "cannot,", "gonna!", "dont?", "Hello;", "e.g.,", "etc,", "(e.g.", "U.S.)", "10a.m.",
                "'s", "don't.", "(cannot)", "“Hi!”", "end...", "x....", "$3.50", "3km.", "°C.", "AB.", "A.",
-               ":)", "(:", "—", "’", "''", "Mr.", "(Mr.", "http://x.org/a?b=c.", "(http://x.org)."}
+               ":)", "(:", "—", "’", "''", "Mr.", "(Mr.", "http://x.org/a?b=c.", "(http://x.org).",
+               "‘bar’.", "’80", "Kyrgios’", "day—and", "°c.", "(°f.)", "“It’s", "it’s.", "(it’s)", "’s", "—’", "’’"}
     assert len(chunks) > 2000
     fast._learn(sorted(chunks))
     affix = 0
