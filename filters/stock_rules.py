@@ -1,7 +1,9 @@
 """datatrove's stock quality rules, with the same verdicts, computed with fewer Python operations.
 
 `GopherQuality` is datatrove's `GopherQualityFilter` with its per-word tests (symbol-only word,
-word with a letter) run once per distinct word instead of once per word.
+word with a letter) run once per distinct word instead of once per word, and only for the words
+not all letters (an all-letter word has a letter and is not a symbol word); character counts from
+the numbered words' lengths and counts.
 
 `GopherRepetition` is datatrove's `GopherRepetitionFilter` (same settings, same checks in the same
 order, same reasons); only its n-gram counting is cheaper. It was a third of the quality step's
@@ -16,6 +18,7 @@ tests compare it with datatrove's own functions.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import filterfalse
 
 import numpy as np
 
@@ -26,6 +29,7 @@ from datatrove.pipeline.filters.gopher_repetition_filter import find_duplicates
 from datatrove.utils.text import PUNCTUATION_SET, split_into_sentences, split_into_words
 
 _PUNCTUATION = frozenset(PUNCTUATION_SET)
+assert not any(map(str.isalpha, _PUNCTUATION))  # GopherQuality's tests rely on it
 
 __all__ = [
     "C4Quality", "GopherQuality", "GopherRepetition", "JoinedWords", "WordIds", "top_duplicate_chars", "all_duplicate_chars",
@@ -36,14 +40,16 @@ class WordIds:
     """The words of a text numbered: `ids[i]` (a numpy array) is `words[i]`'s first-seen rank
     among the distinct words (equal words, equal ids), `distinct` those words in first-seen order,
     `counts[id]` and `lengths[id]` (numpy) each one's count and length, `spaced` whether a word
-    contains a space. `WordIds.of(words)` numbers one list once for every rule that reads it."""
+    contains a space, `rank` each distinct word's id. `WordIds.of(words)` numbers one list once
+    for every rule that reads it."""
 
-    __slots__ = ("words", "ids", "distinct", "counts", "lengths", "spaced")
+    __slots__ = ("words", "ids", "rank", "distinct", "counts", "lengths", "spaced")
     _last: tuple[list[str], "WordIds"] | None = None
 
     def __init__(self, words: list[str]):
         rank = dict(zip(dict.fromkeys(words), range(len(words))))  # first-seen rank
         self.words = words
+        self.rank = rank  # word → its id
         self.distinct = list(rank)
         self.ids = np.fromiter(map(rank.__getitem__, words), dtype=np.int64, count=len(words))
         self.counts = np.bincount(self.ids, minlength=len(rank))
@@ -247,17 +253,19 @@ class GopherQuality(GopherQualityFilter):
         words = split_into_words(text, self.language)
         n_words = len(words)
         numbered = WordIds.of(words)  # usually numbered already by the repetition rule
-        # Counter(words): the distinct words in first-seen order with their counts.
-        counts = dict(zip(numbered.distinct, numbered.counts.tolist()))
+        counts, rank = numbered.counts.tolist(), numbered.rank  # Counter(words), by word id
+        # The distinct words not all letters (a letter is never in PUNCTUATION_SET, so the others
+        # are neither symbol words nor words without a letter), set aside in C, with counts.
+        others = [(w, counts[rank[w]]) for w in filterfalse(str.isalpha, numbered.distinct)]
         # "a character not in PUNCTUATION_SET" is "the word's characters are not all in it".
-        non_symbol = {w: c for w, c in counts.items() if not _PUNCTUATION.issuperset(w)}
-        n_non_symbol_words = sum(non_symbol.values())
+        symbols = [(w, c) for w, c in others if _PUNCTUATION.issuperset(w)]
+        n_non_symbol_words = n_words - sum(c for _, c in symbols)
         if self.min_doc_words and n_non_symbol_words < self.min_doc_words:
             return False, "gopher_short_doc"
         if self.max_doc_words and n_non_symbol_words > self.max_doc_words:
             return False, "gopher_long_doc"
         # np.mean of the lengths: an exact float sum divided by the count (nan when empty)
-        chars = sum(len(w) * c for w, c in non_symbol.items())
+        chars = int(numbered.lengths @ numbered.counts) - sum(len(w) * c for w, c in symbols)
         avg_n_words = chars / n_non_symbol_words if n_non_symbol_words else float("nan")
         if self.min_avg_word_length and avg_n_words < self.min_avg_word_length:
             return False, "gopher_below_avg_threshold"
@@ -281,10 +289,10 @@ class GopherQuality(GopherQualityFilter):
         ):
             return False, "gopher_too_many_end_ellipsis"
         if self.max_non_alpha_words_ratio:
-            alpha_words = sum(c for w, c in counts.items() if w.isalpha() or any(map(str.isalpha, w)))
+            alpha_words = n_words - sum(c for w, c in others if not any(map(str.isalpha, w)))
             if alpha_words / n_words < self.max_non_alpha_words_ratio:
                 return False, "gopher_below_alpha_threshold"
-        if self.min_stop_words and len(self.stop_words.intersection(counts)) < self.min_stop_words:
+        if self.min_stop_words and len(self.stop_words.intersection(rank)) < self.min_stop_words:
             return False, "gopher_enough_stop_words"
         return True
 
