@@ -109,7 +109,10 @@ def top_duplicate_chars(words: list[str], n: int, numbered: WordIds | None = Non
         start = 0
     else:
         top = ordered[bounds[:-1][runs == count]]  # sorted, distinct
-        start = int(np.argmax(top[np.minimum(np.searchsorted(top, keys), len(top) - 1)] == keys))
+        if len(top) == 1:
+            start = int(np.argmax(keys == top[0]))
+        else:
+            start = int(np.argmax(top[np.minimum(np.searchsorted(top, keys), len(top) - 1)] == keys))
     return (int(lengths[ids[start : start + n]].sum()) + n - 1) * count
 
 
