@@ -50,7 +50,19 @@ CAPTION_MAX_CHARS = 30
 # Sentence punctuation closing a display formula, past TeX spacing and closing braces:
 # `…2a}.$$`, `\text{ . }$$`, `… \quad.$$`.
 _TEX_END_PUNCT = re.compile(r"([.!?])(?:\s|[}]|\\[,;:! ]|\\q?quad\b)*\Z")
-_GLUED = re.compile(r"(?<=\w)(?=\ue000)|(?<=\ue001)(?=\w)")
+# A formula's start right after a word character, or its end right before one. Searched as the
+# stand-in characters themselves (a plain character class the regex engine scans for quickly);
+# `_unglue` looks at the neighbour. Same places as `(?<=\w)(?=\ue000)|(?<=\ue001)(?=\w)`, which
+# tried two lookarounds at every position of the page.
+_FORMULA_EDGE = re.compile("[\ue000\ue001]")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _unglue(m: re.Match) -> str:
+    text, i = m.string, m.start()
+    if m.group() == _F0:
+        return " " + _F0 if i and _WORD_CHAR.match(text, i - 1) else _F0
+    return _F1 + " " if _WORD_CHAR.match(text, i + 1) else _F1
 _DOT_LEADER = re.compile(r"\.{4,}")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _HEADING = re.compile(r"^#{1,6}\s+")
@@ -96,7 +108,7 @@ def prose_view(text: str) -> Prose:
         text = DISPLAY_MATH_RE.sub(lambda m: _formula(m, display=True), text)
         text = INLINE_MATH_RE.sub(_formula, text)
     if _F0 in text:
-        text = _GLUED.sub(" ", text)  # `$k$heads` → `fmxxxxx heads`: a formula is a word of its own
+        text = _FORMULA_EDGE.sub(_unglue, text)  # `$k$heads` → `fmxxxxx heads`: a formula is a word of its own
     # A math mark matches one character (or `\` and a letter), so none in the text means none in
     # any line: no equation lines. A table row starts with `|`.
     maybe_math, maybe_table = _MATH_MARK.search(text) is not None, "|" in text

@@ -112,3 +112,20 @@ def test_a_tex_class_container_is_read_as_prose_and_formulas(math_pages) -> None
     assert "getComputedStyle" not in doc.text and doc.metadata["n_formulas"] > 20
     assert "Detailed Steps on Solution" in doc.text.splitlines()
     assert _judge(doc)["quality_pass"]
+
+
+def test_formulas_are_unglued_where_the_lookaround_regex_put_a_space() -> None:
+    """`_FORMULA_EDGE`/`_unglue` put a space between a formula and a word character glued to it:
+    the same places as the two-lookaround regex they replace, on random strings of word
+    characters, spaces and the formula stand-ins."""
+    import random
+    import re
+
+    from filters.prose import _F0, _F1, _FORMULA_EDGE, _unglue
+
+    lookarounds = re.compile(r"(?<=\w)(?=\ue000)|(?<=\ue001)(?=\w)")
+    rng = random.Random(1)
+    alphabet = ["a", "1", "_", "é", " ", "\n", "-", "$", _F0, _F1]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert _FORMULA_EDGE.sub(_unglue, text) == lookarounds.sub(" ", text), repr(text)
