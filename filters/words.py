@@ -115,7 +115,8 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         # first two tokens.
         self._special_singles: frozenset[str] = frozenset()
         self._special_pairs: dict[tuple[str, str], list[tuple[str, ...]]] = {}
-        self._spacy = None  # spaCy's `Tokenizer` (set by `_nlp`)
+        self._spacy = None  # spaCy's `Tokenizer` (set by `_nlp`, with the rules below)
+        self._token_match = self._url_match = self._find_prefix = self._suffix_search = None
         self._is_punct = None  # spaCy's IS_PUNCT getter
         self._suffix_rules: list[tuple[int, list | None]] | None = None  # see `_bounded_suffix_rules`
         self._suffix_widths: dict[str, int] = {}  # last character → widest suffix rule ending so
@@ -145,7 +146,10 @@ class FastSpacyTokenizer(SpaCyTokenizer):
             for pattern in (p for p in patterns if len(p) > 1):
                 self._special_pairs.setdefault(pattern[:2], []).append(pattern)
             self._suffix_rules = self._bounded_suffix_rules(nlp)
-            self._spacy = nlp.tokenizer
+            self._spacy = spacy_tokenizer = nlp.tokenizer
+            # Its rules, read once (each is a property or a new bound method per access).
+            self._token_match, self._url_match = spacy_tokenizer.token_match, spacy_tokenizer.url_match
+            self._find_prefix, self._suffix_search = spacy_tokenizer.find_prefix, spacy_tokenizer.suffix_search
         return nlp
 
     @staticmethod
@@ -194,15 +198,16 @@ class FastSpacyTokenizer(SpaCyTokenizer):
     def _find_suffix(self, string: str) -> int:
         """spaCy's `Tokenizer.find_suffix` (length of the suffix at the end of `string`) for a
         string without whitespace (a rule's `$` also matches before a final newline)."""
-        tokenizer = self._spacy
+        if not string:
+            return 0
         if self._suffix_rules is None or string.endswith(".."):
-            return tokenizer.find_suffix(string)
-        width = self._suffix_widths.get(string[-1]) if string else 0
+            return self._spacy.find_suffix(string)
+        width = self._suffix_widths.get(string[-1])
         if width is None:
             width = self._suffix_width(string[-1])
         if not width:
             return 0
-        match = tokenizer.suffix_search(string, max(0, len(string) - width))
+        match = self._suffix_search(string, max(0, len(string) - width))
         return (match.end() - match.start()) if match is not None else 0
 
     @staticmethod
@@ -239,11 +244,11 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         only runs this loop behind a `Doc` per call (its cost is what this avoids) or in
         `explain` (slower still); the tests compare every chunk of the sample crawl, and
         bench/quality_split.py every document of ../shared/data/web, with spaCy's own split."""
-        tokenizer = self._spacy
         specials = self._specials
         if chunk in specials:
             return None
-        token_match, find_prefix, find_suffix = tokenizer.token_match, tokenizer.find_prefix, self._find_suffix
+        tokenizer = self._spacy
+        token_match, find_prefix, find_suffix = self._token_match, self._find_prefix, self._find_suffix
         prefixes: list[str] = []
         suffixes: list[str] = []
         string, last_size = chunk, 0
@@ -265,7 +270,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
                 prefix, minus_pre = string[:pre_len], string[pre_len:]
                 if minus_pre and minus_pre in specials:
                     return None  # spaCy stops at a special case: its tokens are spaCy's
-            suf_len = find_suffix(string[pre_len:])
+            suf_len = find_suffix(string[pre_len:] if pre_len else string)
             if suf_len:
                 suffix, minus_suf = string[-suf_len:], string[:-suf_len]
                 if minus_suf and minus_suf in specials:
@@ -283,7 +288,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         if string:
             if string in specials:
                 return None
-            url_match = tokenizer.url_match
+            url_match = self._url_match
             if (token_match and token_match(string)) or (url_match and url_match(string)):
                 prefixes.append(string)
             else:
