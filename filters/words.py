@@ -108,7 +108,9 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self.max_chunks = max_chunks
         self.clears = 0
         self._words: dict[str, tuple[str, ...]] = {}  # non-space chunk → its words
-        self._toks: dict[str, tuple[tuple[int, int, int], ...]] = {}  # any chunk → (start, end, kind)
+        # chunk → its tokens (start, end, kind): those spaCy split (spaces included) when
+        # learned, the others on first use by the sentence rule (`_tokens`)
+        self._toks: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self._has_mark: set[str] = set()  # chunks with a sentence mark among their tokens
         self._specials: frozenset[str] = frozenset()  # spaCy's special cases (set by `_nlp`)
         # The special-case matcher's patterns: those of one token, and the longer ones by their
@@ -120,7 +122,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._is_punct = None  # spaCy's IS_PUNCT getter
         self._suffix_rules: list[tuple[int, list | None]] | None = None  # see `_bounded_suffix_rules`
         self._suffix_widths: dict[str, int] = {}  # last character → widest suffix rule ending so
-        self._kinds: dict[str, int] = {}  # token text → kind, for the affix path
+        self._kinds: dict[str, int] = {}  # token text → kind (`_kind`)
 
     def __reduce__(self):
         # Executors pickle the pipeline for every task (datatrove's local pool too). Unpickle to
@@ -339,10 +341,18 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._kinds.clear()
 
     def _tokens(self, chunk: str) -> tuple[tuple[int, int, int], ...]:
-        """A memoised chunk's tokens as (start, end, kind). A chunk of letters only is one word
-        and is kept in `_words` alone (most new chunks: no tuple of tokens built for them)."""
+        """A memoised chunk's tokens as (start, end, kind). Only the sentence rule reads them, for
+        chunks with a sentence mark or right after one: a chunk split without spaCy is filed with
+        its words alone (most new chunks: no tuple of tokens built), its tokens made from them
+        here on first use (their kinds by `_kind`, as spaCy's flags; tests compare them)."""
         toks = self._toks.get(chunk)
-        return toks if toks is not None else ((0, len(chunk), _OTHER),)
+        if toks is None:
+            built, start = [], 0
+            for word in self._words[chunk]:
+                built.append((start, start + len(word), self._kind(word)))
+                start += len(word)
+            toks = self._toks[chunk] = tuple(built)
+        return toks
 
     def _learn(self, chunks: list[str]) -> None:
         """Tokenizes chunks not seen yet and stores their tokens."""
@@ -367,32 +377,20 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         known_words.update(zip(letters, zip(letters)))
         new.difference_update(letters)
         words, spaces = [], []
-        kinds, has_mark = self._kinds, self._has_mark
+        has_mark = self._has_mark
         for c in new:
             if c[-1] in _TRAILING and c[:-1].isalpha() and c not in specials and c[:-1] not in specials:
                 # Letters and one trailing , ; ! or ? (a fifth of new chunks): spaCy's suffix
                 # rule splits the mark off and the letters stay one word (same reasoning and tests).
-                n = len(c) - 1
-                mark = c[-1] in _PUNCT_CHARS
-                known[c] = ((0, n, _OTHER), (n, n + 1, _MARK if mark else _PUNCT))
                 known_words[c] = (c[:-1], c[-1])
-                if mark:
+                if c[-1] in _PUNCT_CHARS:
                     has_mark.add(c)
             elif c[0].isspace():
                 spaces.append(c)
             elif (tokens := self._affix_split(c)) is not None:
                 # Prefix/suffix punctuation around a word, numbers, … (two thirds of the rest).
-                toks, start, mark = [], 0, False
-                for t in tokens:
-                    kind = _OTHER if t.isalpha() else kinds.get(t)
-                    if kind is None:
-                        kind = self._kind(t)
-                    toks.append((start, start + len(t), kind))
-                    start += len(t)
-                    mark = mark or kind == _MARK
-                known[c] = tuple(toks)
                 known_words[c] = tokens
-                if mark:
+                if not _PUNCT_CHARS.isdisjoint(tokens):  # a sentence mark is a token of its own
                     has_mark.add(c)
             else:
                 words.append(c)
