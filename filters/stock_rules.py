@@ -208,6 +208,26 @@ def all_duplicate_chars(words: list[str], n: int, joined: JoinedWords | None = N
     return repeated
 
 
+def split_lines(text: str) -> list[str]:
+    """`re.split("\n+", text)` (datatrove's line split) with `str.split`, ~8x cheaper: the pieces
+    between newlines, less the empty ones a run of newlines leaves inside (the first and last
+    piece stay, even empty, as `re.split` keeps them)."""
+    pieces = text.split("\n")
+    if len(pieces) < 3:
+        return pieces
+    return [pieces[0], *filter(None, pieces[1:-1]), pieces[-1]]
+
+
+def split_paragraphs(stripped: str) -> list[str]:
+    """`re.split("\n{2,}", stripped)` (datatrove's paragraph split) for a text without leading
+    or trailing whitespace, with `str.split`: cutting at every "\n\n" leaves, for a longer run of
+    newlines, empty pieces and one newline at the start of the next piece; neither is part of a
+    paragraph (no paragraph starts with a newline or is empty between two runs)."""
+    if "\n\n" not in stripped:
+        return [stripped]
+    return [p for p in (piece.lstrip("\n") for piece in stripped.split("\n\n")) if p]
+
+
 class GopherRepetition(GopherRepetitionFilter):
     """`GopherRepetitionFilter` with cheaper n-gram counting; same arguments, same verdicts."""
 
@@ -216,13 +236,13 @@ class GopherRepetition(GopherRepetitionFilter):
         text = doc.text
         if not text:
             return False, "empty"
-        paragraphs = self.paragraph_exp.split(text.strip())
+        paragraphs = split_paragraphs(text.strip())  # self.paragraph_exp.split, cheaper
         paragraphs_duplicates, char_duplicates = find_duplicates(paragraphs)
         if self.dup_para_frac and paragraphs_duplicates / len(paragraphs) > self.dup_para_frac:
             return False, "dup_para_frac"
         if self.dup_para_char_frac and char_duplicates / len(text) > self.dup_para_char_frac:
             return False, "dup_para_char_frac"
-        lines = self._line_splitter.split(text)
+        lines = split_lines(text)  # self._line_splitter.split, cheaper
         line_duplicates, char_duplicates = find_duplicates(lines)
         if self.dup_line_frac and line_duplicates / len(lines) > self.dup_line_frac:
             return False, "dup_line_frac"

@@ -259,3 +259,20 @@ def test_signal_columns_match_their_definitions(sample_docs) -> None:
         assert signals["mean_word_length"] == (sum(map(len, words)) / len(words) if words else 0.0), text[:200]
         assert signals["alpha_word_ratio"] == (with_letter / len(words) if words else 0.0), text[:200]
         assert signals["stop_word_count"] == sum(w.lower() in STOP_WORDS for w in words), text[:200]
+
+
+def test_line_and_paragraph_splits_are_datatrove_regex_splits() -> None:
+    """`GopherRepetition` splits lines and paragraphs with `str.split`: the same pieces as
+    datatrove's `\\n+` / `\\n{2,}` regexes on random texts of letters, spaces and newline runs."""
+    import random
+
+    from datatrove.pipeline.filters import GopherRepetitionFilter
+
+    from filters.stock_rules import split_lines, split_paragraphs
+
+    stock = GopherRepetitionFilter()
+    rng = random.Random(2)
+    for _ in range(50000):
+        text = "".join(rng.choice(["a", "b", " ", "\n", "\n", "\t", "\r"]) for _ in range(rng.randint(0, 14)))
+        assert split_lines(text) == stock._line_splitter.split(text), repr(text)
+        assert split_paragraphs(text.strip()) == stock.paragraph_exp.split(text.strip()), repr(text)
