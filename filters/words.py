@@ -12,7 +12,8 @@ What this does instead (same words, same sentences; tests and bench/quality_spli
 document with datatrove's stock split): spaCy's tokenizer cuts the text at whitespace first and
 splits each chunk on its own (its own cache is keyed by the chunk's string), so the tokens of a
 text are the concatenation of the tokens of its chunks. `FastSpacyTokenizer` keeps a dictionary
-chunk → tokens; a page's words are `text.split()` looked up in it, and only chunks never seen
+chunk → words (the tokens' offsets and kinds are built when the sentence rule first needs them);
+a page's words are `text.split()` looked up in it, and only chunks never seen
 before are split once: letters-only chunks (and letters plus a trailing , ; ! ?) need no rule at
 all; most other chunks (punctuation around a word, numbers, hyphens) go through `_affix_split`,
 spaCy's own per-chunk loop written out with spaCy's own prefix/suffix/infix regexes and special
@@ -65,7 +66,8 @@ from spacy.util import compile_suffix_regex  # noqa: E402
 
 __all__ = ["FastSpacyTokenizer", "shared_tokenizer"]
 
-# One entry is a chunk's string plus its tokens, ~300 bytes: ~60 MB at the limit.
+# Entries of the word and token dictionaries together; one is a chunk's string plus its words
+# or tokens, at most ~300 bytes: ~60 MB at the limit.
 DEFAULT_MAX_CHUNKS = 200_000
 _PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
 _PUNCT_STR = "".join(sorted(_PUNCT_CHARS))
@@ -339,6 +341,7 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         self._toks.clear()
         self._has_mark.clear()
         self._kinds.clear()
+        self._suffix_widths.clear()
 
     def _tokens(self, chunk: str) -> tuple[tuple[int, int, int], ...]:
         """A memoised chunk's tokens as (start, end, kind). Only the sentence rule reads them, for
