@@ -334,7 +334,8 @@ class C4Quality(C4QualityFilter):
     line checks (and the whole-document drops, lorem ipsum and curly bracket) still run on every
     line. The per-line sentence split was a sixth of the quality step on real pages. Two cheaper
     spellings of the same tests: the citation regex (all its patterns start with "[") runs only
-    on texts with a "[", and "a word longer than the limit" is the longest word's length.
+    on texts with a "[", and "a word longer than the limit" is the longest word's length, looked
+    at only on lines longer than the limit.
 
     `line_stats=False` skips the per-line counters (`line-total`, `line-kept`, `line-filter-*`):
     for a rule used inside another step (`QualitySignals`), whose stats no one collects, they
@@ -357,7 +358,9 @@ class C4Quality(C4QualityFilter):
             line = line.strip()
             words = line.split()
             stat_update("line-total")
-            if self.max_word_length != -1 and max(map(len, words), default=0) > self.max_word_length:
+            # (a word is no longer than its line: most lines need no word lengths at all)
+            if (self.max_word_length != -1 and len(line) > self.max_word_length
+                    and max(map(len, words), default=0) > self.max_word_length):
                 stat_update("line-filter-too_long_word")
                 continue
             if remove_citations:
