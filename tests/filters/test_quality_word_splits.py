@@ -136,6 +136,9 @@ def test_stock_rules_give_datatrove_verdicts(sample_docs) -> None:
         for n in range(1, 11):
             assert all_duplicate_chars(words, n) == find_all_duplicate(words, n), (words, n)
     texts = [prose_only(d.text) for d in sample_docs] + [" ".join(w) + "." for w in tricky]
+    # C4's longest word: a line with a word over 1,000 characters, one as long with short words
+    long_lines = ["x" * 1001 + " is one long word here.", "short words " * 100 + "end.", "y" * 1000 + " fits."]
+    texts += ["\n".join(long_lines), "\n".join(long_lines[1:]) + "\nA kept line with enough words."]
     words = FastSpacyTokenizer("en")  # the same words on both sides: this compares the rules
     no_lines = dict(dup_line_frac=None, dup_para_frac=None, dup_line_char_frac=None, dup_para_char_frac=None)
     pairs = [
