@@ -89,8 +89,8 @@ def _last_elements(items) -> list | None:
             continue
         if op in (LITERAL, NOT_LITERAL, IN, ANY):
             return [(op, av)]
-        if op is SUBPATTERN:
-            return _last_elements(av[-1])
+        if op is SUBPATTERN:  # (group, flags added, flags removed, pattern)
+            return _last_elements(av[3]) if not (av[1] or av[2]) else None  # local flags: not read
         if op is BRANCH:
             alternatives = [_last_elements(a) for a in av[1]]
             return None if any(a is None for a in alternatives) else [e for a in alternatives for e in a]

@@ -99,6 +99,30 @@ def test_suffix_search_window_gives_spacy_suffix(sample_docs) -> None:
         assert fast._find_suffix(s) == spacy_tokenizer.find_suffix(s), s
 
 
+def test_last_character_of_a_rule_is_read_or_left_unknown() -> None:
+    """`_last_elements` (which characters can end a suffix rule's match): literals, classes and
+    branches are read through groups and lookarounds; anything it cannot be sure of (an optional
+    last element, local flags such as case-insensitivity) is unknown, so that rule is searched at
+    its full width."""
+    import re._compiler as compiler
+    import re._parser as parser
+
+    from filters.words import _last_elements
+
+    def ends(pattern: str) -> str | None:
+        """The characters of a sample that can end a match, by the elements read."""
+        found = _last_elements(parser.parse(pattern).data)
+        if found is None:
+            return None
+        testers = [compiler.compile(parser.SubPattern(parser.parse("").state, [e])) for e in found]
+        return "".join(c for c in ".1abcxyz" if any(t.fullmatch(c) for t in testers))
+
+    assert ends(r"(?<=[0-9])(?:km|ab|x)") == "bx"  # "m" is not in the sample
+    assert ends(r"[a-c]\.(?=x)") == "."
+    assert ends(r"(?:y|z)+") == "yz"
+    assert ends(r"ab?") is None and ends(r"(?i:ab)") is None and ends(r"") is None
+
+
 def test_memo_is_bounded_and_clearing_keeps_the_split() -> None:
     stock = load_word_tokenizer("eng")
     fast = FastSpacyTokenizer("en", max_chunks=300)
