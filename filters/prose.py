@@ -63,6 +63,8 @@ def _unglue(m: re.Match) -> str:
     if m.group() == _F0:
         return " " + _F0 if i and _WORD_CHAR.match(text, i - 1) else _F0
     return _F1 + " " if _WORD_CHAR.match(text, i + 1) else _F1
+
+
 _DOT_LEADER = re.compile(r"\.{4,}")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _HEADING = re.compile(r"^#{1,6}\s+")

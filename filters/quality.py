@@ -29,7 +29,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.word_tokenizers import WordTokenizer
 
 from filters.prose import Prose, prose_only, prose_view  # noqa: F401 - prose_only: re-exported
-from filters.stock_rules import C4Quality, GopherQuality, GopherRepetition
+from filters.stock_rules import C4Quality, GopherQuality, GopherRepetition, letterless_count
 from filters.words import shared_tokenizer
 
 _WORD = re.compile(r"\w+", re.U)
@@ -81,7 +81,7 @@ def compute_signals(text: str) -> dict[str, float | int]:
     words += _WORD.findall(" ".join(filterfalse(str.isalnum, chunks)))
     n_words = len(words)
     word_counts = Counter(words)  # per-word tests once per distinct word
-    others = list(filterfalse(str.isalpha, word_counts))  # distinct words not all letters
+    others = [(w, word_counts[w]) for w in filterfalse(str.isalpha, word_counts)]  # not all letters
     n_lines = len(lines)
     line_counts = Counter(lines)
     dup_lines = sum(c for c in line_counts.values() if c > 1)
@@ -91,11 +91,7 @@ def compute_signals(text: str) -> dict[str, float | int]:
         "n_lines": n_lines,
         "mean_word_length": (sum(map(len, words)) / n_words) if n_words else 0.0,
         "symbol_word_ratio": (sum(text.count(s) for s in _SYMBOLS) / n_words) if n_words else 0.0,
-        # Words with a letter: all of them but those without any; the all-letter words (most) are
-        # set aside by `filterfalse(str.isalpha)` in C, the rest tested letter by letter.
-        "alpha_word_ratio": ((n_words - sum(c for w, c in zip(others, map(word_counts.__getitem__, others))
-                                            if not any(map(str.isalpha, w)))) / n_words)
-        if n_words else 0.0,
+        "alpha_word_ratio": ((n_words - letterless_count(others)) / n_words) if n_words else 0.0,
         "stop_word_count": sum(map(word_counts.__getitem__, _STOP_SPELLINGS.intersection(word_counts))),
         "dup_line_frac": (dup_lines / n_lines) if n_lines else 0.0,
         "line_punct_ratio": (sum(1 for ln in lines if ln.endswith(_PUNCT_END)) / n_lines) if n_lines else 0.0,

@@ -33,6 +33,7 @@ assert not any(map(str.isalpha, _PUNCTUATION))  # GopherQuality's tests rely on 
 
 __all__ = [
     "C4Quality", "GopherQuality", "GopherRepetition", "JoinedWords", "WordIds", "top_duplicate_chars", "all_duplicate_chars",
+    "letterless_count", "split_lines", "split_paragraphs",
 ]
 
 
@@ -130,6 +131,14 @@ def _base_powers(count: int) -> np.ndarray:
         with np.errstate(over="ignore"):
             _powers = np.concatenate([_powers, _powers * step])
     return _powers
+
+
+def letterless_count(others) -> int:
+    """How many of the words in `others` — (word, count) pairs of distinct words that are not all
+    letters — have no letter at all. Words with a letter are all the others: the all-letter ones
+    (most words) are set aside in C with `filterfalse(str.isalpha, …)`, and only these are tested
+    character by character."""
+    return sum(c for w, c in others if not any(map(str.isalpha, w)))
 
 
 class JoinedWords:
@@ -312,7 +321,7 @@ class GopherQuality(GopherQualityFilter):
         ):
             return False, "gopher_too_many_end_ellipsis"
         if self.max_non_alpha_words_ratio:
-            alpha_words = n_words - sum(c for w, c in others if not any(map(str.isalpha, w)))
+            alpha_words = n_words - letterless_count(others)
             if alpha_words / n_words < self.max_non_alpha_words_ratio:
                 return False, "gopher_below_alpha_threshold"
         if self.min_stop_words and len(self.stop_words.intersection(rank)) < self.min_stop_words:
