@@ -80,9 +80,9 @@ def top_duplicate_chars(words: list[str], n: int, numbered: WordIds | None = Non
     sequences and equal strings are the same thing: same counts; the string's length is its
     words' lengths plus n - 1 spaces. Each n-gram's ids are packed into one integer
     (base: the number of distinct words, so packing is one-to-one while it fits in 63 bits) and
-    counted with `np.unique`; `Counter.most_common(1)` is the first of the most frequent in
-    first-seen order, i.e. the one whose first occurrence comes first, which `np.unique`'s
-    first-occurrence indices give. When a word contains a space the strings themselves are
+    counted as runs of equal keys once sorted; `Counter.most_common(1)` is the first of the most
+    frequent in first-seen order, i.e. the one whose first occurrence comes first: the first
+    position holding one of the keys with the top count. When a word contains a space the strings themselves are
     counted; when the packing would not fit, tuples of ids (same reasoning)."""
     numbered = numbered or WordIds(words)
     if numbered.spaced:
