@@ -191,12 +191,11 @@ class FastSpacyTokenizer(SpaCyTokenizer):
         return rules
 
     def _suffix_width(self, last: str) -> int:
-        """The longest match of a bounded suffix rule that can end with the character `last`."""
-        width = self._suffix_widths.get(last)
-        if width is None:
-            width = max((w for w, ends in self._suffix_rules
-                         if ends is None or any(e.fullmatch(last) for e in ends)), default=0)
-            self._suffix_widths[last] = width
+        """The longest match of a bounded suffix rule that can end with the character `last`
+        (computed once per character; `_find_suffix` reads `_suffix_widths` first)."""
+        width = max((w for w, ends in self._suffix_rules if ends is None or any(e.fullmatch(last) for e in ends)),
+                    default=0)
+        self._suffix_widths[last] = width
         return width
 
     def _find_suffix(self, string: str) -> int:
