@@ -8,9 +8,12 @@ the `llm` xdist group (every module using them is marked `xdist_group("llm")`, a
 """
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import os
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,82 @@ class Counting:
     def generate_batch(self, requests):
         self.requests += len(requests)
         return self.backend.generate_batch(requests)
+
+
+class GatedProxy:
+    """An HTTP proxy in front of a real server that answers POSTs (completions) for the first `forward`
+    distinct request bodies (a client's retry of one passes again) and holds every other one
+    unanswered until `open_gate()` or `close()` (then they get a 503); GETs always pass. A kill test uses it to stop a job at a known point
+    however fast or slow the machine is: the job cannot finish while the test waits for its
+    checkpoints (on a loaded machine it once did, between two polls)."""
+
+    def __init__(self, target_url: str, forward: int) -> None:
+        target = http.client.urlsplit(target_url)
+        self.bodies: list[bytes] = []  # the distinct bodies forwarded, in order
+        self.posts, self.held, self._release, self.forward = 0, 0, threading.Event(), forward
+        lock, proxy = threading.Lock(), self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _relay(self, body: bytes | None) -> None:
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=300)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            def do_GET(self) -> None:
+                self._relay(None)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    proxy.posts += 1
+                    passes = body in proxy.bodies or len(proxy.bodies) < proxy.forward
+                    if passes and body not in proxy.bodies:
+                        proxy.bodies.append(body)
+                    proxy.held += not passes
+                if passes:
+                    self._relay(body)
+                    return
+                proxy._release.wait()
+                try:
+                    self.send_error(503, "proxy closed")
+                except OSError:
+                    pass  # the client was killed while it waited
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}{target.path}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def open_gate(self) -> None:
+        """From now on every request passes; the held ones are answered 503."""
+        self.forward = float("inf")
+        self._release.set()
+
+    def close(self) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> GatedProxy:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

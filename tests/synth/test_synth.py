@@ -29,7 +29,7 @@ import yaml
 from core.config import ConfigError, validate_model
 from synth.synthesize import FormatSettings, fill
 from tests.conftest import REPO_ROOT, require_or_skip
-from tests.infra.llm import Counting
+from tests.infra.llm import Counting, GatedProxy
 from tools.tiny_model.curriculum import held_out
 
 
@@ -296,39 +296,47 @@ def test_killed_run_against_a_server_resumes_without_redoing_or_duplicating(vllm
     from pipelines.synth import Config, run
     from synth.backends import load_backend
 
-    n = 40
+    n, forward = 40, 6
     questions = [it.question for it in held_out(2, "+", n, seed=11)]
     (tmp_path / "q.jsonl").write_text("".join(json.dumps({"id": f"q{i}", "query": q}) + "\n" for i, q in enumerate(questions)))
     (tmp_path / "query.txt").write_text("{query}")
-    config = {"kind": "synth", "output_dir": str(tmp_path / "out"), "chunk": 1,
-              "model": {"backend": "openai", "model": vllm_server.model, "base_url": vllm_server.url, "max_concurrency": 4},
-              "queries": {"inputs": [{"path": str(tmp_path / "q.jsonl")}], "prompt": str(tmp_path / "query.txt"),
-                          "samples": 2, "sampling": {"temperature": 0.8, "max_tokens": 16}}}
-    path = tmp_path / "synth.yaml"
-    path.write_text(yaml.safe_dump(config))
-    chunks = tmp_path / "out" / "_work" / "chunks"
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.run", str(path)], cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None and len(list(chunks.glob("*.pkl"))) < 3:
-            time.sleep(0.02)
-        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
+    # The job talks to the real server through a proxy that answers its first `forward` distinct
+    # completion requests (the backend's one-token probe, then one per query: vLLM honours n) and
+    # holds the next one, so the kill lands mid-run however fast the machine is. Chunks run one
+    # after another, so once a request is held every answered query's chunk is on disk.
+    with GatedProxy(vllm_server.url, forward) as proxy:
+        config = {"kind": "synth", "output_dir": str(tmp_path / "out"), "chunk": 1,
+                  "model": {"backend": "openai", "model": vllm_server.model, "base_url": proxy.url, "max_concurrency": 4},
+                  "queries": {"inputs": [{"path": str(tmp_path / "q.jsonl")}], "prompt": str(tmp_path / "query.txt"),
+                              "samples": 2, "sampling": {"temperature": 0.8, "max_tokens": 16}}}
+        path = tmp_path / "synth.yaml"
+        path.write_text(yaml.safe_dump(config))
+        chunks = tmp_path / "out" / "_work" / "chunks"
+        proc = subprocess.Popen([sys.executable, "-m", "pipelines.run", str(path)], cwd=tmp_path,
+                                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and proc.poll() is None and not proxy.held:
+                time.sleep(0.05)
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            answered = sum(json.loads(b)["messages"][-1]["content"] in questions for b in proxy.bodies)
+            assert proxy.held and answered >= 3, f"{proxy.posts} POSTs, {len(proxy.bodies)} forwarded, {proxy.held} held"
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(30)
-        proc.stderr.close()
-    done = len(list(chunks.glob("*.pkl")))
-    assert 3 <= done < n and not (tmp_path / "out" / "documents").exists()
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(30)
+            proc.stderr.close()
+        done = len(list(chunks.glob("*.pkl")))
+        assert done == answered and not (tmp_path / "out" / "documents").exists()
 
-    cfg = validate_model(Config, {k: v for k, v in config.items() if k != "kind"}, path)
-    with load_backend(cfg.model) as backend:
-        counting = Counting(backend)
-        summary = run(cfg, backend=counting, stream=io.StringIO())
+        proxy.open_gate()  # the rerun goes through the same URL (it is part of the run's settings)
+        cfg = validate_model(Config, {k: v for k, v in config.items() if k != "kind"}, path)
+        with load_backend(cfg.model) as backend:
+            counting = Counting(backend)
+            summary = run(cfg, backend=counting, stream=io.StringIO())
     assert counting.requests == n - done and summary["chunks_resumed"] == done
     rows = sum(_read(tmp_path / "out"), [])
     assert sorted(r["id"] for r in rows) == sorted(f"query/q/q{i}/{k}" for i in range(n) for k in range(2))
