@@ -160,3 +160,54 @@ def test_schedules():
 def test_config_rejects_bad_shapes():
     with pytest.raises(ValueError, match="num_kv_heads"):
         ModelConfig(num_heads=12, num_kv_heads=5)
+
+
+@pytest.mark.parametrize("needs", [(True, True), (True, False), (False, True)])
+def test_cpu_rmsnorm_backward_equals_the_formula_differentiated_by_autograd(needs):
+    """The hand-written CPU backward (trainer.model._CPURMSNorm) against autograd through the
+    textbook formula in float64, for 3-D rows; each input's gradient only when it is wanted."""
+    from trainer.model import RMSNorm
+
+    torch.manual_seed(0)
+    norm = RMSNorm(48, 1e-6)
+    with torch.no_grad():
+        norm.weight.copy_(torch.rand(48) + 0.5)
+    x = (3 * torch.randn(3, 7, 48)).requires_grad_(needs[0])
+    norm.weight.requires_grad_(needs[1])
+    grad = torch.randn(3, 7, 48)
+    norm(x).backward(grad)
+
+    x64, w64 = x.detach().double().requires_grad_(), norm.weight.detach().double().requires_grad_()
+    ref = x64 * torch.rsqrt(x64.pow(2).mean(-1, keepdim=True) + 1e-6) * w64
+    ref.backward(grad.double())
+    assert torch.allclose(norm(x).double(), ref, atol=1e-5)
+    if needs[0]:
+        assert torch.allclose(x.grad.double(), x64.grad, atol=1e-5, rtol=1e-4)
+    else:
+        assert x.grad is None
+    if needs[1]:
+        assert torch.allclose(norm.weight.grad.double(), w64.grad, atol=1e-4, rtol=1e-4)
+    else:
+        assert norm.weight.grad is None
+
+
+def test_mtp_projected_table_path_equals_the_concatenation():
+    """More positions than vocabulary rows → MTPModule projects the embedding table once and looks
+    rows up (a zero row at each sequence's first position); fewer → it concatenates. Same states
+    and the same gradients either way."""
+    m = model()
+    torch.manual_seed(1)
+    x = torch.randint(0, SMALL["vocab_size"], (3, 21))
+    h = m.trunk(x[:, :-1]).detach()
+    assert x[:, 1:].numel() > SMALL["vocab_size"] >= x.shape[1] - 1
+
+    def run(rows):
+        m.zero_grad()
+        out = torch.cat([m.mtp_step(0, h[r], x[r, 1:]) for r in rows])
+        out.square().sum().backward()
+        return out.detach(), m.mtp_layers[0].input_proj.weight.grad.clone(), m.embed_tokens.weight.grad.clone()
+
+    together = run([slice(0, 3)])            # 60 positions: the table path
+    apart = run([slice(i, i + 1) for i in range(3)])  # 20 each: the concatenation
+    for a, b in zip(together, apart):
+        assert torch.allclose(a, b, atol=1e-5, rtol=1e-4)
