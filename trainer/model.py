@@ -361,14 +361,17 @@ class Transformer(nn.Module):
         mask = (doc[:, :, None] == doc[:, None, :]) & torch.ones(T, T, dtype=torch.bool, device=pos.device).tril()
         return self.rope_cos[doc_pos][:, None], self.rope_sin[doc_pos][:, None], mask[:, None], doc_pos == 0
 
-    def trunk(self, input_ids, start: int = 0, caches=None, layout=None):
-        """Token ids (B, T) → the last hidden state before the final norm (B, T, d)."""
+    def trunk(self, input_ids, start: int = 0, caches=None, layout=None, select=None):
+        """Token ids (B, T) → the last hidden state before the final norm (B, T, d); with `select`
+        (B, T) bool, only at those positions, as (N, d) (the last layer's queries, o_proj and MLP
+        run on those rows only)."""
         cos, sin, mask, _ = layout or self.layout(input_ids, start)
         if caches is not None and mask is None and input_ids.shape[1] > 1:
             mask = decode_mask(caches[0].length, input_ids.shape[1], input_ids.device, caches[0].k.dtype)  # once, not per layer
         x = self.embed_tokens(input_ids)
+        last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
-            x = layer(x, cos, sin, None if caches is None else caches[i], mask=mask)
+            x = layer(x, cos, sin, None if caches is None else caches[i], select=select if i == last else None, mask=mask)
         return x
 
     def logits(self, hidden):
@@ -391,10 +394,16 @@ class Transformer(nn.Module):
         the MTP losses, λ = mtp_weight), `main_loss` and `mtp_losses` (one per depth, detached).
 
         With `scored_only` set (the trainer sets it when the loss covers responses only), the output
-        head and cross-entropy run only on positions that have a target, and so do the last MTP
-        depth's attention output projection, MLP and head (its attention still reads every
-        position): the same losses, less work where many positions are unscored."""
+        head and cross-entropy run only on positions that have a target, and so do the last layer's
+        queries, attention output projection and MLP: the trunk's last layer without MTP modules
+        (they read its state at every position), else the last MTP depth's (attention still reads
+        every position). The same losses, less work where many positions are unscored."""
         layout = self.layout(input_ids, documents=True)
+        if labels is not None and self.scored_only and not self.cfg.num_mtp:
+            scored = labels != -100
+            hidden = self.trunk(input_ids, layout=layout, select=scored)
+            main_loss = F.cross_entropy(self.lm_head(self.norm(hidden)).float(), labels[scored])
+            return {"loss": main_loss, "main_loss": main_loss.detach(), "mtp_losses": []}
         hidden = self.trunk(input_ids, layout=layout)
         if labels is None:
             return self.logits(hidden)

@@ -59,10 +59,12 @@ def test_loss_is_main_plus_weight_times_mean_of_depths():
     assert torch.allclose(manual, out["mtp_losses"][1], atol=1e-6)
 
 
+@pytest.mark.parametrize("num_mtp", [2, 0])
 @pytest.mark.parametrize("documents", [False, True])
-def test_scored_only_gives_the_same_losses_and_gradients(documents):
-    """`scored_only` skips unscored rows (output heads; the last MTP depth's queries, o_proj and
-    MLP): same numbers, with causal attention and with packed documents."""
+def test_scored_only_gives_the_same_losses_and_gradients(documents, num_mtp):
+    """`scored_only` skips unscored rows (output heads; the queries, o_proj and MLP of the last
+    MTP depth, or of the trunk's last layer without MTP): same numbers, with causal attention and
+    with packed documents."""
     x = torch.randint(4, 40, (3, 21))
     x[0, 9] = x[2, 4] = x[2, 15] = 3  # document ends
     y = x[:, 1:].clone()
@@ -71,7 +73,7 @@ def test_scored_only_gives_the_same_losses_and_gradients(documents):
     y[2, 10:] = -100  # fewer scored positions in one sample (padding in the query block)
     grads, outs = [], []
     for scored_only in (False, True):
-        m = model(num_mtp=2)
+        m = model(num_mtp=num_mtp)
         m.scored_only = scored_only
         m.document_eod = 3 if documents else None
         out = m(x[:, :-1], y, mtp_weight=0.3)
