@@ -204,15 +204,22 @@ def test_bad_input_is_counted_and_skipped(tmp_path):
 
 
 # --------------------------------------------------------------------------- resume
-def test_sigkill_then_rerun_gives_the_same_output(tmp_path, sample_crawl_dir):
+def test_sigkill_then_rerun_gives_the_same_output(tmp_path):
+    from tools.sample_crawl import generate_sample_warc
+
+    # Bigger files than the shared sample (~1 s per task): the kill must land while tasks 2-4 are
+    # still to run even when this test process gets no core for a while on a loaded machine.
+    crawl = tmp_path / "crawl"
+    for i in range(4):
+        generate_sample_warc(crawl / f"part-{i}.warc.gz", n_pages=240, seed=i)
     reference = tmp_path / "ref"
     reference.mkdir()
-    assert run_main([str(write_config(reference, sample_crawl_dir, executor={"tasks": 4, "workers": 1}))]) == 0
+    assert run_main([str(write_config(reference, crawl, executor={"tasks": 4, "workers": 1}))]) == 0
     expected = read_docs(reference / "out").sort("id")
 
     killed = tmp_path / "killed"
     killed.mkdir()
-    config = write_config(killed, sample_crawl_dir, executor={"tasks": 4, "workers": 1})
+    config = write_config(killed, crawl, executor={"tasks": 4, "workers": 1})
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.run", str(config)], cwd=REPO_ROOT, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
