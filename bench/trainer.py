@@ -187,7 +187,7 @@ def mtp_overhead(shape: dict, samples: list, steps: int, warmup: int = 3, **knob
 def step_times(manifest: Path, tokenizer, steps: int, micro_batch: int, threads: int) -> dict:
     """The tiny model ±MTP on its real batches: as it trains (loss on responses, packed
     conversations: trainer.train's settings), the same without `scored_only` (heads and the last
-    MTP depth on every position, as before it existed) and with the loss on every position."""
+    layer on every position, as before it existed) and with the loss on every position."""
     from trainer.data import BlendedStream, load_manifest, response_labels
     from tools.tiny_model_mtp import MODEL
 

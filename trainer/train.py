@@ -146,7 +146,8 @@ def _train(cfg, log, rank, world, device, autocast, use_compile, distributed) ->
         model = torch.compile(model)
 
     between = [token_id(manifest, t) for t in cfg.data.loss_between] if cfg.data.loss_between else None
-    # Response-only loss: run the heads (and the last MTP depth's MLP) on scored positions only.
+    # Response-only loss: run the heads and the last layer's queries, o_proj and MLP (the last MTP
+    # depth's, or the trunk's last layer without MTP) on scored positions only.
     # Eager only: the boolean gather has a data-dependent shape, which torch.compile would recompile.
     raw.scored_only = bool(between) and not use_compile
     if cfg.data.reset_at_eod:
