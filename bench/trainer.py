@@ -3,13 +3,15 @@
     python bench/trainer.py                      # CPU: the tiny arithmetic model, end to end
     python bench/trainer.py --gpu                # CUDA: a 124M model, batch 16 × 1024, bf16, torch.compile
     python bench/trainer.py --cpu-124m --batch 1 --seq 256 --time-steps 3   # that shape on the CPU, ±MTP
+    python bench/trainer.py --layers-sweep 4,8,12   # ±MTP step time at other trunk depths (tiny width and data)
 
 CPU (the project's proof), on the tiny arithmetic model's own recipe (tools/tiny_model_mtp.py):
 curriculum → Parquet → mixture manifest + Megatron .bin/.idx (mixtures) → `trainer.train` with one
 MTP module. Reports
   * step time of the same model with 0 and 1 MTP modules on the same batches, timed interleaved
     in one run (ours with MTP beside the baseline without), and the overhead — as the tiny model
-    trains (loss on responses, packed conversations) and with the loss on every position;
+    trains (loss on responses, packed conversations) and with the loss on every position — beside
+    the FLOPs each step runs (torch's FlopCounterMode), i.e. what the arithmetic allows;
   * the loss curve of a short training run;
   * for the committed tiny model (data/tiny-model, built by `python -m tools.tiny_model build`):
     held-out greedy accuracy per tier, and acceptance and tokens/s of MTP-speculative vs plain
@@ -156,6 +158,32 @@ def tiny_setup(work: Path, items: int, seed: int = 0):
     return tok, mixture(sample_train(items, seed=seed), tok, work, seed)
 
 
+def _attention_flops(query_shape, key_shape, *args, out_shape=None, **kwargs) -> int:
+    """Forward FLOPs of SDPA's CPU flash kernel, which torch's FLOP counter has no formula for:
+    scores and weighted values over every key (with a mask the kernel computes every block)."""
+    b, h, s_q, d = query_shape
+    return 4 * b * h * s_q * key_shape[-2] * d
+
+
+def _attention_backward_flops(grad_out_shape, query_shape, key_shape, *args, out_shape=None, **kwargs) -> int:
+    return 2 * _attention_flops(query_shape, key_shape)  # as torch counts the other SDPA backwards
+
+
+def step_flops(model, x, y, mtp_weight: float) -> int:
+    """Matrix and attention FLOPs of one forward + backward, counted by torch's FlopCounterMode on
+    the ops that actually run (so skipped rows and gather padding count as they are)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    aten = torch.ops.aten
+    counter = FlopCounterMode(display=False, custom_mapping={
+        aten._scaled_dot_product_flash_attention_for_cpu: _attention_flops,
+        aten._scaled_dot_product_flash_attention_for_cpu_backward: _attention_backward_flops})
+    with counter:
+        model(x, y, mtp_weight)["loss"].backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops()
+
+
 def mtp_overhead(shape: dict, samples: list, steps: int, warmup: int = 3, **knobs) -> dict:
     """Step time of one model shape with 0 and 1 MTP module on the same (inputs, labels) batches,
     steps interleaved (order alternating) so load drifts hit both; medians of wall time and of the
@@ -168,6 +196,7 @@ def mtp_overhead(shape: dict, samples: list, steps: int, warmup: int = 3, **knob
         for name, value in knobs.items():
             setattr(model, name, value)
         runs[n] = (model, make_optimizer(model, 1e-3), [], [])
+    flops = {n: step_flops(runs[n][0], *samples[0], 0.3 if n else 0.0) for n in runs}
     for i in range(steps + warmup):
         x, y = samples[i % len(samples)]
         for n in ((0, 1) if i % 2 == 0 else (1, 0)):
@@ -181,13 +210,16 @@ def mtp_overhead(shape: dict, samples: list, steps: int, warmup: int = 3, **knob
     cpu = {n: sorted(t)[len(t) // 2] for n, (_, _, _, t) in runs.items()}
     return {"step_ms_without_mtp": 1000 * med[0], "step_ms_with_mtp": 1000 * med[1], "mtp_overhead": med[1] / med[0] - 1,
             "cpu_ms_without_mtp": 1000 * cpu[0], "cpu_ms_with_mtp": 1000 * cpu[1], "mtp_overhead_cpu": cpu[1] / cpu[0] - 1,
-            "params_without_mtp": runs[0][0].num_params(), "params_with_mtp": runs[1][0].num_params()}
+            "params_without_mtp": runs[0][0].num_params(), "params_with_mtp": runs[1][0].num_params(),
+            "gflops_without_mtp": flops[0] / 1e9, "gflops_with_mtp": flops[1] / 1e9, "mtp_overhead_flops": flops[1] / flops[0] - 1}
 
 
-def step_times(manifest: Path, tokenizer, steps: int, micro_batch: int, threads: int) -> dict:
+def step_times(manifest: Path, tokenizer, steps: int, micro_batch: int, threads: int, num_layers: int | None = None,
+               modes: tuple[str, ...] = ("responses", "responses_heads_everywhere", "all_positions")) -> dict:
     """The tiny model ±MTP on its real batches: as it trains (loss on responses, packed
     conversations: trainer.train's settings), the same without `scored_only` (heads and the last
-    layer on every position, as before it existed) and with the loss on every position."""
+    layer on every position, as before it existed) and with the loss on every position.
+    `num_layers`: the same width and data at another trunk depth (--layers-sweep)."""
     from trainer.data import BlendedStream, load_manifest, response_labels
     from tools.tiny_model_mtp import MODEL
 
@@ -196,12 +228,13 @@ def step_times(manifest: Path, tokenizer, steps: int, micro_batch: int, threads:
     stream = BlendedStream(m.stages[0], 0)
     start, end = (tokenizer.convert_tokens_to_ids(t) for t in ("<|assistant|>", "<|end|>"))
     tokens = [torch.from_numpy(stream.read(stream.plan(micro_batch))) for _ in range(8)]
-    shape = {**MODEL, "vocab_size": 8 * -(-len(tokenizer) // 8)}
+    shape = {**MODEL, "vocab_size": 8 * -(-len(tokenizer) // 8), **({"num_layers": num_layers} if num_layers else {})}
     responses = [(x[:, :-1], response_labels(x, start, end)) for x in tokens]
     scored = float(sum((y != -100).sum() for _, y in responses) / sum(y.numel() for _, y in responses))
-    return {"responses": mtp_overhead(shape, responses, steps, scored_only=True, document_eod=m.eod_id),
-            "responses_heads_everywhere": mtp_overhead(shape, responses, steps, document_eod=m.eod_id),
-            "all_positions": mtp_overhead(shape, [(x[:, :-1], x[:, 1:]) for x in tokens], steps),
+    runs = {"responses": lambda: mtp_overhead(shape, responses, steps, scored_only=True, document_eod=m.eod_id),
+            "responses_heads_everywhere": lambda: mtp_overhead(shape, responses, steps, document_eod=m.eod_id),
+            "all_positions": lambda: mtp_overhead(shape, [(x[:, :-1], x[:, 1:]) for x in tokens], steps)}
+    return {**{mode: runs[mode]() for mode in modes},
             "scored_fraction": scored, "tokens_per_step": micro_batch * m.stages[0].seq_length}
 
 
@@ -222,7 +255,37 @@ def run_cpu_124m(args) -> dict:
     for mode in ("all_positions", "half_prompt"):
         r = out[mode]
         print(f"124M shape on CPU, {args.batch}×{args.seq} tokens, {mode:<14} without MTP {r['step_ms_without_mtp']:8.0f} ms, "
-              f"with 1 MTP {r['step_ms_with_mtp']:8.0f} ms → {r['mtp_overhead']:+.1%}", flush=True)
+              f"with 1 MTP {r['step_ms_with_mtp']:8.0f} ms → {r['mtp_overhead']:+.1%} (FLOPs {r['mtp_overhead_flops']:+.1%})", flush=True)
+    return out
+
+
+def run_layers_sweep(args) -> dict:
+    """MTP's overhead against trunk depth: the tiny model's width and real batches at each depth in
+    --layers-sweep, ±1 MTP module, as trained and with the loss on every position. One MTP module
+    is a fixed amount of work, so its share falls as the trunk deepens; the FLOP column says what
+    the arithmetic allows at each depth."""
+    from tools.tiny_model.train import TrainSettings
+    from tools.tiny_model_mtp import train_config
+    from trainer.config import TrainConfig
+
+    torch.set_num_threads(args.threads)
+    work = Path(args.work or tempfile.mkdtemp(prefix="bench-trainer-"))
+    settings = TrainSettings(steps=args.steps, threads=args.threads)
+    n_items = settings.steps * settings.batch_size
+    tok, manifest = tiny_setup(work, n_items)
+    micro_batch = TrainConfig.model_validate(train_config(manifest, tok, work / "run", settings, n_items)).micro_batch
+    out = {}
+    print(f"MTP overhead against trunk depth (d 128, {micro_batch} × 128 tokens, median of {args.time_steps} "
+          "interleaved steps):", flush=True)
+    for layers in [int(n) for n in args.layers_sweep.split(",")]:
+        st = step_times(manifest, tok, args.time_steps, micro_batch, args.threads, layers,
+                        modes=("responses", "all_positions"))
+        out[layers] = st
+        for mode in ("responses", "all_positions"):
+            r = st[mode]
+            print(f"  {layers:>2} layers, {mode:<13} without MTP {r['step_ms_without_mtp']:7.1f} ms, with 1 MTP "
+                  f"{r['step_ms_with_mtp']:7.1f} ms → {r['mtp_overhead']:+.1%} wall, {r['mtp_overhead_cpu']:+.1%} CPU; "
+                  f"FLOPs {r['mtp_overhead_flops']:+.1%}", flush=True)
     return out
 
 
@@ -277,7 +340,8 @@ def run_cpu(args) -> dict:
         r = st[mode]
         print(f"  {label:<40} without MTP {r['step_ms_without_mtp']:7.1f} ms, with 1 MTP {r['step_ms_with_mtp']:7.1f} ms "
               f"→ overhead {r['mtp_overhead']:+.1%} wall, {r['mtp_overhead_cpu']:+.1%} CPU "
-              f"({r['cpu_ms_without_mtp']:.1f} → {r['cpu_ms_with_mtp']:.1f} ms) (goal ≤ 20%)")
+              f"({r['cpu_ms_without_mtp']:.1f} → {r['cpu_ms_with_mtp']:.1f} ms) (goal ≤ 20%); "
+              f"FLOPs {r['gflops_without_mtp']:.2f} → {r['gflops_with_mtp']:.2f} G, {r['mtp_overhead_flops']:+.1%}")
     print(f"training: {summary['steps']} steps in {train_s:.0f}s; main loss {losses[0][1]} → {losses[-1][1]}, "
           f"MTP loss {losses[0][2]} → {losses[-1][2]}")
     print(f"{model_dir} ({recorded.get('trainer')}): held-out greedy accuracy {acc}")
@@ -318,11 +382,15 @@ def main() -> int:
     c.add_argument("--time-steps", type=int, default=30, help="timed steps per variant for the MTP overhead")
     c.add_argument("--new-tokens", type=int, default=24)
     c.add_argument("--threads", type=int, default=1)
+    c.add_argument("--layers-sweep", metavar="N,N,...",
+                   help="only the ±MTP step times at these trunk depths (the tiny model's width and data), e.g. 4,8,16")
     c.add_argument("--model", help="tiny model to evaluate (default: data/tiny-model)")
     c.add_argument("--work", help="working folder (default: a new temporary one)")
     args = p.parse_args()
     if args.cpu_124m:
         result = run_cpu_124m(args)
+    elif args.layers_sweep:
+        result = run_layers_sweep(args)
     elif args.gpu:
         args.steps = args.gpu_steps
         result = run_gpu(args)
