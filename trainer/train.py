@@ -26,7 +26,7 @@ import torch.distributed as dist
 
 from trainer.data import BlendedStream, DataError, Manifest, load_manifest, response_labels, token_id
 from trainer.model import ModelConfig, Transformer
-from trainer.step import lr_at, make_optimizer, mtp_weight_at, train_step
+from trainer.step import keep_cpu_memory, lr_at, make_optimizer, mtp_weight_at, train_step
 
 CHECKPOINT = "checkpoint.pt"
 # Dense bf16 peak per device for MFU (datasheet; the anchors use 989 TFLOP/s for H100/H200).
@@ -98,6 +98,7 @@ def train(cfg, log=print) -> dict:
         device = torch.device("cpu")
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
+        keep_cpu_memory()  # no page faults re-fetching each step's activations (trainer.step)
     autocast = torch.bfloat16 if (cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")) else None
     use_compile = cfg.compile == "on" or (cfg.compile == "auto" and device.type == "cuda")
     try:
