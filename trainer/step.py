@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
+import os
 import platform
 
 import torch
@@ -105,8 +106,6 @@ def keep_cpu_memory() -> bool:
     environment already sets either variable, or under another allocator (jemalloc, tcmalloc)."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
-    import os
-
     if any(k in os.environ for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")) or \
             any(a in os.environ.get("LD_PRELOAD", "") for a in ("jemalloc", "tcmalloc")):
         return False
