@@ -259,21 +259,30 @@ def run_cpu_124m(args) -> dict:
     return out
 
 
-def run_layers_sweep(args) -> dict:
-    """MTP's overhead against trunk depth: the tiny model's width and real batches at each depth in
-    --layers-sweep, ±1 MTP module, as trained and with the loss on every position. One MTP module
-    is a fixed amount of work, so its share falls as the trunk deepens; the FLOP column says what
-    the arithmetic allows at each depth."""
+def tiny_recipe(args):
+    """The tiny model's recipe at --steps: (work folder, tokenizer, mixture manifest, TrainConfig)."""
     from tools.tiny_model.train import TrainSettings
     from tools.tiny_model_mtp import train_config
     from trainer.config import TrainConfig
 
     torch.set_num_threads(args.threads)
     work = Path(args.work or tempfile.mkdtemp(prefix="bench-trainer-"))
-    settings = TrainSettings(steps=args.steps, threads=args.threads)
+    settings = TrainSettings(steps=args.steps, threads=args.threads, warmup=max(1, args.steps // 20))
     n_items = settings.steps * settings.batch_size
+    t0 = time.perf_counter()
     tok, manifest = tiny_setup(work, n_items)
-    micro_batch = TrainConfig.model_validate(train_config(manifest, tok, work / "run", settings, n_items)).micro_batch
+    print(f"mixture of {n_items} conversations built in {time.perf_counter() - t0:.1f}s: {manifest}", flush=True)
+    cfg = TrainConfig.model_validate(train_config(manifest, tok, work / "run", settings, n_items, log_every=25))
+    return work, tok, manifest, cfg
+
+
+def run_layers_sweep(args) -> dict:
+    """MTP's overhead against trunk depth: the tiny model's width and real batches at each depth in
+    --layers-sweep, ±1 MTP module, as trained and with the loss on every position. One MTP module
+    is a fixed amount of work, so its share falls as the trunk deepens; the FLOP column says what
+    the arithmetic allows at each depth."""
+    _, tok, manifest, cfg = tiny_recipe(args)
+    micro_batch = cfg.micro_batch
     out = {}
     print(f"MTP overhead against trunk depth (d 128, {micro_batch} × 128 tokens, median of {args.time_steps} "
           "interleaved steps):", flush=True)
@@ -293,21 +302,11 @@ def run_cpu(args) -> dict:
     from tools.tiny_model.build import DEFAULT_DIR, eval_items, evaluate
     from tools.tiny_model.curriculum import held_out
     from tools.tiny_model.tokenizer import render_prompt
-    from tools.tiny_model.train import TrainSettings
-    from tools.tiny_model_mtp import train_config
-    from trainer.config import TrainConfig
     from trainer.export import load_hf
     from trainer.generate import compare
     from trainer.train import train
 
-    torch.set_num_threads(args.threads)
-    work = Path(args.work or tempfile.mkdtemp(prefix="bench-trainer-"))
-    settings = TrainSettings(steps=args.steps, threads=args.threads, warmup=max(1, args.steps // 20))
-    n_items = settings.steps * settings.batch_size
-    t0 = time.perf_counter()
-    tok, manifest = tiny_setup(work, n_items)
-    print(f"mixture of {n_items} conversations built in {time.perf_counter() - t0:.1f}s: {manifest}", flush=True)
-    cfg = TrainConfig.model_validate(train_config(manifest, tok, work / "run", settings, n_items, log_every=25))
+    work, tok, manifest, cfg = tiny_recipe(args)
 
     st = step_times(manifest, tok, args.time_steps, cfg.micro_batch, args.threads)
     print(json.dumps(st), flush=True)

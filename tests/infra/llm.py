@@ -39,18 +39,15 @@ class Counting:
         return self.backend.generate_batch(requests)
 
 
-class GatedProxy:
-    """An HTTP proxy in front of a real server that answers POSTs (completions) for the first `forward`
-    distinct request bodies (a client's retry of one passes again) and holds every other one
-    unanswered until `open_gate()` or `close()` (then they get a 503); GETs always pass. A kill test uses it to stop a job at a known point
-    however fast or slow the machine is: the job cannot finish while the test waits for its
-    checkpoints (on a loaded machine it once did, between two polls)."""
+class ServerProxy:
+    """An HTTP proxy in front of a real server, for tests that need the network to misbehave at a
+    known point. GETs are relayed; each POST body goes to `on_post(body)` (called under a lock),
+    which returns None to relay it, an HTTP status to answer with instead (empty body,
+    `Retry-After: 0`), or a `threading.Event` to hold the request until it is set (then 503)."""
 
-    def __init__(self, target_url: str, forward: int) -> None:
+    def __init__(self, target_url: str, on_post) -> None:
         target = http.client.urlsplit(target_url)
-        self.bodies: list[bytes] = []  # the distinct bodies forwarded, in order
-        self.posts, self.held, self._release, self.forward = 0, 0, threading.Event(), forward
-        lock, proxy = threading.Lock(), self
+        lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args) -> None:
@@ -72,31 +69,65 @@ class GatedProxy:
                 self.wfile.write(data)
                 conn.close()
 
-            def do_GET(self) -> None:
+            def do_GET(self) -> None:  # noqa: N802
                 self._relay(None)
 
-            def do_POST(self) -> None:
+            def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with lock:
-                    proxy.posts += 1
-                    passes = body in proxy.bodies or len(proxy.bodies) < proxy.forward
-                    if passes and body not in proxy.bodies:
-                        proxy.bodies.append(body)
-                    proxy.held += not passes
-                if passes:
+                    action = on_post(body)
+                if action is None:
                     self._relay(body)
                     return
-                proxy._release.wait()
                 try:
-                    self.send_error(503, "proxy closed")
+                    if isinstance(action, threading.Event):
+                        action.wait()
+                        self.send_error(503, "proxy closed")
+                        return
+                    self.send_response(action)
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 except OSError:
                     pass  # the client was killed while it waited
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}{target.path}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class GatedProxy(ServerProxy):
+    """Relays POSTs (completions) for the first `forward` distinct request bodies (a client's retry
+    of one passes again) and holds every other one until `open_gate()` or `close()`. A kill test
+    uses it to stop a job at a known point however fast or slow the machine is: the job cannot
+    finish while the test waits for its checkpoints (on a loaded machine it once did, between two
+    polls)."""
+
+    def __init__(self, target_url: str, forward: int) -> None:
+        self.bodies: list[bytes] = []  # the distinct bodies relayed, in order
+        self.posts, self.held, self.forward, self._release = 0, 0, forward, threading.Event()
+        super().__init__(target_url, self._on_post)
+
+    def _on_post(self, body: bytes):
+        self.posts += 1
+        if body in self.bodies:
+            return None
+        if len(self.bodies) < self.forward:
+            self.bodies.append(body)
+            return None
+        self.held += 1
+        return self._release
 
     def open_gate(self) -> None:
         """From now on every request passes; the held ones are answered 503."""
@@ -105,14 +136,7 @@ class GatedProxy:
 
     def close(self) -> None:
         self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> GatedProxy:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        super().close()
 
 
 def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -8,16 +8,14 @@ logprobs, stop, max_tokens, abort, and the openai backend's errors and fallbacks
 from __future__ import annotations
 
 import asyncio
-import http.server
 import socket
-import threading
-import urllib.request
 
 import pytest
 
 from synth.backends import (
     BackendUnavailable, Message, ModelNotServed, Request, SamplingParams, UnsupportedOption, load_backend,
 )
+from tests.infra.llm import ServerProxy
 from tools.tiny_model.curriculum import held_out
 
 pytestmark = pytest.mark.xdist_group("llm")
@@ -183,55 +181,20 @@ def test_openai_errors_name_the_server(vllm_server):
             backend.generate_batch([chat("1+1")])
 
 
-class _Flaky(http.server.BaseHTTPRequestHandler):
-    """Answers the first `failures` POSTs with 429/503, then forwards to the real server."""
-
-    upstream = ""
-    failures: list[int] = []
-    seen: list[int] = []
-
-    def do_GET(self):  # noqa: N802
-        self._forward(None)
-
-    def do_POST(self):  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.failures:
-            status = self.failures.pop(0)
-            self.seen.append(status)
-            self.send_response(status)
-            self.send_header("Retry-After", "0")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self._forward(body)
-
-    def _forward(self, body):
-        request = urllib.request.Request(self.upstream + self.path.removeprefix("/v1"), data=body,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            data = response.read()
-            self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_openai_retries_429_and_5xx(vllm_server):
-    _Flaky.upstream, _Flaky.failures, _Flaky.seen = vllm_server.url, [429, 503, 500], []
-    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{proxy.server_address[1]}/v1"
-        with load_backend({"backend": "openai", "model": vllm_server.model, "base_url": url, "max_retries": 3}) as backend:
+    failures, seen = [429, 503, 500], []
+
+    def fail_first(body):  # the first POSTs get the statuses in `failures`, the rest reach vLLM
+        if failures:
+            seen.append(failures.pop(0))
+            return seen[-1]
+        return None
+
+    with ServerProxy(vllm_server.url, fail_first) as proxy:
+        with load_backend({"backend": "openai", "model": vllm_server.model, "base_url": proxy.url, "max_retries": 3}) as backend:
             done = backend.generate_batch([chat("45+38")])[0]
-        assert done.samples[0].text == "83" and _Flaky.seen == [429, 503, 500]
-        _Flaky.failures = [503, 503]
-        with load_backend({"backend": "openai", "model": vllm_server.model, "base_url": url, "max_retries": 1}) as backend:
+        assert done.samples[0].text == "83" and seen == [429, 503, 500]
+        failures[:] = [503, 503]
+        with load_backend({"backend": "openai", "model": vllm_server.model, "base_url": proxy.url, "max_retries": 1}) as backend:
             with pytest.raises(Exception, match="503"):
                 backend.generate_batch([chat("45+38")])
-    finally:
-        proxy.shutdown()
